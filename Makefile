@@ -1,0 +1,35 @@
+# The two commands the README opens with: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/netalarm demo
+	$(VENV)/bin/netalarm serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+test: $(STAMP)
+	$(MAKE) lint
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	@echo "benchmarks arrive with issue 7"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""Seats (operators), their access tokens, and reporters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from netalarm.core.clock import utcnow
+from netalarm.core.db import Base, UTCDateTime
+from netalarm.core.ids import uuid7
+
+SEAT_ROLES = ("network", "110", "supervisor", "admin")
+
+
+class Seat(Base):
+    __tablename__ = "seats"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centres.id"))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SeatToken(Base):
+    """A bearer token of a signed-in seat; only its SHA-256 is stored."""
+
+    __tablename__ = "seat_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Reporter(Base):
+    """The person raising alarms; anonymous unless they give a name, phone or ID number."""
+
+    __tablename__ = "reporters"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

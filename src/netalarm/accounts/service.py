@@ -1,0 +1,171 @@
+"""Seats, sign-in, seat tokens, reporters and reporter tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.accounts.models import SEAT_ROLES, Reporter, Seat, SeatToken
+from netalarm.accounts.validation import normalise_id_number, normalise_phone
+from netalarm.core.clock import utcnow
+from netalarm.core.errors import Conflict, Invalid, Unauthorized
+from netalarm.routing import service as routing_service
+from netalarm.routing.models import Centre
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a wrong-username attempt equal to a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@dataclass(frozen=True)
+class SeatIdentity:
+    """Who is acting: the seat and the centre whose subtree it may see."""
+
+    seat_id: uuid.UUID
+    username: str
+    role: str
+    centre_id: uuid.UUID
+    centre_code: str
+
+    @property
+    def actor(self) -> str:
+        return f"seat:{self.username}"
+
+
+async def add_seat(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    centre_code: str,
+    role: str,
+    display_name: str = "",
+) -> Seat:
+    if role not in SEAT_ROLES:
+        raise Invalid(f"role must be one of {', '.join(SEAT_ROLES)}", field="role")
+    if len(password) < 8:
+        raise Invalid("password must have at least 8 characters", field="password")
+    if not username or len(username) > 64:
+        raise Invalid("username must be 1-64 characters", field="username")
+    if await session.scalar(select(Seat.id).where(Seat.username == username)):
+        raise Conflict(f"seat {username} exists", field="username")
+    centre = await routing_service.get_by_code(session, centre_code)
+    seat = Seat(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        centre_id=centre.id,
+        display_name=display_name or username,
+    )
+    session.add(seat)
+    await session.flush()
+    return seat
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def login(
+    session: AsyncSession, *, username: str, password: str, ttl_s: int
+) -> tuple[str, Seat, Centre]:
+    """Check the password and issue a bearer token; one message for every failure."""
+    seat = await session.scalar(select(Seat).where(Seat.username == username, Seat.active.is_(True)))
+    try:
+        _hasher.verify(seat.password_hash if seat else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        seat = None
+    if seat is None:
+        raise Unauthorized("wrong username or password", field="password")
+    token = secrets.token_urlsafe(32)
+    session.add(
+        SeatToken(
+            token_hash=_token_hash(token), seat_id=seat.id, expires_at=utcnow() + timedelta(seconds=ttl_s)
+        )
+    )
+    await session.flush()
+    return token, seat, await routing_service.get(session, seat.centre_id)
+
+
+async def seat_from_token(session: AsyncSession, token: str) -> SeatIdentity:
+    row = await session.execute(
+        select(Seat, Centre.code)
+        .join(SeatToken, SeatToken.seat_id == Seat.id)
+        .join(Centre, Centre.id == Seat.centre_id)
+        .where(
+            SeatToken.token_hash == _token_hash(token), SeatToken.expires_at > utcnow(), Seat.active.is_(True)
+        )
+    )
+    found = row.first()
+    if found is None:
+        raise Unauthorized("missing, expired or unknown seat token")
+    seat, code = found
+    return SeatIdentity(seat.id, seat.username, seat.role, seat.centre_id, code)
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    found = await session.get(SeatToken, _token_hash(token))
+    if found is not None:
+        await session.delete(found)
+
+
+def identity_from_seat(seat: Seat, centre: Centre) -> SeatIdentity:
+    return SeatIdentity(seat.id, seat.username, seat.role, centre.id, centre.code)
+
+
+# Reporter tokens are `<reporter id>.<HMAC>`: nothing is stored, and an idempotent retry of
+# an intake can hand back the very token the first answer carried.
+
+
+def reporter_token(reporter_id: uuid.UUID, key: bytes) -> str:
+    mac = hmac.new(key, b"reporter:" + reporter_id.bytes, hashlib.sha256).digest()
+    return f"{reporter_id.hex}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+def reporter_id_from_token(token: str, key: bytes) -> uuid.UUID:
+    """The reporter a token was issued to; `Unauthorized` if it was not issued by this key."""
+    try:
+        reporter_id = uuid.UUID(hex=token.split(".", 1)[0])
+    except ValueError as exc:
+        raise Unauthorized("not a reporter token") from exc
+    if not hmac.compare_digest(reporter_token(reporter_id, key), token):
+        raise Unauthorized("not a reporter token")
+    return reporter_id
+
+
+async def create_reporter(
+    session: AsyncSession,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    id_number: str | None = None,
+    language: str | None = None,
+) -> Reporter:
+    reporter = Reporter(
+        name=name.strip() if name else None,
+        phone=normalise_phone(phone) if phone else None,
+        id_number=normalise_id_number(id_number) if id_number else None,
+        language=language,
+    )
+    session.add(reporter)
+    await session.flush()
+    return reporter
+
+
+def reporter_identity(reporter: Reporter) -> dict[str, str | None]:
+    return {
+        "name": reporter.name,
+        "phone": reporter.phone,
+        "id_number": reporter.id_number,
+        "language": reporter.language,
+    }

@@ -1,0 +1,75 @@
+"""The ASGI application: one per server process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from netalarm import __version__
+from netalarm.accounts.api import router as accounts_router
+from netalarm.core import migrate
+from netalarm.core.db import make_engine, make_sessionmaker
+from netalarm.core.http import Runtime, RuntimeDep, install_error_handlers
+from netalarm.core.settings import Settings, get_settings
+from netalarm.incidents.api import router as incidents_router
+from netalarm.intake.api import router as intake_router
+from netalarm.messaging.api import router as messaging_router
+from netalarm.routing.api import router as routing_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database is migrated when it starts serving."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url)
+        await migrate.upgrade(engine)
+        app.state.runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            key=settings.resolved_secret_key(),
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="netalarm",
+        version=__version__,
+        description='Network alarm and disposal system. Errors are `{"error": {code, message, field}}`.',
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (intake_router, messaging_router, accounts_router, incidents_router, routing_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, Any]:
+        """The process is alive."""
+        return {"ok": True, "version": __version__}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz(rt: RuntimeDep) -> Any:
+        """The database answers and its schema is at the newest migration."""
+        try:
+            async with rt.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            revision = await migrate.current(rt.engine)
+        except Exception as exc:  # any failure to reach the database means "not ready"
+            body = {"ok": False, "database": False, "error": type(exc).__name__}
+            return JSONResponse(body, status_code=503)
+        expected = migrate.heads()
+        ok = revision == expected
+        body = {"ok": ok, "database": True, "revision": sorted(revision), "expected": sorted(expected)}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    return app

@@ -1,0 +1,131 @@
+"""What every HTTP handler shares: the app's runtime, a database session, the caller's
+identity, and the translation of errors into the JSON body of DESIGN.md."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException
+
+from netalarm.accounts import service as accounts_service
+from netalarm.accounts.service import SeatIdentity
+from netalarm.core.errors import DomainError, Invalid, Unauthorized
+from netalarm.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Per-process state, built once at start-up and kept on `app.state.runtime`."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    key: bytes
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+async def db(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for this request. Handlers commit explicitly before answering, so a 2xx
+    always means committed; anything not committed is rolled back here."""
+    async with runtime(request).sessions() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(db)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.query_params.get("access_token") or None
+
+
+async def current_seat(request: Request, session: Session) -> SeatIdentity:
+    token = bearer(request)
+    if not token:
+        raise Unauthorized("a seat bearer token is required", field="authorization")
+    return await accounts_service.seat_from_token(session, token)
+
+
+def current_reporter(request: Request) -> uuid.UUID:
+    token = bearer(request)
+    if not token:
+        raise Unauthorized("the reporter token is required", field="authorization")
+    return accounts_service.reporter_id_from_token(token, runtime(request).key)
+
+
+def optional_reporter(request: Request) -> uuid.UUID | None:
+    return current_reporter(request) if bearer(request) else None
+
+
+SeatDep = Annotated[SeatIdentity, Depends(current_seat)]
+ReporterDep = Annotated[uuid.UUID, Depends(current_reporter)]
+OptionalReporterDep = Annotated[uuid.UUID | None, Depends(optional_reporter)]
+
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise Invalid("not a valid id", field=field) from exc
+
+
+def _field(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every refusal becomes `{"error": {code, message, field}}`; nothing becomes a bare 500."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        kind = str(first.get("type", ""))
+        loc = tuple(first.get("loc", ()))
+        if kind == "json_invalid":
+            body = {"code": "malformed_json", "message": "the body is not valid JSON", "field": None}
+            return JSONResponse({"error": body}, status_code=400)
+        code = "unknown_field" if kind == "extra_forbidden" else "invalid"
+        message = str(first.get("msg", "invalid input"))
+        if kind == "extra_forbidden":
+            message = "unknown field"
+        return JSONResponse(
+            {"error": {"code": code, "message": message, "field": _field(loc)}}, status_code=422
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        body = {"code": code, "message": str(exc.detail), "field": None}
+        return JSONResponse(
+            {"error": body}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        body = {"code": "internal", "message": "internal error; nothing was acknowledged", "field": None}
+        return JSONResponse({"error": body}, status_code=500)

@@ -1,0 +1,59 @@
+"""The outbox: every event that leaves the process is first a row written in the
+transaction that caused it, so a crash between commit and send only delays it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String, Uuid
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from netalarm.core.clock import utcnow
+from netalarm.core.db import Base, JSONType, UTCDateTime
+from netalarm.core.ids import uuid7
+
+
+class OutboxEvent(Base):
+    """One event to publish. `seq` orders events; `id` lets consumers drop duplicates."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid7)
+    type: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    centre_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    alarm_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "seq"),)
+
+
+async def emit(
+    session: AsyncSession,
+    type: str,
+    *,
+    data: dict[str, Any],
+    incident_id: uuid.UUID | None = None,
+    centre_id: uuid.UUID | None = None,
+    alarm_ids: list[uuid.UUID] | None = None,
+) -> OutboxEvent:
+    """Queue an event in the caller's transaction; it is published only if that commits."""
+    row = OutboxEvent(
+        id=uuid7(),
+        type=type,
+        at=utcnow(),
+        incident_id=incident_id,
+        centre_id=centre_id,
+        alarm_ids=[str(a) for a in alarm_ids or []],
+        data=data,
+    )
+    session.add(row)
+    return row

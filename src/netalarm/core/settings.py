@@ -1,0 +1,54 @@
+"""Settings from `NETALARM_*` environment variables, with embedded defaults."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All settings of one server process; every field reads `NETALARM_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="NETALARM_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Folder for the SQLite file, media and keys.")
+    database_url: str = Field(default="", description="SQLAlchemy async URL; empty means SQLite in data_dir.")
+    secret_key: str = Field(
+        default="", description="Signs reporter tokens; empty means a key kept in data_dir."
+    )
+    centre: str = Field(default="", description="Code of the root centre this server serves.")
+    role: str = Field(default="internet", description="internet or intranet.")
+    timezone: str = Field(default="Asia/Shanghai", description="Local zone for case-number days.")
+    seat_token_ttl_s: int = Field(default=12 * 3600, description="Lifetime of a seat access token.")
+    sla_p1_s: float = 15.0
+    sla_p2_s: float = 30.0
+    sla_p3_s: float = 120.0
+    sla_p4_s: float = 600.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to use: the setting, or SQLite under data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'netalarm.sqlite3').resolve()}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The signing key: the setting, or a random key created once under data_dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,62 @@
+"""The demo: Shenzhen city centre with Futian, Luohu and Nanshan district centres (approximate
+outlines), one network seat and one supervisor per centre. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.accounts import service as accounts_service
+from netalarm.accounts.models import Seat
+from netalarm.routing import service as routing_service
+from netalarm.routing.models import Centre
+
+DEMO_PASSWORD = "demo-pass-110"
+
+
+@dataclass(frozen=True)
+class DemoCentre:
+    code: str
+    name: str
+    slug: str
+    parent: str | None
+
+
+CENTRES = (
+    DemoCentre("440300", "深圳市公安局 Shenzhen", "shenzhen", None),
+    DemoCentre("440304", "福田分局 Futian", "futian", "440300"),
+    DemoCentre("440303", "罗湖分局 Luohu", "luohu", "440300"),
+    DemoCentre("440305", "南山分局 Nanshan", "nanshan", "440300"),
+)
+
+
+def _outline(code: str) -> dict[str, object]:
+    text = resources.files("netalarm.routing").joinpath("demo", f"{code}.geojson").read_text("utf-8")
+    doc: dict[str, object] = json.loads(text)
+    return doc
+
+
+async def seed(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Create what is missing of the demo; returns (username, role, centre) of every demo seat."""
+    logins = []
+    for centre in CENTRES:
+        if await session.scalar(select(Centre.id).where(Centre.code == centre.code)) is None:
+            await routing_service.add_centre(
+                session,
+                code=centre.code,
+                name=centre.name,
+                parent_code=centre.parent,
+                geojson=_outline(centre.code),
+            )
+        for role, suffix in (("network", "net"), ("supervisor", "sup")):
+            username = f"{centre.slug}.{suffix}"
+            if await session.scalar(select(Seat.id).where(Seat.username == username)) is None:
+                await accounts_service.add_seat(
+                    session, username=username, password=DEMO_PASSWORD, centre_code=centre.code, role=role
+                )
+            logins.append((username, role, centre.code))
+    return logins

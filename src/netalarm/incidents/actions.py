@@ -1,0 +1,198 @@
+"""What a seat does to an incident: accept, dispatch, resolve, close, transfer, merge, and
+changes of priority and category. Each use case locks the incident, checks, changes, and
+writes its timeline entry in the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.accounts.service import SeatIdentity
+from netalarm.core.clock import utcnow
+from netalarm.core.errors import Conflict, Invalid
+from netalarm.incidents import service as incident_service
+from netalarm.incidents.lifecycle import CATEGORIES, PRIORITIES, check_disposition, transition
+from netalarm.incidents.models import Alarm, Incident
+from netalarm.routing import service as routing_service
+
+MAX_TEXT = 10_000
+
+
+def _text(value: str | None, field: str, *, required: bool = False) -> str | None:
+    if value is None or not value.strip():
+        if required:
+            raise Invalid(f"{field} is required", field=field)
+        return None
+    if len(value) > MAX_TEXT:
+        raise Invalid(f"{field} must be at most {MAX_TEXT} characters", field=field)
+    return value.strip()
+
+
+async def classify(
+    session: AsyncSession,
+    seat: SeatIdentity,
+    incident: Incident,
+    *,
+    priority: str | None = None,
+    category: str | None = None,
+) -> None:
+    """Set priority and category (either may be None: unchanged). Allowed until closed."""
+    if priority is not None and priority not in PRIORITIES:
+        raise Invalid(f"priority must be one of {', '.join(PRIORITIES)}", field="priority")
+    if category is not None and category not in CATEGORIES:
+        raise Invalid(f"category must be one of {', '.join(CATEGORIES)}", field="category")
+    changes = {
+        name: value
+        for name, value in (("priority", priority), ("category", category))
+        if value is not None and getattr(incident, name) != value
+    }
+    if not changes:
+        return
+    if incident.status == "closed":
+        raise Conflict("a closed incident cannot be changed", code="illegal_transition")
+    before = {name: getattr(incident, name) for name in changes}
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    incident.updated_at = utcnow()
+    incident.version += 1
+    await incident_service.record(
+        session, incident, actor=seat.actor, type="classified", data={"from": before, "to": changes}
+    )
+
+
+async def act(
+    session: AsyncSession,
+    seat: SeatIdentity,
+    incident_id: uuid.UUID,
+    action: str,
+    *,
+    note: str | None = None,
+    outcome: str | None = None,
+    disposition: str | None = None,
+    centre: str | None = None,
+    into: uuid.UUID | None = None,
+    priority: str | None = None,
+    category: str | None = None,
+) -> Incident:
+    """Run one action of the DESIGN.md contract. Illegal ones raise 409 before any change;
+    the whole use case is one transaction, so a refusal leaves nothing behind."""
+    incident = await incident_service.get_visible(session, seat, incident_id, for_update=True)
+    await classify(session, seat, incident, priority=priority, category=category)
+    if action == "accept":
+        await _accept(session, seat, incident)
+    elif action == "dispatch":
+        transition(incident, "dispatch")
+        incident.dispatch_note = _text(note, "note")
+        await incident_service.record(
+            session, incident, actor=seat.actor, type="dispatched", data={"note": incident.dispatch_note}
+        )
+    elif action == "resolve":
+        text = _text(outcome, "outcome", required=True)
+        transition(incident, "resolve")
+        incident.outcome = text
+        await incident_service.record(
+            session, incident, actor=seat.actor, type="resolved", data={"outcome": text}
+        )
+    elif action == "close":
+        if disposition is None:
+            raise Invalid("disposition is required", field="disposition")
+        check_disposition(incident, disposition)
+        transition(incident, "close")
+        incident.disposition = disposition
+        await incident_service.record(
+            session, incident, actor=seat.actor, type="closed", data={"disposition": disposition}
+        )
+    elif action == "transfer":
+        await _transfer(session, seat, incident, centre)
+    elif action == "merge":
+        await _merge(session, seat, incident, into)
+    elif action not in ("classify",):
+        raise Invalid(f"unknown action {action}", field="action")
+    return incident
+
+
+async def _accept(session: AsyncSession, seat: SeatIdentity, incident: Incident) -> None:
+    if incident.status != "received":
+        raise Conflict(
+            f"already {incident.status}" + (f" by {incident.accepted_by}" if incident.accepted_by else ""),
+            code="already_accepted" if incident.accepted_by else "illegal_transition",
+            details={"status": incident.status, "accepted_by": incident.accepted_by},
+        )
+    transition(incident, "accept")
+    incident.accepted_by = seat.username
+    waited = (incident.accepted_at - incident.created_at).total_seconds() if incident.accepted_at else None
+    await incident_service.record(
+        session, incident, actor=seat.actor, type="accepted", data={"seat": seat.username, "waited_s": waited}
+    )
+
+
+async def _transfer(session: AsyncSession, seat: SeatIdentity, incident: Incident, code: str | None) -> None:
+    """Hand the incident to another centre, which must accept it anew; history stays."""
+    if not code:
+        raise Invalid("centre is required", field="centre")
+    if incident.status == "closed":
+        raise Conflict("a closed incident cannot be transferred", code="illegal_transition")
+    target = await routing_service.get_by_code(session, code)
+    if target.id == incident.centre_id:
+        raise Conflict(f"the incident already belongs to {code}", field="centre", code="illegal_transition")
+    source = await routing_service.get(session, incident.centre_id)
+    await incident_service.record(
+        session,
+        incident,
+        actor=seat.actor,
+        type="transferred",
+        data={"from": source.code, "to": target.code, "previous_status": incident.status},
+    )
+    incident.centre_id = target.id
+    incident.status, incident.accepted_by, incident.accepted_at = "received", None, None
+    incident.updated_at = utcnow()
+    incident.version += 1
+    await incident_service.record(
+        session, incident, actor=seat.actor, type="received_by_transfer", data={"centre": target.code}
+    )
+
+
+async def _merge(
+    session: AsyncSession, seat: SeatIdentity, incident: Incident, into: uuid.UUID | None
+) -> None:
+    """Close this incident as a duplicate of `into` and move its alarms there."""
+    if into is None:
+        raise Invalid("into is required", field="into")
+    if into == incident.id:
+        raise Invalid("an incident cannot be merged into itself", field="into")
+    target = await incident_service.get_visible(session, seat, into, for_update=True)
+    if target.status == "closed":
+        raise Conflict("cannot merge into a closed incident", field="into", code="illegal_transition")
+    if incident.status in ("dispatched", "resolved", "closed"):
+        raise Conflict(f"cannot merge an incident that is {incident.status}", code="illegal_transition")
+    moved = await incident_service.alarm_ids(session, incident.id)
+    check_disposition(incident, "duplicate")
+    transition(incident, "close")
+    incident.disposition, incident.merged_into = "duplicate", target.id
+    await incident_service.record(
+        session,
+        incident,
+        actor=seat.actor,
+        type="merged",
+        data={
+            "into": str(target.id),
+            "into_case_number": target.case_number,
+            "alarm_ids": [str(a) for a in moved],
+        },
+    )
+    await session.execute(update(Alarm).where(Alarm.incident_id == incident.id).values(incident_id=target.id))
+    target.updated_at = utcnow()
+    target.version += 1
+    await incident_service.record(
+        session,
+        target,
+        actor=seat.actor,
+        type="merged_in",
+        data={
+            "from": str(incident.id),
+            "from_case_number": incident.case_number,
+            "alarm_ids": [str(a) for a in moved],
+        },
+    )

@@ -1,0 +1,159 @@
+"""Seat-side HTTP for incidents: list, read, act, classify, timeline, reporter identity."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from netalarm.accounts import service as accounts_service
+from netalarm.accounts.models import Reporter
+from netalarm.core.clock import iso
+from netalarm.core.errors import NotFound
+from netalarm.core.http import SeatDep, Session, parse_uuid
+from netalarm.incidents import actions
+from netalarm.incidents import service as incident_service
+from netalarm.incidents.lifecycle import CATEGORIES
+from netalarm.timeline import service as timeline_service
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["seat"])
+
+Priority = Literal["P1", "P2", "P3", "P4"]
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+Action = Literal["accept", "dispatch", "resolve", "close", "transfer", "merge"]
+
+
+class ActionIn(BaseModel):
+    """Body of any action; each action reads the fields it needs (see DESIGN.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=actions.MAX_TEXT)
+    outcome: str | None = Field(default=None, max_length=actions.MAX_TEXT)
+    disposition: str | None = None
+    centre: str | None = Field(default=None, max_length=32)
+    into: uuid.UUID | None = None
+    priority: Priority | None = None
+    category: Category | None = None
+
+
+class ClassifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    priority: Priority | None = None
+    category: Category | None = None
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@router.get("")
+async def list_incidents(
+    session: Session,
+    seat: SeatDep,
+    response: Response,
+    status: str | None = Query(default=None, description="comma-separated statuses"),
+    priority: str | None = Query(default=None, description="comma-separated priorities"),
+    centre: str | None = Query(default=None, description="a centre code within the seat's subtree"),
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Incidents of the seat's centre and those below it, newest first. The total count of
+    matches is in the `X-Total-Count` header."""
+    rows, total = await incident_service.list_visible(
+        session,
+        seat,
+        statuses=_csv(status),
+        priorities=_csv(priority),
+        centre_code=centre,
+        limit=limit,
+        offset=offset,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return [await incident_service.public(session, i) for i in rows]
+
+
+@router.get("/{incident_id}")
+async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dict[str, Any]:
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    return await incident_service.public(session, incident)
+
+
+@router.post("/{incident_id}/actions/{action}")
+async def act(
+    incident_id: str, action: Action, session: Session, seat: SeatDep, body: ActionIn | None = None
+) -> Any:
+    body = body or ActionIn()
+    incident = await actions.act(
+        session,
+        seat,
+        parse_uuid(incident_id, "incident_id"),
+        action,
+        note=body.note,
+        outcome=body.outcome,
+        disposition=body.disposition,
+        centre=body.centre,
+        into=body.into,
+        priority=body.priority,
+        category=body.category,
+    )
+    view = await incident_service.public(session, incident)
+    await session.commit()
+    return view
+
+
+@router.patch("/{incident_id}")
+async def classify(incident_id: str, body: ClassifyIn, session: Session, seat: SeatDep) -> dict[str, Any]:
+    incident = await actions.act(
+        session,
+        seat,
+        parse_uuid(incident_id, "incident_id"),
+        "classify",
+        priority=body.priority,
+        category=body.category,
+    )
+    view = await incident_service.public(session, incident)
+    await session.commit()
+    return view
+
+
+@router.get("/{incident_id}/timeline")
+async def timeline(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    return [timeline_service.public(e) for e in await timeline_service.entries(session, incident.id)]
+
+
+@router.get("/{incident_id}/timeline/verify")
+async def verify(incident_id: str, session: Session, seat: SeatDep) -> dict[str, Any]:
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    result = await timeline_service.verify(session, incident.id)
+    return {"ok": result.ok, "entries": result.entries, "first_broken": result.first_broken}
+
+
+@router.get("/{incident_id}/locations")
+async def locations(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
+    """The trail of position updates, oldest first."""
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    return [
+        {"lat": p.lat, "lon": p.lon, "accuracy_m": p.accuracy_m, "source": p.source, "at": iso(p.at)}
+        for p in await incident_service.trail(session, incident.id)
+    ]
+
+
+@router.get("/{incident_id}/reporter")
+async def reporter_identity(incident_id: str, session: Session, seat: SeatDep) -> dict[str, Any]:
+    """The reporter's identity. Every read is recorded on the timeline: who looked, when."""
+    incident = await incident_service.get_visible(
+        session, seat, parse_uuid(incident_id, "incident_id"), for_update=True
+    )
+    reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
+    if reporter is None:
+        raise NotFound("the incident has no reporter", field="reporter")
+    await incident_service.record(
+        session, incident, actor=seat.actor, type="identity_viewed", data={"reporter_id": str(reporter.id)}
+    )
+    await session.commit()
+    return {"id": str(reporter.id), **accounts_service.reporter_identity(reporter)}

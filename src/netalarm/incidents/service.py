@@ -1,0 +1,230 @@
+"""Incidents: creation, visibility, listing, positions, and the shape clients see."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.accounts.service import SeatIdentity
+from netalarm.core.clock import iso, utcnow
+from netalarm.core.errors import Invalid, NotFound
+from netalarm.core.ids import uuid7
+from netalarm.incidents.case_numbers import next_case_number
+from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, default_priority
+from netalarm.incidents.models import Alarm, Incident, LocationUpdate
+from netalarm.routing import service as routing_service
+from netalarm.routing.models import Centre
+from netalarm.timeline import service as timeline_service
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    source: str
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    centre: Centre,
+    reporter_id: uuid.UUID,
+    category: str,
+    description: str,
+    silent: bool,
+    location: Location | None,
+    timezone: str,
+    actor: str,
+) -> Incident:
+    """A new incident in `received`, owned by `centre`. The caller records the alarm that
+    made it on the timeline, once the alarm has its id."""
+    now = utcnow()
+    incident = Incident(
+        id=uuid7(),
+        case_number=await next_case_number(session, centre.code, now, timezone),
+        status="received",
+        priority=default_priority(category, silent),
+        category=category,
+        description=description,
+        silent=silent,
+        centre_id=centre.id,
+        reporter_id=reporter_id,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    if location:
+        _set_location(incident, location)
+    session.add(incident)
+    await session.flush()
+    return incident
+
+
+def _set_location(incident: Incident, location: Location) -> None:
+    incident.lat, incident.lon = location.lat, location.lon
+    incident.accuracy_m, incident.location_source = location.accuracy_m, location.source
+
+
+async def lock(session: AsyncSession, incident_id: uuid.UUID) -> Incident:
+    """Load the incident and hold its row lock until the transaction ends (PostgreSQL);
+    SQLite transactions are already exclusive (`BEGIN IMMEDIATE`)."""
+    incident = await session.scalar(
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if incident is None:
+        raise NotFound("no such incident", field="incident_id")
+    return incident
+
+
+async def get_visible(
+    session: AsyncSession, seat: SeatIdentity, incident_id: uuid.UUID, *, for_update: bool = False
+) -> Incident:
+    """The incident if it belongs to the seat's centre or one below it; else 404, the same
+    answer as for an incident that does not exist."""
+    incident = await lock(session, incident_id) if for_update else await session.get(Incident, incident_id)
+    if incident is None or not await routing_service.is_within(session, incident.centre_id, seat.centre_id):
+        raise NotFound("no such incident", field="incident_id")
+    return incident
+
+
+async def list_visible(
+    session: AsyncSession,
+    seat: SeatIdentity,
+    *,
+    statuses: list[str] | None = None,
+    priorities: list[str] | None = None,
+    centre_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Incident], int]:
+    """The seat's incidents, newest first, and how many match in all."""
+    for status in statuses or []:
+        if status not in STATUSES:
+            raise Invalid(f"status must be among {', '.join(STATUSES)}", field="status")
+    for priority in priorities or []:
+        if priority not in PRIORITIES:
+            raise Invalid(f"priority must be among {', '.join(PRIORITIES)}", field="priority")
+    if not 1 <= limit <= 500:
+        raise Invalid("limit must be between 1 and 500", field="limit")
+    if offset < 0:
+        raise Invalid("offset must not be negative", field="offset")
+    scope = await routing_service.get(session, seat.centre_id)
+    if centre_code:
+        scope = await routing_service.get_by_code(session, centre_code)
+        if not scope.path.startswith((await routing_service.get(session, seat.centre_id)).path):
+            raise NotFound(f"no centre {centre_code}", field="centre")
+    centre_ids = [c.id for c in await routing_service.subtree(session, scope)]
+    query = select(Incident).where(Incident.centre_id.in_(centre_ids))
+    if statuses:
+        query = query.where(Incident.status.in_(statuses))
+    if priorities:
+        query = query.where(Incident.priority.in_(priorities))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(Incident.created_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+async def alarm_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(select(Alarm.id).where(Alarm.incident_id == incident_id).order_by(Alarm.id))
+    return list(rows)
+
+
+async def record(
+    session: AsyncSession, incident: Incident, *, actor: str, type: str, data: dict[str, Any]
+) -> None:
+    """A timeline entry for this incident, published to its centre and its alarms."""
+    await timeline_service.append(
+        session,
+        incident_id=incident.id,
+        actor=actor,
+        type=type,
+        data=data,
+        centre_id=incident.centre_id,
+        alarm_ids=await alarm_ids(session, incident.id),
+    )
+
+
+async def add_location(
+    session: AsyncSession, alarm: Alarm, location: Location, *, actor: str
+) -> LocationUpdate:
+    """Store a position update on the alarm's trail and make it the incident's position."""
+    incident = await lock(session, alarm.incident_id)
+    update = LocationUpdate(
+        alarm_id=alarm.id,
+        lat=location.lat,
+        lon=location.lon,
+        accuracy_m=location.accuracy_m,
+        source=location.source,
+    )
+    session.add(update)
+    _set_location(incident, location)
+    incident.updated_at = utcnow()
+    await record(
+        session,
+        incident,
+        actor=actor,
+        type="location",
+        data={"alarm_id": str(alarm.id), **location.__dict__},
+    )
+    return update
+
+
+async def trail(session: AsyncSession, incident_id: uuid.UUID) -> list[LocationUpdate]:
+    rows = await session.scalars(
+        select(LocationUpdate)
+        .join(Alarm, Alarm.id == LocationUpdate.alarm_id)
+        .where(Alarm.incident_id == incident_id)
+        .order_by(LocationUpdate.at)
+    )
+    return list(rows)
+
+
+async def public(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+    """The incident as seats see it (identity fields excluded: they are read separately)."""
+    centre = await routing_service.get(session, incident.centre_id)
+    return {
+        "id": str(incident.id),
+        "case_number": incident.case_number,
+        "status": incident.status,
+        "priority": incident.priority,
+        "category": incident.category,
+        "description": incident.description,
+        "centre": centre.code,
+        "centre_name": centre.name,
+        "silent": incident.silent,
+        "location": location_of(incident),
+        "created_at": iso(incident.created_at),
+        "updated_at": iso(incident.updated_at),
+        "accepted_at": iso(incident.accepted_at),
+        "accepted_by": incident.accepted_by,
+        "dispatched_at": iso(incident.dispatched_at),
+        "dispatch_note": incident.dispatch_note,
+        "resolved_at": iso(incident.resolved_at),
+        "outcome": incident.outcome,
+        "closed_at": iso(incident.closed_at),
+        "disposition": incident.disposition,
+        "merged_into": str(incident.merged_into) if incident.merged_into else None,
+        "version": incident.version,
+        "alarm_ids": [str(a) for a in await alarm_ids(session, incident.id)],
+    }
+
+
+def location_of(incident: Incident) -> dict[str, Any] | None:
+    if incident.lat is None or incident.lon is None:
+        return None
+    return {
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "accuracy_m": incident.accuracy_m,
+        "source": incident.location_source,
+    }

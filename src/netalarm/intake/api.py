@@ -1,0 +1,59 @@
+"""Reporter-side HTTP: submit an alarm, read its status, send positions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from netalarm.accounts import service as accounts_service
+from netalarm.core.clock import iso
+from netalarm.core.http import OptionalReporterDep, ReporterDep, RuntimeDep, Session, parse_uuid
+from netalarm.incidents import service as incident_service
+from netalarm.intake import service as intake_service
+from netalarm.intake.schemas import AlarmAccepted, AlarmIn, LocationIn
+from netalarm.routing import service as routing_service
+
+router = APIRouter(prefix="/api/v1/alarms", tags=["reporter"])
+
+
+@router.post("", status_code=201, response_model=AlarmAccepted)
+async def submit_alarm(body: AlarmIn, session: Session, rt: RuntimeDep, reporter: OptionalReporterDep) -> Any:
+    """Raise an alarm. A retry with the same `idempotency_key` returns the same alarm (200)."""
+    root = await routing_service.root(session, rt.settings.centre or None)
+    result = await intake_service.submit(
+        session, body, root=root, timezone=rt.settings.timezone, reporter_id=reporter
+    )
+    await session.commit()
+    answer = {
+        "id": str(result.alarm.id),
+        "incident_id": str(result.incident.id),
+        "case_number": result.incident.case_number,
+        "status": result.incident.status,
+        "reporter_token": accounts_service.reporter_token(result.alarm.reporter_id, rt.key),
+        "created_at": iso(result.alarm.created_at),
+    }
+    return JSONResponse(answer, status_code=201 if result.created else 200)
+
+
+@router.get("/{alarm_id}")
+async def alarm_status(alarm_id: str, session: Session, reporter: ReporterDep) -> dict[str, Any]:
+    found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
+    return intake_service.reporter_view(found)
+
+
+@router.post("/{alarm_id}/locations", status_code=201)
+async def post_location(
+    alarm_id: str, body: LocationIn, session: Session, reporter: ReporterDep
+) -> dict[str, Any]:
+    """A live position update while the alarm is open."""
+    found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
+    update = await incident_service.add_location(
+        session,
+        found.alarm,
+        incident_service.Location(body.lat, body.lon, body.accuracy_m, body.source),
+        actor=f"reporter:{reporter}",
+    )
+    await session.commit()
+    return {"id": str(update.id), "at": iso(update.at)}

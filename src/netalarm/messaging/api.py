@@ -1,0 +1,73 @@
+"""Chat over HTTP for both sides: the reporter on their alarm, seats on the incident."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from netalarm.core.http import ReporterDep, SeatDep, Session, parse_uuid
+from netalarm.incidents import service as incident_service
+from netalarm.intake import service as intake_service
+from netalarm.messaging import service as messaging_service
+
+router = APIRouter(tags=["chat"])
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(default="", max_length=messaging_service.MAX_TEXT)
+    media_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    alarm_id: uuid.UUID | None = None
+
+
+@router.get("/api/v1/alarms/{alarm_id}/messages")
+async def reporter_messages(alarm_id: str, session: Session, reporter: ReporterDep) -> list[dict[str, Any]]:
+    found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
+    return [messaging_service.public(m) for m in await messaging_service.for_alarm(session, found.alarm.id)]
+
+
+@router.post("/api/v1/alarms/{alarm_id}/messages", status_code=201)
+async def reporter_post(
+    alarm_id: str, body: MessageIn, session: Session, reporter: ReporterDep
+) -> dict[str, Any]:
+    found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
+    message = await messaging_service.post(
+        session,
+        incident=found.incident,
+        alarm_id=found.alarm.id,
+        sender="reporter",
+        actor=f"reporter:{reporter}",
+        text=body.text,
+        media_ids=body.media_ids,
+    )
+    await session.commit()
+    return messaging_service.public(message)
+
+
+@router.get("/api/v1/incidents/{incident_id}/messages")
+async def seat_messages(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    return [messaging_service.public(m) for m in await messaging_service.for_incident(session, incident.id)]
+
+
+@router.post("/api/v1/incidents/{incident_id}/messages", status_code=201)
+async def seat_post(incident_id: str, body: MessageIn, session: Session, seat: SeatDep) -> dict[str, Any]:
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    if body.alarm_id is not None:
+        await messaging_service.check_alarm_of(session, incident, body.alarm_id)
+    message = await messaging_service.post(
+        session,
+        incident=incident,
+        alarm_id=body.alarm_id or await messaging_service.default_alarm(session, incident),
+        sender="seat",
+        actor=seat.actor,
+        text=body.text,
+        media_ids=body.media_ids,
+        seat_username=seat.username,
+    )
+    await session.commit()
+    return messaging_service.public(message)

@@ -1,0 +1,98 @@
+"""Chat: post and list messages; each message is a timeline entry of its incident."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.core.clock import iso, utcnow
+from netalarm.core.errors import Conflict, Invalid
+from netalarm.incidents import service as incident_service
+from netalarm.incidents.models import Alarm, Incident
+from netalarm.messaging.models import Message
+
+MAX_TEXT = 4_000
+
+
+async def post(
+    session: AsyncSession,
+    *,
+    incident: Incident,
+    alarm_id: uuid.UUID,
+    sender: str,
+    actor: str,
+    text: str,
+    media_ids: list[uuid.UUID],
+    seat_username: str | None = None,
+) -> Message:
+    """Store a message from `sender` ('reporter' or 'seat') in the conversation of one alarm."""
+    text = text.strip()
+    if not text and not media_ids:
+        raise Invalid("a message needs text or media", field="text")
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"text must be at most {MAX_TEXT} characters", field="text")
+    incident = await incident_service.lock(session, incident.id)
+    if incident.status == "closed":
+        raise Conflict("the incident is closed", code="incident_closed")
+    message = Message(
+        incident_id=incident.id,
+        alarm_id=alarm_id,
+        sender=sender,
+        seat_username=seat_username,
+        text=text,
+        media_ids=[str(m) for m in media_ids],
+        at=utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    await incident_service.record(
+        session, incident, actor=actor, type="message", data={"message": public(message)}
+    )
+    return message
+
+
+async def default_alarm(session: AsyncSession, incident: Incident) -> uuid.UUID:
+    """The conversation a seat message goes to when none is named: the incident's first alarm."""
+    alarm_id = await session.scalar(
+        select(Alarm.id).where(Alarm.incident_id == incident.id).order_by(Alarm.id).limit(1)
+    )
+    if alarm_id is None:
+        raise Invalid("the incident has no alarm to reply to", field="alarm_id")
+    return alarm_id
+
+
+async def check_alarm_of(session: AsyncSession, incident: Incident, alarm_id: uuid.UUID) -> None:
+    if (
+        await session.scalar(select(Alarm.id).where(Alarm.id == alarm_id, Alarm.incident_id == incident.id))
+        is None
+    ):
+        raise Invalid("that alarm does not belong to the incident", field="alarm_id")
+
+
+async def for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[Message]:
+    rows = await session.scalars(
+        select(Message).where(Message.incident_id == incident_id).order_by(Message.id)
+    )
+    return list(rows)
+
+
+async def for_alarm(session: AsyncSession, alarm_id: uuid.UUID) -> list[Message]:
+    rows = await session.scalars(select(Message).where(Message.alarm_id == alarm_id).order_by(Message.id))
+    return list(rows)
+
+
+def public(message: Message) -> dict[str, Any]:
+    return {
+        "id": str(message.id),
+        "alarm_id": str(message.alarm_id),
+        "from": message.sender,
+        "seat": message.seat_username,
+        "text": message.text,
+        "media_ids": list(message.media_ids),
+        "at": iso(message.at),
+        "delivered_at": iso(message.delivered_at),
+        "read_at": iso(message.read_at),
+    }

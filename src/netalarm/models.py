@@ -1,0 +1,26 @@
+"""Every table, imported in one place so migrations and tests see the whole schema."""
+
+from netalarm.accounts.models import Reporter, Seat, SeatToken
+from netalarm.core.db import Base
+from netalarm.core.outbox import OutboxEvent
+from netalarm.incidents.models import Alarm, CaseCounter, Incident, LocationUpdate
+from netalarm.messaging.models import Message
+from netalarm.routing.models import Centre
+from netalarm.timeline.models import TimelineEntry
+
+metadata = Base.metadata
+
+__all__ = [
+    "Alarm",
+    "CaseCounter",
+    "Centre",
+    "Incident",
+    "LocationUpdate",
+    "Message",
+    "OutboxEvent",
+    "Reporter",
+    "Seat",
+    "SeatToken",
+    "TimelineEntry",
+    "metadata",
+]

@@ -1,0 +1,54 @@
+"""Jurisdiction geometry: GeoJSON in, a (Multi)Polygon out, and point-in-area tests."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from shapely import prepared
+from shapely.geometry import MultiPolygon, Point, Polygon, shape
+from shapely.ops import unary_union
+
+from netalarm.core.errors import Invalid
+
+
+def normalise_geojson(doc: Any) -> dict[str, Any]:
+    """A Polygon, MultiPolygon, Feature or FeatureCollection as one Polygon/MultiPolygon
+    geometry dict; anything else raises `Invalid` naming `geojson`."""
+    if not isinstance(doc, dict):
+        raise Invalid("GeoJSON must be an object", field="geojson")
+    kind = doc.get("type")
+    geometries: list[Any]
+    if kind == "FeatureCollection":
+        geometries = [f.get("geometry") for f in doc.get("features") or [] if isinstance(f, dict)]
+    elif kind == "Feature":
+        geometries = [doc.get("geometry")]
+    else:
+        geometries = [doc]
+    shapes = []
+    for geometry in geometries:
+        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            raise Invalid("jurisdiction must be made of Polygon or MultiPolygon geometries", field="geojson")
+        try:
+            shapes.append(shape(geometry))
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            raise Invalid(f"malformed geometry: {exc}", field="geojson") from exc
+    if not shapes:
+        raise Invalid("GeoJSON holds no geometry", field="geojson")
+    merged = unary_union(shapes)
+    if not isinstance(merged, Polygon | MultiPolygon) or merged.is_empty or not merged.is_valid:
+        raise Invalid("jurisdiction is not a valid area", field="geojson")
+    mapping: dict[str, Any] = orjson.loads(orjson.dumps(merged.__geo_interface__))
+    return mapping
+
+
+@lru_cache(maxsize=1024)
+def _prepared(geojson_text: str) -> Any:
+    return prepared.prep(shape(orjson.loads(geojson_text)))
+
+
+def contains(jurisdiction: dict[str, Any], lat: float, lon: float) -> bool:
+    """Whether the point lies inside (or on the border of) the jurisdiction."""
+    area = _prepared(orjson.dumps(jurisdiction, option=orjson.OPT_SORT_KEYS).decode())
+    return bool(area.intersects(Point(lon, lat)))

@@ -1,0 +1,98 @@
+"""Centre tree and routing by jurisdiction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.core.errors import Conflict, Invalid, NotFound
+from netalarm.routing.geo import contains, normalise_geojson
+from netalarm.routing.models import Centre
+
+
+async def add_centre(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    parent_code: str | None = None,
+    geojson: Any | None = None,
+) -> Centre:
+    """Create a centre under `parent_code` (or as a root). Codes are unique."""
+    code = code.strip()
+    if not code or "/" in code or len(code) > 32:
+        raise Invalid("centre code must be 1-32 characters without '/'", field="code")
+    if await session.scalar(select(Centre.id).where(Centre.code == code)):
+        raise Conflict(f"centre {code} exists", field="code")
+    parent = await get_by_code(session, parent_code) if parent_code else None
+    centre = Centre(
+        code=code,
+        name=name,
+        parent_id=parent.id if parent else None,
+        path=f"{parent.path if parent else '/'}{code}/",
+        depth=parent.depth + 1 if parent else 0,
+        jurisdiction=normalise_geojson(geojson) if geojson is not None else None,
+    )
+    session.add(centre)
+    await session.flush()
+    return centre
+
+
+async def get_by_code(session: AsyncSession, code: str) -> Centre:
+    centre = await session.scalar(select(Centre).where(Centre.code == code))
+    if centre is None:
+        raise NotFound(f"no centre {code}", field="centre")
+    return centre
+
+
+async def get(session: AsyncSession, centre_id: uuid.UUID) -> Centre:
+    centre = await session.get(Centre, centre_id)
+    if centre is None:
+        raise NotFound("no such centre", field="centre")
+    return centre
+
+
+async def root(session: AsyncSession, code: str | None = None) -> Centre:
+    """The centre this server serves: `code` if given, else the oldest root centre."""
+    if code:
+        return await get_by_code(session, code)
+    centre = await session.scalar(
+        select(Centre).where(Centre.parent_id.is_(None)).order_by(Centre.created_at, Centre.id).limit(1)
+    )
+    if centre is None:
+        raise NotFound("no centre configured; run `netalarm demo` or `netalarm centre add`", field="centre")
+    return centre
+
+
+async def subtree(session: AsyncSession, centre: Centre) -> list[Centre]:
+    """The centre and every centre below it, deepest first."""
+    rows = await session.scalars(select(Centre).where(Centre.path.startswith(centre.path, autoescape=True)))
+    return sorted(rows, key=lambda c: -c.depth)
+
+
+async def subtree_ids(session: AsyncSession, centre_id: uuid.UUID) -> list[uuid.UUID]:
+    return [c.id for c in await subtree(session, await get(session, centre_id))]
+
+
+async def is_within(session: AsyncSession, centre_id: uuid.UUID, ancestor_id: uuid.UUID) -> bool:
+    """Whether `centre_id` is `ancestor_id` or lies below it."""
+    centre, ancestor = await get(session, centre_id), await get(session, ancestor_id)
+    return centre.path.startswith(ancestor.path)
+
+
+async def route(session: AsyncSession, root_centre: Centre, lat: float | None, lon: float | None) -> Centre:
+    """The deepest centre under `root_centre` whose jurisdiction holds the point; the root
+    centre when there is no point or no jurisdiction holds it."""
+    if lat is None or lon is None:
+        return root_centre
+    for centre in await subtree(session, root_centre):
+        if centre.jurisdiction and contains(centre.jurisdiction, lat, lon):
+            return centre
+    return root_centre
+
+
+def public(centre: Centre) -> dict[str, Any]:
+    return {"id": str(centre.id), "code": centre.code, "name": centre.name, "depth": centre.depth}

@@ -1,0 +1,110 @@
+"""Append to, read and verify an incident's timeline.
+
+Callers append while holding the incident's lock (see `incidents.service.lock`), so two
+writers never race for the same `seq`; the unique (incident_id, seq) constraint backs it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.core import outbox
+from netalarm.core.clock import iso, utcnow
+from netalarm.timeline.chain import GENESIS, canonical, entry_hash
+from netalarm.timeline.models import TimelineEntry
+
+
+async def append(
+    session: AsyncSession,
+    *,
+    incident_id: uuid.UUID,
+    actor: str,
+    type: str,
+    data: dict[str, Any],
+    centre_id: uuid.UUID | None = None,
+    alarm_ids: list[uuid.UUID] | None = None,
+    publish: bool = True,
+) -> TimelineEntry:
+    """Append one entry chained to the last one and, if `publish`, queue the matching
+    event in the outbox of the same transaction."""
+    data = orjson.loads(orjson.dumps(data))
+    last = (
+        await session.execute(
+            select(TimelineEntry.seq, TimelineEntry.hash)
+            .where(TimelineEntry.incident_id == incident_id)
+            .order_by(TimelineEntry.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    at = utcnow()
+    entry = TimelineEntry(
+        incident_id=incident_id,
+        seq=seq,
+        at=at,
+        actor=actor,
+        type=type,
+        data=data,
+        prev_hash=prev,
+        hash=entry_hash(prev, canonical(incident_id, seq, at, actor, type, data)),
+    )
+    session.add(entry)
+    if publish:
+        await outbox.emit(
+            session,
+            type,
+            data={**data, "actor": actor, "seq": seq},
+            incident_id=incident_id,
+            centre_id=centre_id,
+            alarm_ids=alarm_ids,
+        )
+    await session.flush()
+    return entry
+
+
+async def entries(session: AsyncSession, incident_id: uuid.UUID) -> list[TimelineEntry]:
+    rows = await session.scalars(
+        select(TimelineEntry).where(TimelineEntry.incident_id == incident_id).order_by(TimelineEntry.seq)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries: int
+    first_broken: int | None
+
+
+def verify_entries(rows: list[TimelineEntry]) -> Verification:
+    """Recompute the chain: each entry must link to its predecessor, carry the next seq,
+    and hash to its stored hash. The first entry that fails is reported."""
+    prev = GENESIS
+    for expected_seq, row in enumerate(rows, start=1):
+        body = canonical(row.incident_id, row.seq, row.at, row.actor, row.type, row.data)
+        if row.seq != expected_seq or row.prev_hash != prev or entry_hash(prev, body) != row.hash:
+            return Verification(False, len(rows), row.seq)
+        prev = row.hash
+    return Verification(True, len(rows), None)
+
+
+async def verify(session: AsyncSession, incident_id: uuid.UUID) -> Verification:
+    return verify_entries(await entries(session, incident_id))
+
+
+def public(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": iso(entry.at),
+        "actor": entry.actor,
+        "type": entry.type,
+        "data": entry.data,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }

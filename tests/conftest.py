@@ -1,0 +1,86 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL) and real server processes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from netalarm.core import migrate
+from netalarm.core.db import make_engine, make_sessionmaker
+from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.servers import Server, netalarm
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """One throwaway PostgreSQL database for the whole run, dropped at the end."""
+    name, url = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'netalarm.sqlite3'}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each service test runs once on SQLite and once on PostgreSQL."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def engines() -> AsyncIterator[dict[str, AsyncEngine]]:
+    made: dict[str, AsyncEngine] = {}
+    yield made
+    for engine in made.values():
+        await engine.dispose()
+
+
+@pytest.fixture
+async def sessions(db_url: str, engines: dict[str, AsyncEngine]) -> async_sessionmaker[AsyncSession]:
+    """A sessionmaker on a migrated database of the current back end."""
+    if db_url not in engines:
+        engine = make_engine(db_url)
+        await migrate.upgrade(engine)
+        engines[db_url] = engine
+    return make_sessionmaker(engines[db_url])
+
+
+@pytest.fixture
+async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessions() as s:
+        yield s
+        await s.rollback()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on the embedded defaults (SQLite, in-process bus) seeded with the demo."""
+    data = tmp_path_factory.mktemp("server")
+    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": ""}
+    seeded = netalarm(["demo"], env)
+    assert seeded.returncode == 0, seeded.stderr
+    server = Server(env, log=Path(data) / "server.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_demo_server(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on the run's PostgreSQL database, seeded with the demo."""
+    data = tmp_path_factory.mktemp("pgserver")
+    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": pg_url, "NETALARM_CENTRE": "440300"}
+    seeded = netalarm(["demo"], env)
+    assert seeded.returncode == 0, seeded.stderr
+    server = Server(env, log=Path(data) / "server.log").start()
+    yield server
+    server.stop()

@@ -1,0 +1,102 @@
+"""Intake: an alarm is stored once per idempotency key, routed, numbered and recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.accounts.models import Reporter
+from netalarm.core.errors import Invalid
+from netalarm.incidents.models import Alarm
+from netalarm.intake import service as intake_service
+from netalarm.intake.schemas import AlarmIn
+from netalarm.timeline import service as timeline_service
+from tests.support import factories
+from tests.support.factories import Tree
+
+
+async def test_an_alarm_makes_a_received_incident_in_the_right_centre(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, category="fire", description="smoke")
+    assert made.created
+    assert made.incident.status == "received"
+    assert made.incident.centre_id == t.a.id
+    assert made.incident.priority == "P1"
+    assert re.fullmatch(rf"{t.a.code}-\d{{8}}-\d{{6}}", made.incident.case_number)
+    entries = await timeline_service.entries(session, made.incident.id)
+    assert [e.type for e in entries] == ["alarm_received"]
+    assert entries[0].data["alarm_id"] == str(made.alarm.id)
+
+
+async def test_case_numbers_count_up_per_centre_and_day(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    first = await factories.alarm(session, t.city, Tree.A_POINT)
+    second = await factories.alarm(session, t.city, Tree.A_POINT)
+    other = await factories.alarm(session, t.city, Tree.B_POINT)
+    assert first.incident.case_number.endswith("-000001")
+    assert second.incident.case_number.endswith("-000002")
+    assert other.incident.case_number.endswith("-000001")
+
+
+async def test_a_silent_alarm_with_only_a_position_is_a_p1_sos(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.B_POINT, silent=True)
+    assert made.incident.silent and made.incident.priority == "P1" and made.incident.category == "other"
+
+
+async def test_the_same_key_again_returns_the_same_alarm(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    body = AlarmIn(idempotency_key="same-key-" + t.city.code, description="first")
+    first = await intake_service.submit(session, body, root=t.city, timezone="UTC")
+    again = await intake_service.submit(session, body, root=t.city, timezone="UTC")
+    assert not again.created
+    assert (again.alarm.id, again.incident.id) == (first.alarm.id, first.incident.id)
+
+
+async def test_fifty_identical_submissions_at_once_store_one_alarm(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as setup:
+        t = await factories.tree(setup)
+        await setup.commit()
+    body = AlarmIn(idempotency_key="race-" + t.city.code, category="violence")
+
+    async def submit() -> str:
+        async with sessions() as s:
+            result = await intake_service.submit(s, body, root=t.city, timezone="UTC")
+            await s.commit()
+            return str(result.alarm.id)
+
+    ids = await asyncio.gather(*(submit() for _ in range(50)))
+    assert len(set(ids)) == 1
+    async with sessions() as check:
+        stored = await check.scalar(
+            select(func.count()).select_from(Alarm).where(Alarm.idempotency_key == body.idempotency_key)
+        )
+        assert stored == 1
+
+
+async def test_identity_is_normalised_and_bad_identity_refused(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(
+        session,
+        t.city,
+        reporter={"name": " 李雷 ", "phone": "138 0013 8000", "id_number": "11010519491231002x"},
+    )
+    reporter = await session.get(Reporter, made.alarm.reporter_id)
+    assert reporter is not None
+    assert (reporter.name, reporter.phone, reporter.id_number) == (
+        "李雷",
+        "+8613800138000",
+        "11010519491231002X",
+    )
+    with pytest.raises(Invalid) as bad_phone:
+        await factories.alarm(session, t.city, reporter={"phone": "12345"})
+    assert bad_phone.value.field == "reporter.phone"
+    with pytest.raises(Invalid) as bad_id:
+        await factories.alarm(session, t.city, reporter={"id_number": "110105194912310021"})
+    assert bad_id.value.field == "reporter.id_number"

@@ -1,0 +1,188 @@
+"""The incident lifecycle: legal moves stamp and record; illegal ones are refused and change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.core.errors import Conflict, Invalid, NotFound
+from netalarm.incidents import actions
+from netalarm.incidents import service as incident_service
+from netalarm.incidents.models import Incident
+from netalarm.timeline import service as timeline_service
+from tests.support import factories
+from tests.support.factories import Tree
+
+
+async def test_the_closed_loop_runs_and_every_step_is_on_the_timeline(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    iid = made.incident.id
+    await actions.act(session, t.a_seat, iid, "accept")
+    await actions.act(session, t.a_seat, iid, "dispatch", note="car 7 sent")
+    await actions.act(session, t.a_seat, iid, "resolve", outcome="suspect detained")
+    incident = await actions.act(session, t.a_seat, iid, "close", disposition="handled")
+    assert incident.status == "closed" and incident.disposition == "handled"
+    assert incident.accepted_by == t.a_seat.username
+    assert incident.accepted_at and incident.dispatched_at and incident.resolved_at and incident.closed_at
+    types = [e.type for e in await timeline_service.entries(session, iid)]
+    assert types == ["alarm_received", "accepted", "dispatched", "resolved", "closed"]
+    assert (await timeline_service.verify(session, iid)).ok
+
+
+@pytest.mark.parametrize(
+    ("steps", "illegal"),
+    [
+        ([], ("dispatch", {})),
+        ([], ("resolve", {"outcome": "x"})),
+        (["accept"], ("accept", {})),
+        (["accept"], ("close", {"disposition": "handled"})),
+        (["accept", "dispatch"], ("close", {"disposition": "false_alarm"})),
+        (["close"], ("close", {"disposition": "prank"})),
+        (["close"], ("accept", {})),
+    ],
+)
+async def test_an_illegal_action_is_a_conflict_and_changes_nothing(
+    session: AsyncSession, steps: list[str], illegal: tuple[str, dict[str, str]]
+) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    for step in steps:
+        extra = {"disposition": "false_alarm"} if step == "close" else {}
+        await actions.act(session, t.a_seat, made.incident.id, step, **extra)
+    before = await incident_service.public(session, made.incident)
+    count = len(await timeline_service.entries(session, made.incident.id))
+    with pytest.raises(Conflict):
+        async with session.begin_nested():
+            await actions.act(session, t.a_seat, made.incident.id, illegal[0], **illegal[1])
+    await session.refresh(made.incident)
+    assert await incident_service.public(session, made.incident) == before
+    assert len(await timeline_service.entries(session, made.incident.id)) == count
+
+
+async def test_a_received_incident_may_close_only_as_nothing_to_dispose_of(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    with pytest.raises(Invalid):
+        await actions.act(session, t.a_seat, made.incident.id, "close", disposition="no-such")
+    with pytest.raises(Invalid):
+        await actions.act(session, t.a_seat, made.incident.id, "close")
+    closed = await actions.act(session, t.a_seat, made.incident.id, "close", disposition="test")
+    assert closed.status == "closed"
+
+
+async def test_resolving_needs_an_outcome(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    await actions.act(session, t.a_seat, made.incident.id, "accept")
+    await actions.act(session, t.a_seat, made.incident.id, "dispatch")
+    with pytest.raises(Invalid) as refused:
+        await actions.act(session, t.a_seat, made.incident.id, "resolve", outcome="  ")
+    assert refused.value.field == "outcome"
+
+
+async def test_priority_and_category_ride_on_an_action_and_are_recorded(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, category="other")
+    incident = await actions.act(
+        session, t.a_seat, made.incident.id, "accept", priority="P4", category="fraud"
+    )
+    assert (incident.priority, incident.category) == ("P4", "fraud")
+    entry = next(e for e in await timeline_service.entries(session, incident.id) if e.type == "classified")
+    assert entry.data == {
+        "from": {"priority": "P3", "category": "other"},
+        "to": {"priority": "P4", "category": "fraud"},
+    }
+    with pytest.raises(Invalid):
+        await actions.act(session, t.a_seat, incident.id, "classify", priority="P9")
+
+
+async def test_a_sibling_district_gets_not_found_and_the_city_sees_all(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    with pytest.raises(NotFound):
+        await incident_service.get_visible(session, t.b_seat, made.incident.id)
+    with pytest.raises(NotFound):
+        await actions.act(session, t.b_seat, made.incident.id, "accept")
+    assert (await incident_service.get_visible(session, t.city_seat, made.incident.id)).id == made.incident.id
+    seen_by_b, _ = await incident_service.list_visible(session, t.b_seat)
+    assert made.incident.id not in {i.id for i in seen_by_b}
+    seen_by_city, _ = await incident_service.list_visible(session, t.city_seat, centre_code=t.a.code)
+    assert made.incident.id in {i.id for i in seen_by_city}
+    with pytest.raises(NotFound):
+        await incident_service.list_visible(session, t.b_seat, centre_code=t.a.code)
+
+
+async def test_listing_filters_newest_first_and_paginates(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = [
+        await factories.alarm(session, t.city, Tree.B_POINT, category=c) for c in ("fraud", "fire", "other")
+    ]
+    await actions.act(session, t.b_seat, made[0].incident.id, "accept")
+    rows, total = await incident_service.list_visible(session, t.b_seat)
+    assert total == 3 and [r.id for r in rows] == [m.incident.id for m in reversed(made)]
+    page, _ = await incident_service.list_visible(session, t.b_seat, limit=1, offset=1)
+    assert [r.id for r in page] == [made[1].incident.id]
+    accepted, n = await incident_service.list_visible(session, t.b_seat, statuses=["accepted"])
+    assert n == 1 and accepted[0].id == made[0].incident.id
+    p1, _ = await incident_service.list_visible(session, t.b_seat, priorities=["P1"])
+    assert [r.id for r in p1] == [made[1].incident.id]
+    with pytest.raises(Invalid):
+        await incident_service.list_visible(session, t.b_seat, statuses=["lost"])
+
+
+async def test_transfer_hands_the_incident_to_another_centre_keeping_history(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    await actions.act(session, t.a_seat, made.incident.id, "accept")
+    moved = await actions.act(session, t.a_seat, made.incident.id, "transfer", centre=t.b.code)
+    assert moved.centre_id == t.b.id and moved.status == "received" and moved.accepted_by is None
+    types = [e.type for e in await timeline_service.entries(session, moved.id)]
+    assert types == ["alarm_received", "accepted", "transferred", "received_by_transfer"]
+    with pytest.raises(NotFound):
+        await incident_service.get_visible(session, t.a_seat, moved.id)
+    assert (await actions.act(session, t.b_seat, moved.id, "accept")).accepted_by == t.b_seat.username
+
+
+async def test_merge_closes_the_duplicate_and_moves_its_alarms(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    first = await factories.alarm(session, t.city, Tree.A_POINT)
+    second = await factories.alarm(session, t.city, Tree.A_POINT)
+    dup = await actions.act(session, t.a_seat, second.incident.id, "merge", into=first.incident.id)
+    assert dup.status == "closed" and dup.disposition == "duplicate" and dup.merged_into == first.incident.id
+    assert set(await incident_service.alarm_ids(session, first.incident.id)) == {
+        first.alarm.id,
+        second.alarm.id,
+    }
+    assert await incident_service.alarm_ids(session, second.incident.id) == []
+    with pytest.raises(Invalid):
+        await actions.act(session, t.a_seat, first.incident.id, "merge", into=first.incident.id)
+    with pytest.raises(Conflict):
+        await actions.act(session, t.a_seat, first.incident.id, "merge", into=second.incident.id)
+
+
+async def test_two_seats_accepting_at_once_one_wins_the_other_sees_who(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as setup:
+        t = await factories.tree(setup)
+        made = await factories.alarm(setup, t.city, Tree.A_POINT)
+        await setup.commit()
+
+    async def accept(seat: object) -> str:
+        async with sessions() as s:
+            try:
+                await actions.act(s, seat, made.incident.id, "accept")  # type: ignore[arg-type]
+                await s.commit()
+                return "won"
+            except Conflict as lost:
+                return f"409 {lost.details['accepted_by']}"
+
+    results = sorted(await asyncio.gather(accept(t.a_seat), accept(t.a_seat2)))
+    async with sessions() as check:
+        incident = await check.get(Incident, made.incident.id)
+        assert incident is not None
+        assert results == [f"409 {incident.accepted_by}", "won"]
+        assert [e.type for e in await timeline_service.entries(check, incident.id)].count("accepted") == 1
