@@ -5,12 +5,13 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean system
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	npm install --silent --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,7 +25,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
-test: $(STAMP)
+system: system-packages.txt
+	scripts/ensure-system-packages
+
+test: $(STAMP) system
 	$(MAKE) lint
 	$(PY) -m pytest
 

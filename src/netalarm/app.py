@@ -20,6 +20,7 @@ from netalarm.incidents.api import router as incidents_router
 from netalarm.intake.api import router as intake_router
 from netalarm.messaging.api import router as messaging_router
 from netalarm.routing.api import router as routing_router
+from netalarm.web import pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in (intake_router, messaging_router, accounts_router, incidents_router, routing_router):
         app.include_router(router)
+    pages.mount(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""Web pages: the reporter PWA (`/`, `/report`) and the seat console (`/seat`), their own
+static files, and the browser libraries installed from npm (`/vendor`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+WEB = Path(__file__).resolve().parent
+STATIC = WEB / "static"
+TEMPLATES = WEB / "templates"
+# package.json sits at the repository root; `make run` / `make test` run `npm install` there.
+NODE_MODULES = Path(os.environ.get("NETALARM_NODE_MODULES", WEB.parents[2] / "node_modules"))
+VENDOR_PACKAGES = ("leaflet", "tus-js-client")
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(
+        TEMPLATES / name, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/")
+@router.get("/report")
+async def reporter_page() -> FileResponse:
+    return _page("reporter.html")
+
+
+@router.get("/seat")
+async def seat_page() -> FileResponse:
+    return _page("seat.html")
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the pages, /static (project files) and /vendor/<package> (npm libraries)."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for package in VENDOR_PACKAGES:
+        folder = NODE_MODULES / package
+        if folder.is_dir():
+            app.mount(f"/vendor/{package}", StaticFiles(directory=folder), name=f"vendor-{package}")
