@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,12 +46,12 @@ async def test_the_closed_loop_runs_and_every_step_is_on_the_timeline(session: A
     ],
 )
 async def test_an_illegal_action_is_a_conflict_and_changes_nothing(
-    session: AsyncSession, steps: list[str], illegal: tuple[str, dict[str, str]]
+    session: AsyncSession, steps: list[str], illegal: tuple[str, dict[str, Any]]
 ) -> None:
     t = await factories.tree(session)
     made = await factories.alarm(session, t.city, Tree.A_POINT)
     for step in steps:
-        extra = {"disposition": "false_alarm"} if step == "close" else {}
+        extra: dict[str, Any] = {"disposition": "false_alarm"} if step == "close" else {}
         await actions.act(session, t.a_seat, made.incident.id, step, **extra)
     before = await incident_service.public(session, made.incident)
     count = len(await timeline_service.entries(session, made.incident.id))

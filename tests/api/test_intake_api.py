@@ -1,0 +1,166 @@
+"""Reporter-side HTTP: intake, idempotency, status, positions, chat, and every bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.http import BAOAN, FUTIAN, LUOHU, NANSHAN, raise_alarm, reporter_headers, seat_headers
+from tests.support.servers import Server
+
+
+def test_an_alarm_is_acknowledged_with_ids_case_number_and_token(demo_server: Server) -> None:
+    alarm = raise_alarm(demo_server.url, FUTIAN, category="violence", description="有人打架")
+    assert set(alarm) >= {"id", "incident_id", "case_number", "status", "reporter_token"}
+    assert alarm["status"] == "received"
+    assert re.fullmatch(r"440304-\d{8}-\d{6}", alarm["case_number"])
+
+
+@pytest.mark.parametrize(
+    ("point", "centre"),
+    [(FUTIAN, "440304"), (LUOHU, "440303"), (NANSHAN, "440305"), (BAOAN, "440300"), (None, "440300")],
+)
+def test_alarms_route_to_the_district_that_holds_them(
+    demo_server: Server, point: tuple[float, float] | None, centre: str
+) -> None:
+    alarm = raise_alarm(demo_server.url, point)
+    assert alarm["case_number"].startswith(centre + "-")
+
+
+def test_the_reporter_reads_status_posts_positions_and_chats(demo_server: Server) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, silent=True)
+    mine = reporter_headers(alarm)
+    status = httpx.get(f"{base}/api/v1/alarms/{alarm['id']}", headers=mine)
+    assert (
+        status.status_code == 200
+        and status.json()["status"] == "received"
+        and status.json()["silent"] is True
+    )
+    moved = httpx.post(
+        f"{base}/api/v1/alarms/{alarm['id']}/locations",
+        json={"lat": 22.5440, "lon": 114.0590, "accuracy_m": 8, "source": "gps"},
+        headers=mine,
+    )
+    assert moved.status_code == 201
+    sent = httpx.post(
+        f"{base}/api/v1/alarms/{alarm['id']}/messages", json={"text": "I am hiding"}, headers=mine
+    )
+    assert sent.status_code == 201 and sent.json()["from"] == "reporter"
+    seat = seat_headers(base, "futian.net")
+    incident = httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}", headers=seat).json()
+    assert incident["location"]["lat"] == pytest.approx(22.5440)
+    reply = httpx.post(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/messages",
+        json={"text": "Stay where you are"},
+        headers=seat,
+    )
+    assert reply.status_code == 201
+    chat = httpx.get(f"{base}/api/v1/alarms/{alarm['id']}/messages", headers=mine).json()
+    assert [(m["from"], m["text"]) for m in chat] == [
+        ("reporter", "I am hiding"),
+        ("seat", "Stay where you are"),
+    ]
+    trail = httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}/locations", headers=seat).json()
+    assert [p["lat"] for p in trail] == [pytest.approx(22.5440)]
+
+
+def test_another_reporters_token_gets_not_found_and_a_forged_token_401(demo_server: Server) -> None:
+    base = demo_server.url
+    mine, theirs = raise_alarm(base, FUTIAN), raise_alarm(base, FUTIAN)
+    assert (
+        httpx.get(f"{base}/api/v1/alarms/{mine['id']}", headers=reporter_headers(theirs)).status_code == 404
+    )
+    forged = {"Authorization": "Bearer " + mine["reporter_token"][:-3] + "abc"}
+    answer = httpx.get(f"{base}/api/v1/alarms/{mine['id']}", headers=forged)
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+    assert httpx.get(f"{base}/api/v1/alarms/{mine['id']}").status_code == 401
+
+
+def test_the_same_key_returns_the_same_answer(demo_server: Server) -> None:
+    body = {"idempotency_key": "retry-key-0001", "description": "first"}
+    first = httpx.post(f"{demo_server.url}/api/v1/alarms", json=body)
+    again = httpx.post(f"{demo_server.url}/api/v1/alarms", json={**body, "description": "second"})
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == first.json()
+
+
+async def _fifty_at_once(base: str, key: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        answers = await asyncio.gather(
+            *(client.post("/api/v1/alarms", json={"idempotency_key": key, "silent": True}) for _ in range(50))
+        )
+    assert all(a.status_code in (200, 201) for a in answers), [
+        a.text for a in answers if a.status_code >= 300
+    ]
+    assert sum(a.status_code == 201 for a in answers) == 1
+    return [a.json() for a in answers]
+
+
+@pytest.mark.parametrize("server", ["demo_server", "pg_demo_server"])
+def test_fifty_identical_submissions_at_once_give_one_alarm(
+    request: pytest.FixtureRequest, server: str
+) -> None:
+    base = request.getfixturevalue(server).url
+    answers = asyncio.run(_fifty_at_once(base, f"burst-{server}"))
+    assert len({a["id"] for a in answers}) == 1 and len({a["reporter_token"] for a in answers}) == 1
+    seat = seat_headers(base, "shenzhen.net")
+    listed = httpx.get(f"{base}/api/v1/incidents", params={"limit": 500}, headers=seat).json()
+    assert sum(answers[0]["id"] in i["alarm_ids"] for i in listed) == 1
+
+
+BAD_BODIES: list[tuple[Any, int, str | None]] = [
+    ({"category": "fire"}, 422, "idempotency_key"),
+    ({"idempotency_key": "k-12345678", "nonsense": 1}, 422, "nonsense"),
+    ({"idempotency_key": "k-12345678", "location": {"lat": 90.5, "lon": 0}}, 422, "location.lat"),
+    ({"idempotency_key": "k-12345678", "location": {"lat": 0, "lon": -180.1}}, 422, "location.lon"),
+    (
+        {"idempotency_key": "k-12345678", "location": {"lat": 0, "lon": 0, "accuracy_m": -1}},
+        422,
+        "location.accuracy_m",
+    ),
+    (
+        {"idempotency_key": "k-12345678", "location": {"lat": 0, "lon": 0, "source": "psychic"}},
+        422,
+        "location.source",
+    ),
+    ({"idempotency_key": "k-12345678", "description": "x" * 10_001}, 422, "description"),
+    ({"idempotency_key": "k-12345678", "reporter": {"phone": "12"}}, 422, "reporter.phone"),
+    (
+        {"idempotency_key": "k-12345678", "reporter": {"id_number": "110105194912310021"}},
+        422,
+        "reporter.id_number",
+    ),
+    ({"idempotency_key": "k-12345678", "category": "alien"}, 422, "category"),
+    ({"idempotency_key": "k-12345678", "silent": "maybe"}, 422, "silent"),
+    ({"idempotency_key": "short"}, 422, "idempotency_key"),
+    ([1, 2, 3], 422, None),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "field"), BAD_BODIES)
+def test_bad_input_gets_a_clear_error_and_writes_nothing(
+    demo_server: Server, body: Any, status: int, field: str | None
+) -> None:
+    seat = seat_headers(demo_server.url, "shenzhen.net")
+    before = httpx.get(f"{demo_server.url}/api/v1/incidents", headers=seat).headers["X-Total-Count"]
+    answer = httpx.post(f"{demo_server.url}/api/v1/alarms", json=body)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert error["code"] and error["message"]
+    if field:
+        assert error["field"] == field
+    assert httpx.get(f"{demo_server.url}/api/v1/incidents", headers=seat).headers["X-Total-Count"] == before
+
+
+@pytest.mark.parametrize("raw", [b"{", b"not json", b'{"idempotency_key": "abcdefgh",}', b"\xff\xfe"])
+def test_malformed_json_is_a_400_naming_the_problem(demo_server: Server, raw: bytes) -> None:
+    answer = httpx.post(
+        f"{demo_server.url}/api/v1/alarms", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "malformed_json"

@@ -1,0 +1,251 @@
+"""Seat-side HTTP: sign-in, listing, actions, timeline, identity reads, least privilege."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.support.http import FUTIAN, LUOHU, raise_alarm, reporter_headers, seat_headers
+from tests.support.servers import Server
+
+
+def test_login_returns_a_bearer_and_the_seat(demo_server: Server) -> None:
+    answer = httpx.post(
+        f"{demo_server.url}/api/v1/auth/login", json={"username": "futian.net", "password": "demo-pass-110"}
+    )
+    body = answer.json()
+    assert answer.status_code == 200 and body["token_type"] == "bearer" and body["access_token"]
+    assert body["seat"] == {
+        "username": "futian.net",
+        "role": "network",
+        "centre": "440304",
+        "name": "futian.net",
+    }
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "futian.net", "password": "wrong-password"},
+        {"username": "nobody", "password": "demo-pass-110"},
+    ],
+)
+def test_wrong_credentials_get_one_401(demo_server: Server, credentials: dict[str, str]) -> None:
+    answer = httpx.post(f"{demo_server.url}/api/v1/auth/login", json=credentials)
+    assert answer.status_code == 401
+    assert answer.json()["error"]["message"] == "wrong username or password"
+
+
+@pytest.mark.parametrize("header", [None, "Bearer not-a-token", "Basic abc"])
+def test_seat_endpoints_refuse_missing_or_unknown_tokens(demo_server: Server, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    answer = httpx.get(f"{demo_server.url}/api/v1/incidents", headers=headers)
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
+
+
+def test_a_reporter_token_is_not_a_seat_token(demo_server: Server) -> None:
+    alarm = raise_alarm(demo_server.url, FUTIAN)
+    answer = httpx.get(
+        f"{demo_server.url}/api/v1/incidents/{alarm['incident_id']}", headers=reporter_headers(alarm)
+    )
+    assert answer.status_code == 401
+
+
+def test_the_closed_loop_over_http_with_a_verifiable_timeline(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN, category="robbery_theft")
+    incident = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    steps = [
+        ("accept", {}, "accepted"),
+        ("dispatch", {"note": "patrol 12", "priority": "P1"}, "dispatched"),
+        ("resolve", {"outcome": "wallet recovered"}, "resolved"),
+        ("close", {"disposition": "handled"}, "closed"),
+    ]
+    for action, body, status in steps:
+        answer = httpx.post(f"{incident}/actions/{action}", json=body, headers=seat)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == status
+    final = httpx.get(incident, headers=seat).json()
+    assert (final["priority"], final["accepted_by"], final["disposition"]) == ("P1", "futian.net", "handled")
+    reporter_view = httpx.get(f"{base}/api/v1/alarms/{alarm['id']}", headers=reporter_headers(alarm)).json()
+    assert reporter_view["status"] == "closed" and reporter_view["closed_at"]
+    timeline = httpx.get(f"{incident}/timeline", headers=seat).json()
+    assert [e["type"] for e in timeline] == [
+        "alarm_received",
+        "accepted",
+        "classified",
+        "dispatched",
+        "resolved",
+        "closed",
+    ]
+    assert all(set(e) == {"seq", "at", "actor", "type", "data", "prev_hash", "hash"} for e in timeline)
+    verify = httpx.get(f"{incident}/timeline/verify", headers=seat).json()
+    assert verify == {"ok": True, "entries": 6, "first_broken": None}
+
+
+def test_an_illegal_transition_is_409_and_changes_nothing(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN)
+    incident = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    before = httpx.get(incident, headers=seat).json()
+    for action, body in (("dispatch", {"note": "x", "priority": "P4"}), ("resolve", {"outcome": "x"})):
+        answer = httpx.post(f"{incident}/actions/{action}", json=body, headers=seat)
+        assert answer.status_code == 409 and answer.json()["error"]["code"] == "illegal_transition"
+    assert httpx.get(incident, headers=seat).json() == before
+    assert len(httpx.get(f"{incident}/timeline", headers=seat).json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("close", {"disposition": "bored"}, "disposition"),
+        ("transfer", {}, "centre"),
+        ("transfer", {"centre": "999999"}, "centre"),
+        ("merge", {"into": "not-a-uuid"}, "into"),
+        ("accept", {"priority": "P0"}, "priority"),
+        ("accept", {"surprise": True}, "surprise"),
+    ],
+)
+def test_bad_action_bodies_name_the_field(
+    demo_server: Server, action: str, body: dict[str, object], field: str
+) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN)
+    answer = httpx.post(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/{action}", json=body, headers=seat
+    )
+    assert 400 <= answer.status_code < 500 and answer.json()["error"]["field"] == field
+
+
+def test_unknown_actions_and_ids_are_4xx(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN)
+    assert (
+        httpx.post(
+            f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/explode", headers=seat
+        ).status_code
+        == 422
+    )
+    assert httpx.get(f"{base}/api/v1/incidents/not-an-id", headers=seat).status_code == 422
+    missing = "01900000-0000-7000-8000-000000000000"
+    assert httpx.get(f"{base}/api/v1/incidents/{missing}", headers=seat).status_code == 404
+
+
+def test_a_sibling_district_sees_nothing_of_the_incident(demo_server: Server) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN)
+    luohu = seat_headers(base, "luohu.net")
+    for path in ("", "/timeline", "/timeline/verify", "/messages", "/reporter", "/locations"):
+        answer = httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}{path}", headers=luohu)
+        assert answer.status_code == 404, path
+    assert (
+        httpx.post(
+            f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/accept", headers=luohu
+        ).status_code
+        == 404
+    )
+    listed = httpx.get(f"{base}/api/v1/incidents", params={"limit": 500}, headers=luohu).json()
+    assert alarm["incident_id"] not in {i["id"] for i in listed}
+    assert (
+        httpx.get(f"{base}/api/v1/incidents", params={"centre": "440304"}, headers=luohu).status_code == 404
+    )
+    city = seat_headers(base, "shenzhen.sup")
+    assert httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}", headers=city).status_code == 200
+
+
+def test_reading_the_reporters_identity_is_recorded_on_the_timeline(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.sup")
+    alarm = raise_alarm(base, FUTIAN, reporter={"name": "王芳", "phone": "+86 139 0000 0000"})
+    incident = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    assert "phone" not in str(httpx.get(incident, headers=seat).json())
+    identity = httpx.get(f"{incident}/reporter", headers=seat).json()
+    assert (identity["name"], identity["phone"]) == ("王芳", "+8613900000000")
+    last = httpx.get(f"{incident}/timeline", headers=seat).json()[-1]
+    assert (last["type"], last["actor"]) == ("identity_viewed", "seat:futian.sup")
+
+
+def test_listing_filters_by_status_priority_and_centre(demo_server: Server) -> None:
+    base, city = demo_server.url, seat_headers(demo_server.url, "shenzhen.net")
+    fire = raise_alarm(base, LUOHU, category="fire")
+    fraud = raise_alarm(base, LUOHU, category="fraud")
+    listed = httpx.get(
+        f"{base}/api/v1/incidents", params={"centre": "440303", "priority": "P1"}, headers=city
+    ).json()
+    ids = {i["id"] for i in listed}
+    assert fire["incident_id"] in ids and fraud["incident_id"] not in ids
+    page = httpx.get(f"{base}/api/v1/incidents", params={"limit": 1}, headers=city)
+    assert len(page.json()) == 1 and int(page.headers["X-Total-Count"]) >= 2
+    assert httpx.get(f"{base}/api/v1/incidents", params={"status": "lost"}, headers=city).status_code == 422
+    assert httpx.get(f"{base}/api/v1/incidents", params={"limit": 0}, headers=city).status_code == 422
+
+
+async def _race(base: str, incident_id: str, seats: list[dict[str, str]]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(base_url=base) as client:
+        return list(
+            await asyncio.gather(
+                *(client.post(f"/api/v1/incidents/{incident_id}/actions/accept", headers=h) for h in seats)
+            )
+        )
+
+
+@pytest.mark.parametrize("server", ["demo_server", "pg_demo_server"])
+def test_two_seats_accepting_at_once_one_wins_the_other_gets_409_naming_the_winner(
+    request: pytest.FixtureRequest, server: str
+) -> None:
+    base = request.getfixturevalue(server).url
+    seats = [seat_headers(base, "futian.net"), seat_headers(base, "futian.sup")]
+    alarm = raise_alarm(base, FUTIAN)
+    answers = asyncio.run(_race(base, alarm["incident_id"], seats))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    winner = next(a for a in answers if a.status_code == 200).json()["accepted_by"]
+    loser = next(a for a in answers if a.status_code == 409).json()["error"]
+    assert loser["accepted_by"] == winner and winner in loser["message"]
+
+
+def test_transfer_and_merge_over_http(demo_server: Server) -> None:
+    base, futian = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    first, second = raise_alarm(base, FUTIAN), raise_alarm(base, FUTIAN)
+    merged = httpx.post(
+        f"{base}/api/v1/incidents/{second['incident_id']}/actions/merge",
+        json={"into": first["incident_id"]},
+        headers=futian,
+    )
+    assert merged.status_code == 200 and merged.json()["disposition"] == "duplicate"
+    target = httpx.get(f"{base}/api/v1/incidents/{first['incident_id']}", headers=futian).json()
+    assert set(target["alarm_ids"]) == {first["id"], second["id"]}
+    followed = httpx.get(f"{base}/api/v1/alarms/{second['id']}", headers=reporter_headers(second)).json()
+    assert followed["incident_id"] == first["incident_id"]
+    moved = httpx.post(
+        f"{base}/api/v1/incidents/{first['incident_id']}/actions/transfer",
+        json={"centre": "440303"},
+        headers=futian,
+    )
+    assert moved.status_code == 200 and moved.json()["centre"] == "440303"
+    assert httpx.get(f"{base}/api/v1/incidents/{first['incident_id']}", headers=futian).status_code == 404
+    luohu = seat_headers(base, "luohu.net")
+    assert httpx.get(f"{base}/api/v1/incidents/{first['incident_id']}", headers=luohu).status_code == 200
+
+
+def test_patch_sets_priority_and_category(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN)
+    answer = httpx.patch(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}",
+        json={"priority": "P2", "category": "traffic"},
+        headers=seat,
+    )
+    assert answer.status_code == 200 and (answer.json()["priority"], answer.json()["category"]) == (
+        "P2",
+        "traffic",
+    )
+
+
+def test_health_readiness_and_openapi(demo_server: Server) -> None:
+    assert httpx.get(f"{demo_server.url}/healthz").json()["ok"] is True
+    ready = httpx.get(f"{demo_server.url}/readyz")
+    assert ready.status_code == 200 and ready.json()["ok"] is True
+    paths = httpx.get(f"{demo_server.url}/openapi.json").json()["paths"]
+    for path in ("/api/v1/alarms", "/api/v1/incidents/{incident_id}/actions/{action}", "/api/v1/auth/login"):
+        assert path in paths
