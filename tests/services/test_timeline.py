@@ -53,11 +53,12 @@ async def test_altering_a_stored_entry_breaks_verification_at_that_entry(
     async with sessions() as s:
         t = await factories.tree(s)
         made = await factories.alarm(s, t.city, Tree.A_POINT)
-        for step, extra in (
+        steps: list[tuple[str, dict[str, Any]]] = [
             ("accept", {}),
             ("dispatch", {"note": "unit 3"}),
             ("resolve", {"outcome": "done"}),
-        ):
+        ]
+        for step, extra in steps:
             await actions.act(s, t.a_seat, made.incident.id, step, **extra)
         await s.commit()
         await s.execute(
