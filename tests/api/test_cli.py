@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from netalarm.core import migrate
 from tests.support.factories import square
 from tests.support.servers import Server, netalarm
 
@@ -28,7 +29,8 @@ def test_every_command_has_help(command: list[str], env: dict[str, str]) -> None
 def test_db_upgrade_creates_the_sqlite_database_in_the_data_dir(env: dict[str, str], tmp_path: Path) -> None:
     done = netalarm(["db", "upgrade"], env)
     assert done.returncode == 0, done.stderr
-    assert "0001" in done.stdout and (tmp_path / "netalarm.sqlite3").exists()
+    assert done.stdout.strip() == f"database at revision {', '.join(sorted(migrate.heads()))}"
+    assert (tmp_path / "netalarm.sqlite3").exists()
 
 
 def test_demo_is_idempotent_and_prints_the_logins(env: dict[str, str]) -> None:

@@ -191,13 +191,13 @@ async def _race(base: str, incident_id: str, seats: list[dict[str, str]]) -> lis
 
 
 @pytest.mark.parametrize("server", ["demo_server", "pg_demo_server"])
-def test_two_seats_accepting_at_once_one_wins_the_other_gets_409_naming_the_winner(
+async def test_two_seats_accepting_at_once_one_wins_the_other_gets_409_naming_the_winner(
     request: pytest.FixtureRequest, server: str
 ) -> None:
     base = request.getfixturevalue(server).url
     seats = [seat_headers(base, "futian.net"), seat_headers(base, "futian.sup")]
     alarm = raise_alarm(base, FUTIAN)
-    answers = asyncio.run(_race(base, alarm["incident_id"], seats))
+    answers = await _race(base, alarm["incident_id"], seats)
     assert sorted(a.status_code for a in answers) == [200, 409]
     winner = next(a for a in answers if a.status_code == 200).json()["accepted_by"]
     loser = next(a for a in answers if a.status_code == 409).json()["error"]

@@ -1,0 +1,121 @@
+"""What every benchmark shares: a throwaway PostgreSQL database, server processes, RSS
+readings, and the JSON result written to bench/results/<name>.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    done = subprocess.run(
+        ["psql", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], "-d", database, "-tAc", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@contextmanager
+def pg_database() -> Iterator[tuple[str, str]]:
+    """A fresh database (name, async URL), dropped afterwards."""
+    name = f"netalarm_bench_{secrets.token_hex(4)}"
+    psql(f'CREATE DATABASE "{name}"')
+    try:
+        yield name, f"postgresql+asyncpg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+    finally:
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def netalarm(args: list[str], env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "netalarm.cli", *args],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def server(
+    env: dict[str, str], *, workers: int = 1, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A `netalarm serve` process (with `workers` worker processes), ready when yielded."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "netalarm.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+        yield url, process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pids.extend(int(c) for c in children)
+    return total
+
+
+def report(name: str, settings: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
+    """Print the result as one JSON object and keep it in bench/results/<name>.json."""
+    result = {"benchmark": name, "cores": os.cpu_count(), "settings": settings, **figures}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(result, ensure_ascii=False))
+    return result
