@@ -16,10 +16,12 @@ from netalarm.core import migrate
 from netalarm.core.db import make_engine, make_sessionmaker
 from netalarm.core.http import Runtime, RuntimeDep, install_error_handlers
 from netalarm.core.settings import Settings, get_settings
+from netalarm.exports.api import router as exports_router
 from netalarm.incidents.api import router as incidents_router
 from netalarm.intake.api import router as intake_router
 from netalarm.messaging.api import router as messaging_router
 from netalarm.routing.api import router as routing_router
+from netalarm.supervision.api import router as supervision_router
 from netalarm.web import pages
 
 
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in (intake_router, messaging_router, accounts_router, incidents_router, routing_router):
         app.include_router(router)
+    app.include_router(exports_router)
+    app.include_router(supervision_router)
     pages.mount(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -37,6 +37,9 @@ class SeatToken(Base):
     seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the seat last acted with this token (background polls do not count); a token idle
+    # for longer than `seat_idle_timeout_s` is refused.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Reporter(Base):

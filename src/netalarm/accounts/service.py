@@ -97,19 +97,51 @@ async def login(
     return token, seat, await routing_service.get(session, seat.centre_id)
 
 
-async def seat_from_token(session: AsyncSession, token: str) -> SeatIdentity:
+# A token's `last_used_at` is written at most this often, so a busy console does not turn
+# every request into a write.
+TOUCH_EVERY_S = 15.0
+
+
+async def seat_from_token(
+    session: AsyncSession, token: str, *, idle_timeout_s: float | None = None, activity: bool = False
+) -> SeatIdentity:
+    """The seat a valid token belongs to; `Unauthorized` for an unknown or expired token, or
+    one whose seat has not acted for `idle_timeout_s` (None: no idle limit). With `activity`,
+    the use counts as the seat acting: `last_used_at` moves to now (flushed, at most every
+    `TOUCH_EVERY_S` or a quarter of the idle limit; the caller commits)."""
+    now = utcnow()
     row = await session.execute(
-        select(Seat, Centre.code)
+        select(Seat, Centre.code, SeatToken)
         .join(SeatToken, SeatToken.seat_id == Seat.id)
         .join(Centre, Centre.id == Seat.centre_id)
-        .where(
-            SeatToken.token_hash == _token_hash(token), SeatToken.expires_at > utcnow(), Seat.active.is_(True)
-        )
+        .where(SeatToken.token_hash == _token_hash(token), SeatToken.expires_at > now, Seat.active.is_(True))
     )
     found = row.first()
     if found is None:
         raise Unauthorized("missing, expired or unknown seat token")
-    seat, code = found
+    seat, code, seat_token = found
+    last = seat_token.last_used_at or seat_token.created_at
+    if idle_timeout_s is not None and (now - last).total_seconds() > idle_timeout_s:
+        raise Unauthorized("the seat session expired after inactivity", code="session_idle")
+    every = min(TOUCH_EVERY_S, idle_timeout_s / 4) if idle_timeout_s else TOUCH_EVERY_S
+    if activity and (now - last).total_seconds() >= every:
+        seat_token.last_used_at = now
+        await session.flush()
+    return SeatIdentity(seat.id, seat.username, seat.role, seat.centre_id, code)
+
+
+async def seat_identity(session: AsyncSession, seat_id: uuid.UUID) -> SeatIdentity:
+    """The identity of an active seat by id; `Unauthorized` if it is unknown or disabled."""
+    row = (
+        await session.execute(
+            select(Seat, Centre.code)
+            .join(Centre, Centre.id == Seat.centre_id)
+            .where(Seat.id == seat_id, Seat.active.is_(True))
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("unknown or disabled seat")
+    seat, code = row
     return SeatIdentity(seat.id, seat.username, seat.role, seat.centre_id, code)
 
 

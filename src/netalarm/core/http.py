@@ -57,11 +57,22 @@ def bearer(request: Request) -> str | None:
     return request.query_params.get("access_token") or None
 
 
+# Requests a client makes on its own (polling, refreshing) carry this header set to "1" so
+# they do not count as the seat acting: an unattended console still signs out when idle.
+BACKGROUND_HEADER = "x-netalarm-background"
+
+
 async def current_seat(request: Request, session: Session) -> SeatIdentity:
+    """The signed-in seat; refused when the token is unknown, expired or idle too long."""
     token = bearer(request)
     if not token:
         raise Unauthorized("a seat bearer token is required", field="authorization")
-    return await accounts_service.seat_from_token(session, token)
+    activity = request.headers.get(BACKGROUND_HEADER) != "1"
+    seat = await accounts_service.seat_from_token(
+        session, token, idle_timeout_s=runtime(request).settings.seat_idle_timeout_s, activity=activity
+    )
+    await session.commit()  # the touch of `last_used_at`, if any; the handler starts afresh
+    return seat
 
 
 def current_reporter(request: Request) -> uuid.UUID:

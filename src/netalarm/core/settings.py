@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     sla_p2_s: float = 30.0
     sla_p3_s: float = 120.0
     sla_p4_s: float = 600.0
+    seat_idle_timeout_s: int = Field(
+        default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
+    )
+    report_link_ttl_s: int = Field(default=120, description="Lifetime of a signed link to a printable report.")
+    map_tile_url: str = Field(
+        default="", description="Leaflet tile URL template for the reporter map; empty means outlines only."
+    )
+    map_tile_attribution: str = Field(default="", description="Attribution shown with the map tiles.")
 
     @property
     def resolved_database_url(self) -> str:

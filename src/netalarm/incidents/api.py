@@ -13,7 +13,7 @@ from netalarm.accounts.models import Reporter
 from netalarm.core.clock import iso
 from netalarm.core.errors import NotFound
 from netalarm.core.http import SeatDep, Session, parse_uuid
-from netalarm.incidents import actions
+from netalarm.incidents import actions, history
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import CATEGORIES
 from netalarm.timeline import service as timeline_service
@@ -61,8 +61,8 @@ async def list_incidents(
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Incidents of the seat's centre and those below it, newest first. The total count of
-    matches is in the `X-Total-Count` header."""
+    """Incidents of the seat's centre and those below it, newest first, each with its
+    `media_count` and `unread_count`. The total count of matches is in `X-Total-Count`."""
     rows, total = await incident_service.list_visible(
         session,
         seat,
@@ -73,7 +73,8 @@ async def list_incidents(
         offset=offset,
     )
     response.headers["X-Total-Count"] = str(total)
-    return [await incident_service.public(session, i) for i in rows]
+    counts = await incident_service.queue_counts(session, [i.id for i in rows])
+    return [{**await incident_service.public(session, i), **counts[i.id]} for i in rows]
 
 
 @router.get("/{incident_id}")
@@ -141,6 +142,13 @@ async def locations(incident_id: str, session: Session, seat: SeatDep) -> list[d
         {"lat": p.lat, "lon": p.lon, "accuracy_m": p.accuracy_m, "source": p.source, "at": iso(p.at)}
         for p in await incident_service.trail(session, incident.id)
     ]
+
+
+@router.get("/{incident_id}/earlier")
+async def earlier_alarms(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
+    """Other incidents of the same reporter or phone number that this seat may see, newest first."""
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    return await history.earlier(session, seat, incident)
 
 
 @router.get("/{incident_id}/reporter")

@@ -16,6 +16,7 @@ from netalarm.core.ids import uuid7
 from netalarm.incidents.case_numbers import next_case_number
 from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, default_priority
 from netalarm.incidents.models import Alarm, Incident, LocationUpdate
+from netalarm.messaging.models import Message
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
 from netalarm.timeline import service as timeline_service
@@ -132,6 +133,24 @@ async def list_visible(
         query.order_by(Incident.created_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
     )
     return list(rows), total
+
+
+async def queue_counts(
+    session: AsyncSession, incident_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Per incident: `media_count` (media referenced by its messages) and `unread_count`
+    (reporter messages no seat has read yet)."""
+    counts = {i: {"media_count": 0, "unread_count": 0} for i in incident_ids}
+    rows = await session.execute(
+        select(Message.incident_id, Message.sender, Message.read_at, Message.media_ids).where(
+            Message.incident_id.in_(incident_ids)
+        )
+    )
+    for incident_id, sender, read_at, media in rows:
+        counts[incident_id]["media_count"] += len(media or [])
+        if sender == "reporter" and read_at is None:
+            counts[incident_id]["unread_count"] += 1
+    return counts
 
 
 async def alarm_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:

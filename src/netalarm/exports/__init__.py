@@ -1,0 +1,1 @@
+"""Exports of an incident: the printable report (and, later, EIDO)."""

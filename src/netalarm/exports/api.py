@@ -1,0 +1,58 @@
+"""Report HTTP: the printable report, and the signed link the console opens it with.
+
+A new browser tab cannot send the console's bearer header, so the console first asks for a
+link (`POST …/report-link`, bearer) and opens that: the link is signed for this incident
+and seat and expires after `report_link_ttl_s`. The report itself also accepts the bearer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from netalarm.accounts import service as accounts_service
+from netalarm.core.errors import Unauthorized
+from netalarm.core.http import RuntimeDep, SeatDep, Session, bearer, current_seat, parse_uuid
+from netalarm.exports import links, render, report
+from netalarm.incidents import service as incident_service
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["exports"])
+
+Lang = Literal["en", "zh"]
+
+
+@router.post("/{incident_id}/report-link")
+async def report_link(
+    incident_id: str, session: Session, rt: RuntimeDep, seat: SeatDep, lang: Lang = "en"
+) -> dict[str, str]:
+    """A link to the report that works without the bearer header, for `report_link_ttl_s`."""
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    params = links.sign(rt.key, incident.id, seat.seat_id, rt.settings.report_link_ttl_s)
+    query = "&".join(f"{k}={v}" for k, v in {**params, "lang": lang}.items())
+    return {"url": f"/api/v1/incidents/{incident.id}/report.html?{query}"}
+
+
+@router.get("/{incident_id}/report.html", response_class=HTMLResponse)
+async def report_html(
+    incident_id: str,
+    request: Request,
+    session: Session,
+    rt: RuntimeDep,
+    lang: Lang = "en",
+    seat: str | None = None,
+    exp: str | None = None,
+    sig: str | None = None,
+) -> HTMLResponse:
+    """The printable report of the whole event: with the seat's bearer, or a signed link."""
+    incident_uuid = parse_uuid(incident_id, "incident_id")
+    if bearer(request):
+        identity = await current_seat(request, session)
+    elif seat and exp and sig:
+        seat_id = links.check(rt.key, incident_uuid, seat, exp, sig)
+        identity = await accounts_service.seat_identity(session, seat_id)
+    else:
+        raise Unauthorized("a seat bearer token or a signed report link is required", field="sig")
+    incident = await incident_service.get_visible(session, identity, incident_uuid)
+    gathered = await report.gather(session, identity, incident)
+    return HTMLResponse(render.html(gathered, lang), headers={"Cache-Control": "no-store"})

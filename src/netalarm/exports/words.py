@@ -1,0 +1,173 @@
+"""Timeline entries in plain words, in English and Chinese, for people reading a report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Incident report",
+        "case": "Case number",
+        "status": "Status",
+        "priority": "Priority",
+        "category": "Category",
+        "centre": "Centre",
+        "silent": "Silent alarm",
+        "yes": "yes",
+        "no": "no",
+        "created": "Received at",
+        "accepted": "Accepted",
+        "dispatched": "Dispatched",
+        "resolved": "Resolved",
+        "closed": "Closed",
+        "disposition": "Disposition",
+        "description": "Description",
+        "position": "Position",
+        "no_position": "No position was given.",
+        "trail": "Trail of position updates",
+        "timeline": "Timeline",
+        "messages": "Messages",
+        "no_messages": "No messages.",
+        "media": "Media files",
+        "no_media": "No media files.",
+        "chain_ok": "The timeline's hash chain verifies: {n} entries, none altered.",
+        "chain_broken": "THE TIMELINE'S HASH CHAIN DOES NOT VERIFY: first broken entry is #{seq}.",
+        "made": "Made by seat {seat} at {at} (UTC).",
+        "at": "Time (UTC)",
+        "actor": "Who",
+        "what": "What happened",
+        "from": "From",
+        "text": "Text",
+        "print": "Print",
+        "seat": "seat",
+        "reporter": "reporter",
+        "system": "system",
+    },
+    "zh": {
+        "title": "警情报告",
+        "case": "警情编号",
+        "status": "状态",
+        "priority": "优先级",
+        "category": "类别",
+        "centre": "中心",
+        "silent": "静默报警",
+        "yes": "是",
+        "no": "否",
+        "created": "接收时间",
+        "accepted": "受理",
+        "dispatched": "派警",
+        "resolved": "处置完毕",
+        "closed": "结案",
+        "disposition": "结案方式",
+        "description": "描述",
+        "position": "位置",
+        "no_position": "未提供位置。",
+        "trail": "位置更新轨迹",
+        "timeline": "时间线",
+        "messages": "消息",
+        "no_messages": "无消息。",
+        "media": "媒体文件",
+        "no_media": "无媒体文件。",
+        "chain_ok": "时间线哈希链校验通过：共 {n} 条，无篡改。",
+        "chain_broken": "时间线哈希链校验失败：第一条损坏记录为 #{seq}。",
+        "made": "由坐席 {seat} 于 {at}（UTC）生成。",
+        "at": "时间（UTC）",
+        "actor": "操作者",
+        "what": "事件",
+        "from": "发送方",
+        "text": "内容",
+        "print": "打印",
+        "seat": "坐席",
+        "reporter": "报警人",
+        "system": "系统",
+    },
+}
+
+# One sentence per entry type; `{name}` is filled from the entry's data.
+SENTENCES: dict[str, dict[str, str]] = {
+    "en": {
+        "alarm_received": "Alarm received through {channel}: category {category}, "
+        "priority {priority}{silent}, routed to centre {centre}, case {case_number}.",
+        "accepted": "Accepted by seat {seat} after {waited_s} s.",
+        "classified": "Classification changed from {from} to {to}.",
+        "dispatched": "Dispatched. Note: {note}",
+        "resolved": "Resolved. Outcome: {outcome}",
+        "closed": "Closed as {disposition}.",
+        "transferred": "Transferred from centre {from} to centre {to} (was {previous_status}).",
+        "received_by_transfer": "Received by centre {centre} through a transfer.",
+        "merged": "Merged into case {into_case_number} as a duplicate.",
+        "merged_in": "Case {from_case_number} merged into this one.",
+        "message": "Message from the {sender}: “{text}”{media}",
+        "location": "Position update: {lat}, {lon} (±{accuracy_m} m, {source}).",
+        "identity_viewed": "The reporter's identity was viewed.",
+        "escalated": "Escalated: {data}",
+        "sla_alert": "Not accepted within the SLA: alert raised.",
+        "message_delivered": "A message was delivered to the {by}.",
+        "message_read": "A message was read by the {by}.",
+    },
+    "zh": {
+        "alarm_received": "通过 {channel} 收到报警：类别 {category}，优先级 {priority}{silent}，"
+        "分派至中心 {centre}，警情编号 {case_number}。",
+        "accepted": "坐席 {seat} 受理，等待 {waited_s} 秒。",
+        "classified": "分类由 {from} 改为 {to}。",
+        "dispatched": "已派警。备注：{note}",
+        "resolved": "处置完毕。结果：{outcome}",
+        "closed": "结案：{disposition}。",
+        "transferred": "由中心 {from} 移交至中心 {to}（原状态 {previous_status}）。",
+        "received_by_transfer": "中心 {centre} 接收移交。",
+        "merged": "作为重复警情并入 {into_case_number}。",
+        "merged_in": "警情 {from_case_number} 并入本警情。",
+        "message": "{sender}消息：“{text}”{media}",
+        "location": "位置更新：{lat}, {lon}（±{accuracy_m} 米，{source}）。",
+        "identity_viewed": "查看了报警人身份。",
+        "escalated": "已上报：{data}",
+        "sla_alert": "超过受理时限：已告警。",
+        "message_delivered": "消息已送达{by}。",
+        "message_read": "{by}已读消息。",
+    },
+}
+
+
+def actor_words(actor: str, lang: str) -> str:
+    """`seat:futian.net` → `seat futian.net`; a reporter's id is not repeated."""
+    kind, _, name = actor.partition(":")
+    label = LABELS[lang].get(kind, kind)
+    return label if kind == "reporter" or not name else f"{label} {name}"
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value) < 1000 else str(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_flat(v)}" for k, v in value.items())
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def describe(entry: dict[str, Any], lang: str) -> str:
+    """One timeline entry (`timeline_service.public` shape) as a sentence."""
+    data = entry["data"]
+    labels = LABELS[lang]
+    fields: dict[str, str] = {k: _flat(v) for k, v in data.items()}
+    fields["data"] = _flat(data)
+    for coordinate in ("lat", "lon"):
+        if isinstance(data.get(coordinate), float):
+            fields[coordinate] = f"{data[coordinate]:.6f}"
+    if entry["type"] == "alarm_received":
+        fields["silent"] = f", {labels['silent']}" if data.get("silent") else ""
+    if "by" in data:
+        fields["by"] = labels.get(data["by"], data["by"])
+    if entry["type"] == "message":
+        message = data.get("message", {})
+        fields["sender"] = labels.get(message.get("from", ""), message.get("from", ""))
+        fields["text"] = message.get("text", "")
+        media = message.get("media_ids") or []
+        fields["media"] = f" (+{len(media)} {labels['media']})" if media else ""
+    template = SENTENCES[lang].get(entry["type"])
+    if template is None:
+        return f"{entry['type']}: {fields['data']}"
+    try:
+        return template.format(**fields)
+    except KeyError:
+        return f"{entry['type']}: {fields['data']}"

@@ -1,0 +1,149 @@
+"""The server side of the seat console: queue counts, earlier alarms, idle sign-out, the
+printable report and its signed link, the supervisor's overview, the console settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.http import FUTIAN, LUOHU, raise_alarm, reporter_headers, seat_headers
+from tests.support.servers import Server, netalarm
+
+
+@pytest.fixture(scope="module")
+def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A demo server whose seats are signed out after 2 s without acting."""
+    data = tmp_path_factory.mktemp("idle")
+    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", "NETALARM_SEAT_IDLE_TIMEOUT_S": "2"}
+    assert netalarm(["demo"], env).returncode == 0
+    server = Server(env, log=Path(data) / "server.log").start()
+    yield server
+    server.stop()
+
+
+def test_the_queue_rows_count_unread_reporter_messages(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN, silent=True)
+    for text in ("help", "I am hiding"):
+        posted = httpx.post(
+            f"{base}/api/v1/alarms/{alarm['id']}/messages",
+            json={"text": text},
+            headers=reporter_headers(alarm),
+        )
+        assert posted.status_code == 201
+    rows = httpx.get(f"{base}/api/v1/incidents?status=received&limit=500", headers=seat).json()
+    row = next(r for r in rows if r["id"] == alarm["incident_id"])
+    assert (row["unread_count"], row["media_count"], row["silent"], row["priority"]) == (2, 0, True, "P1")
+
+
+def test_earlier_alarms_of_the_same_phone_are_listed_without_identity(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    person = {"phone": "13800138123", "name": "Li Lei"}
+    first = raise_alarm(base, FUTIAN, category="fraud", reporter=person)
+    second = raise_alarm(base, FUTIAN, category="violence", reporter=person)
+    earlier = httpx.get(f"{base}/api/v1/incidents/{second['incident_id']}/earlier", headers=seat).json()
+    assert [(e["case_number"], e["same"], e["category"]) for e in earlier] == [
+        (first["case_number"], "phone", "fraud")
+    ]
+    assert "13800138123" not in str(earlier) and "Li Lei" not in str(earlier)
+    sibling = seat_headers(base, "luohu.net")
+    hidden = httpx.get(f"{base}/api/v1/incidents/{second['incident_id']}/earlier", headers=sibling)
+    assert hidden.status_code == 404
+
+
+def test_a_seat_that_does_not_act_is_signed_out_after_the_idle_time(idle_server: Server) -> None:
+    base = idle_server.url
+    active, unattended = seat_headers(base, "futian.net"), seat_headers(base, "futian.sup")
+    background = {"X-Netalarm-Background": "1"}
+    for _ in range(6):  # 3 s: the active seat acts every half second, the other only polls
+        assert httpx.get(f"{base}/api/v1/auth/me", headers=active).status_code == 200
+        httpx.get(f"{base}/api/v1/incidents", headers={**unattended, **background})
+        time.sleep(0.5)
+    assert httpx.get(f"{base}/api/v1/incidents", headers=active).status_code == 200
+    refused = httpx.get(f"{base}/api/v1/incidents", headers=unattended)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "session_idle"
+
+
+def test_console_settings_name_the_sla_times_and_the_idle_limit(idle_server: Server) -> None:
+    config = httpx.get(f"{idle_server.url}/api/v1/seat/config").json()
+    assert config["sla_s"] == {"P1": 15.0, "P2": 30.0, "P3": 120.0, "P4": 600.0}
+    assert config["idle_timeout_s"] == 2 and config["map_tile_url"] == ""
+
+
+def _closed_incident(base: str, seat: dict[str, str]) -> dict[str, str]:
+    alarm = raise_alarm(base, FUTIAN, category="robbery_theft", description="bag snatched at the bus stop")
+    httpx.post(
+        f"{base}/api/v1/alarms/{alarm['id']}/messages",
+        json={"text": "he ran north"},
+        headers=reporter_headers(alarm),
+    )
+    incident = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    for action, body in [
+        ("accept", {}),
+        ("dispatch", {"note": "patrol car 7"}),
+        ("resolve", {"outcome": "bag returned"}),
+        ("close", {"disposition": "handled"}),
+    ]:
+        assert httpx.post(f"{incident}/actions/{action}", json=body, headers=seat).status_code == 200
+    return alarm
+
+
+def test_the_report_tells_the_whole_event_in_plain_words(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = _closed_incident(base, seat)
+    answer = httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}/report.html", headers=seat)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    page = answer.text
+    steps = [
+        "Alarm received through web: category robbery_theft",
+        "Message from the reporter: “he ran north”",
+        "Accepted by seat futian.net",
+        "Dispatched. Note: patrol car 7",
+        "Resolved. Outcome: bag returned",
+        "Closed as handled.",
+    ]
+    positions = [page.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert alarm["case_number"] in page and "22.543100, 114.057900" in page
+    assert "The timeline&#x27;s hash chain verifies: 6 entries, none altered." in page
+    chinese = httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}/report.html?lang=zh", headers=seat)
+    assert "时间线哈希链校验通过" in chinese.text and "结案：handled。" in chinese.text
+
+
+def test_a_signed_report_link_works_without_the_bearer_only_as_signed(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = _closed_incident(base, seat)
+    link = httpx.post(f"{base}/api/v1/incidents/{alarm['incident_id']}/report-link", headers=seat).json()[
+        "url"
+    ]
+    assert httpx.get(base + link).status_code == 200
+    assert httpx.get(base + link.replace("sig=", "sig=0")).status_code == 401
+    assert httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}/report.html").status_code == 401
+    other = raise_alarm(base, FUTIAN)
+    moved = link.replace(alarm["incident_id"], other["incident_id"])
+    assert httpx.get(base + moved).status_code == 401
+    sibling = seat_headers(base, "luohu.net")
+    refused = httpx.post(f"{base}/api/v1/incidents/{alarm['incident_id']}/report-link", headers=sibling)
+    assert refused.status_code == 404
+
+
+def test_the_supervisor_sees_seats_online_what_they_hold_and_sla_compliance(demo_server: Server) -> None:
+    base = demo_server.url
+    seat, supervisor = seat_headers(base, "futian.net"), seat_headers(base, "futian.sup")
+    alarm = raise_alarm(base, FUTIAN, category="traffic")
+    httpx.post(f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/accept", json={}, headers=seat)
+    raise_alarm(base, LUOHU)  # a sibling district's incident is not counted
+    overview = httpx.get(f"{base}/api/v1/supervisor/overview", headers=supervisor).json()
+    assert overview["centre"] == "440304"
+    seats = {s["username"]: s for s in overview["seats"]}
+    assert {"futian.net", "futian.sup"} <= set(seats) and "luohu.net" not in seats
+    assert alarm["case_number"] in [i["case_number"] for i in seats["futian.net"]["open"]]
+    today = overview["today"]
+    assert today["within_sla"] >= 1 and 0 < today["share_within_sla"] <= 1
+    assert today["median_time_to_accept_s"] is not None
+    denied = httpx.get(f"{base}/api/v1/supervisor/overview", headers=seat)
+    assert denied.status_code == 403
