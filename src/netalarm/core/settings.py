@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     sla_p2_s: float = 30.0
     sla_p3_s: float = 120.0
     sla_p4_s: float = 600.0
+    sms_number: str = Field(default="12110", description="Alarm SMS number the reporter app offers offline.")
+    map_tile_url: str = Field(
+        default="", description="Leaflet tile URL template for the reporter map; empty means outlines only."
+    )
+    map_tile_attribution: str = Field(default="", description="Attribution shown with the map tiles.")
     seat_idle_timeout_s: int = Field(
         default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
     )

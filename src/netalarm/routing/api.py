@@ -1,4 +1,5 @@
-"""The centre tree as seats see it (for transfers and filters)."""
+"""The centre tree as seats see it (for transfers and filters), and the jurisdiction outlines
+the reporter's map shows."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from fastapi import APIRouter
 from netalarm.core.http import RuntimeDep, SeatDep, Session
 from netalarm.routing import service as routing_service
 
-router = APIRouter(prefix="/api/v1/centres", tags=["seat"])
+router = APIRouter(tags=["seat"])
 
 
-@router.get("")
+@router.get("/api/v1/centres")
 async def centres(session: Session, rt: RuntimeDep, _seat: SeatDep) -> list[dict[str, Any]]:
     """Every centre of this server's tree: a seat may transfer to any of them."""
     root = await routing_service.root(session, rt.settings.centre or None)
@@ -20,3 +21,18 @@ async def centres(session: Session, rt: RuntimeDep, _seat: SeatDep) -> list[dict
         routing_service.public(c)
         for c in sorted(await routing_service.subtree(session, root), key=lambda c: c.path)
     ]
+
+
+@router.get("/api/v1/jurisdictions", tags=["reporter"])
+async def jurisdictions(session: Session, rt: RuntimeDep) -> dict[str, Any]:
+    """Public: the outlines of this server's centres as a GeoJSON FeatureCollection, so a
+    reporter's map can show where they are even without map tiles."""
+    root = await routing_service.root(session, rt.settings.centre or None)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": c.jurisdiction, "properties": routing_service.public(c)}
+            for c in sorted(await routing_service.subtree(session, root), key=lambda c: c.path)
+            if c.jurisdiction
+        ],
+    }

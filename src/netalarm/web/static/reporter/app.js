@@ -1,0 +1,325 @@
+// The reporter app: one-tap silent SOS, a details form (category, text, position, media,
+// identity), a waiting page for alarms made offline, and the status page with the chat.
+import { makeI18n } from "/static/common/i18n.js";
+import { api, Offline } from "./api.js";
+import { capture } from "./capture.js";
+import { CATEGORIES, pictogram } from "./icons.js";
+import { createOutbox } from "./outbox.js";
+import { createLiveShare, createPosition } from "./position.js";
+import { createStatus } from "./status.js";
+import { STRINGS } from "./strings.js";
+import { newIdempotencyKey, store } from "./store.js";
+import { keep, upload } from "./uploads.js";
+
+const i18n = makeI18n(STRINGS);
+const t = i18n.t;
+const $ = (id) => document.getElementById(id);
+const VIEWS = ["home", "details", "waiting", "status"];
+const CONFIG_KEY = "netalarm.reporter.config";
+
+let config = JSON.parse(localStorage.getItem(CONFIG_KEY) || "null") || { sms_number: "12110", map_tile_url: "" };
+let category = "other";
+let attachments = [];
+let mapShown = false;
+
+const position = createPosition();
+const liveShare = createLiveShare(position);
+const status = createStatus({ i18n, onGone: () => forget() });
+const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
+
+function show(name) {
+  for (const v of VIEWS) $(`view-${v}`).hidden = v !== name;
+  window.scrollTo(0, 0);
+}
+
+function setDim(dim) {
+  document.body.classList.toggle("dim", dim);
+  document.querySelector('meta[name="theme-color"]').content = dim ? "#000000" : "#b3261e";
+  $("undim").hidden = !dim;
+}
+
+// ---- position -------------------------------------------------------------------------
+
+function positionText() {
+  const here = position.best();
+  if (!here) return position.failed ? t("position.none") : t("position.locating");
+  const vars = { lat: here.lat.toFixed(5), lon: here.lon.toFixed(5), acc: here.accuracy_m };
+  return here.source === "manual" ? t("position.manual", vars) : t("position.fix", vars);
+}
+
+function renderPosition() {
+  document.querySelectorAll("[data-position]").forEach((el) => { el.textContent = positionText(); });
+  renderSms();
+}
+
+// ---- home -----------------------------------------------------------------------------
+
+function renderCategories() {
+  $("categories").innerHTML = CATEGORIES.map((c) => `<li><button type="button" class="category" data-category="${c}">${pictogram(c)}<span data-i18n="cat.${c}"></span></button></li>`).join("");
+  $("category-choice").innerHTML = CATEGORIES.map((c) => `<label class="category"><input type="radio" name="category" value="${c}">${pictogram(c)}<span data-i18n="cat.${c}"></span></label>`).join("");
+}
+
+function reporterFields() {
+  const saved = store.identity;
+  const fields = { language: i18n.lang === "zh" ? "zh-CN" : "en" };
+  if (saved && saved.name) fields.name = saved.name;
+  if (saved && saved.phone) fields.phone = saved.phone;
+  return fields;
+}
+
+function silentSos() {
+  setDim(true);
+  const body = { idempotency_key: newIdempotencyKey(), category: "other", silent: true, channel: "web", reporter: reporterFields() };
+  const here = position.best();
+  if (here) body.location = here;
+  outbox.send(body);
+}
+
+async function openDetails(chosen) {
+  category = chosen || category;
+  document.querySelectorAll('input[name="category"]').forEach((input) => { input.checked = input.value === category; });
+  const saved = store.identity;
+  if (saved) {
+    $("name").value = saved.name || "";
+    $("phone").value = saved.phone || "";
+    $("remember").checked = true;
+  }
+  $("share-live").checked = store.shareLive;
+  show("details");
+  if (!mapShown) {
+    mapShown = true;
+    try {
+      await showMap();
+    } catch {
+      $("map").hidden = true;
+    }
+  }
+}
+
+async function showMap() {
+  const { showMap: draw } = await import("./map.js");
+  await draw($("map"), position, config, t("details.map"));
+}
+
+// ---- media ----------------------------------------------------------------------------
+
+function mediaButtons(container, onKept) {
+  const kinds = ["photo", "video", "voice"];
+  const id = `file-${container.dataset.media}`;
+  container.innerHTML = kinds.map((k) => `<button type="button" class="secondary" data-kind="${k}" data-i18n="media.${k}"></button>`).join("")
+    + `<label class="button secondary" for="${id}" data-i18n="media.file"></label><input id="${id}" class="sr-only" type="file" accept="image/*,video/*,audio/*" multiple>`;
+  container.addEventListener("click", async (event) => {
+    const kind = event.target.closest("[data-kind]")?.dataset.kind;
+    if (!kind) return;
+    const made = await capture(kind, t);
+    if (made) onKept(await keep(made.blob, made.name));
+  });
+  $(id).addEventListener("change", async (event) => {
+    for (const file of event.target.files) onKept(await keep(file, file.name));
+    event.target.value = "";
+  });
+}
+
+function renderAttachments() {
+  $("attachments").innerHTML = "";
+  attachments.forEach((entry, index) => {
+    const item = document.createElement("li");
+    item.textContent = entry.name;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "link";
+    remove.textContent = "✕";
+    remove.setAttribute("aria-label", t("media.remove", { name: entry.name }));
+    remove.onclick = () => { attachments.splice(index, 1); renderAttachments(); };
+    item.append(remove);
+    $("attachments").append(item);
+  });
+}
+
+async function sendChatMedia(entry) {
+  const current = store.current;
+  const message = await status.say(t("chat.attachment", { name: entry.name }));
+  await upload(current, entry, $("uploads"), t, { message_id: message.id });
+}
+
+// ---- details form ---------------------------------------------------------------------
+
+function submitDetails(event) {
+  event.preventDefault();
+  const chosen = document.querySelector('input[name="category"]:checked');
+  const address = $("address").value.trim();
+  const description = [$("description").value.trim(), address ? t("details.addressLine", { address }) : ""].filter(Boolean).join("\n\n");
+  const name = $("name").value.trim();
+  const phone = $("phone").value.trim();
+  store.identity = $("remember").checked && (name || phone) ? { name, phone } : null;
+  store.shareLive = $("share-live").checked;
+  const reporter = { language: i18n.lang === "zh" ? "zh-CN" : "en" };
+  if (name) reporter.name = name;
+  if (phone) reporter.phone = phone;
+  const body = { idempotency_key: newIdempotencyKey(), category: chosen ? chosen.value : "other", description, silent: false, channel: "web", reporter };
+  const here = position.best();
+  if (here) body.location = here;
+  setDim(false);
+  outbox.send(body, attachments);
+  attachments = [];
+  renderAttachments();
+}
+
+// ---- waiting, sent, refused -----------------------------------------------------------
+
+function renderSms() {
+  const pending = store.pending;
+  const body = pending ? pending.body : { category: "other", description: "" };
+  const here = body.location || position.best();
+  const vars = { category: t(`cat.${body.category || "other"}`), description: (body.description || "").slice(0, 200) };
+  const text = here ? t("waiting.smsBody", { ...vars, lat: here.lat.toFixed(5), lon: here.lon.toFixed(5) }) : t("waiting.smsNoPos", vars);
+  $("sms-link").href = `sms:${config.sms_number}?body=${encodeURIComponent(text.trim())}`;
+  $("sms-link").textContent = t("waiting.sms", { number: config.sms_number });
+}
+
+function showWaiting(pending) {
+  setDim(Boolean(pending.body.silent));
+  renderSms();
+  show("waiting");
+}
+
+function showSent(current) {
+  openStatus(current, true);
+}
+
+function showRefused(err) {
+  setDim(false);
+  show("details");
+  $("details-error").hidden = false;
+  $("details-error").textContent = t("error.generic", { message: err.message });
+}
+
+async function uploadPending(current) {
+  for (const entry of [...(current.uploads || [])]) {
+    try {
+      await upload(current, entry, $("uploads"), t);
+    } catch {
+      continue;
+    }
+    const now = store.current;
+    if (now && now.id === current.id) {
+      now.uploads = (now.uploads || []).filter((e) => e.key !== entry.key);
+      store.current = now;
+    }
+  }
+}
+
+function openStatus(current, fresh) {
+  setDim(Boolean(current.dim));
+  $("sent-note").hidden = !fresh;
+  $("uploads").replaceChildren();
+  $("share-live-status").checked = store.shareLive;
+  show("status");
+  status.show(current);
+  liveShare.follow(current);
+  liveShare.enabled = store.shareLive;
+  if (fresh && !current.located) {
+    if (position.best()) liveShare.sendOnce(current).catch(() => {});
+    else {
+      const off = position.onChange(() => {
+        if (!position.best()) return;
+        off();
+        liveShare.sendOnce(current).catch(() => {});
+      });
+    }
+  }
+  uploadPending(current);
+}
+
+function forget() {
+  status.stop();
+  liveShare.stop();
+  store.current = null;
+  setDim(false);
+  show("home");
+}
+
+// ---- wiring ---------------------------------------------------------------------------
+
+function applyLanguage() {
+  i18n.apply();
+  $("lang").lang = i18n.lang === "zh" ? "en" : "zh-CN";
+  document.title = `${t("app.title")} · netalarm`;
+  renderPosition();
+  status.render();
+}
+
+function wire() {
+  $("sos").addEventListener("click", silentSos);
+  $("categories").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-category]");
+    if (button) openDetails(button.dataset.category);
+  });
+  $("open-details").addEventListener("click", () => openDetails());
+  $("details-back").addEventListener("click", () => show("home"));
+  $("details-form").addEventListener("submit", submitDetails);
+  $("retry").addEventListener("click", () => outbox.flush());
+  $("undim").addEventListener("click", () => {
+    const current = store.current;
+    if (current) store.current = { ...current, dim: false };
+    setDim(false);
+  });
+  $("new-alarm").addEventListener("click", () => { if (confirm(t("status.newConfirm"))) forget(); });
+  $("share-live-status").addEventListener("change", (event) => {
+    store.shareLive = event.target.checked;
+    liveShare.enabled = event.target.checked;
+  });
+  $("chat-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("chat-text").value.trim();
+    if (!text) return;
+    try {
+      await status.say(text);
+      $("chat-text").value = "";
+    } catch (err) {
+      if (!(err instanceof Offline)) $("chat-text").setCustomValidity(err.message);
+    }
+  });
+  $("lang").addEventListener("click", () => {
+    i18n.set(i18n.lang === "zh" ? "en" : "zh");
+    applyLanguage();
+  });
+  const net = () => { $("net").hidden = navigator.onLine; };
+  window.addEventListener("online", net);
+  window.addEventListener("offline", net);
+  net();
+  mediaButtons(document.querySelector('[data-media="details"]'), (entry) => { attachments.push(entry); renderAttachments(); });
+  mediaButtons(document.querySelector('[data-media="chat"]'), (entry) => sendChatMedia(entry).catch(() => {}));
+  position.onChange(renderPosition);
+}
+
+async function loadConfig() {
+  try {
+    config = await api.config();
+    localStorage.setItem(CONFIG_KEY, JSON.stringify(config));
+    renderSms();
+  } catch {
+    // offline: the copy kept from the last visit (or the defaults) stays in use
+  }
+}
+
+function boot() {
+  renderCategories();
+  wire();
+  applyLanguage();
+  const current = store.current;
+  if (store.pending) {
+    showWaiting(store.pending);
+    outbox.flush();
+  } else if (current) {
+    openStatus(current, false);
+  } else {
+    setDim(false);
+    show("home");
+  }
+  loadConfig();
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+  document.body.dataset.ready = "true";
+}
+
+boot();

@@ -1,0 +1,204 @@
+// The status page of an open alarm: its progress with times and the chat with the seat.
+// Live over the alarm's WebSocket when the server offers it; polled every few seconds
+// otherwise (and slowly as a safety net while the socket is up).
+import { api, ApiError } from "./api.js";
+
+export const STEPS = ["received", "accepted", "dispatched", "resolved", "closed"];
+const FAST_MS = 3000;
+const SLOW_MS = 30000;
+const RECONNECT_MS = 10000;
+
+const $ = (id) => document.getElementById(id);
+
+export function createStatus({ i18n, onGone }) {
+  const t = i18n.t;
+  let alarm = null;
+  let status = null;
+  let messages = [];
+  let socket = null;
+  let live = false;
+  let poller = null;
+  let reconnect = null;
+  let lastEventId = null;
+  let readReceipts = true;
+
+  const time = (iso) => new Date(iso).toLocaleTimeString(i18n.lang === "zh" ? "zh-CN" : "en-GB");
+
+  function renderSteps() {
+    const list = $("steps");
+    list.replaceChildren();
+    if (!status) return;
+    const reached = STEPS.indexOf(status.status);
+    STEPS.forEach((step, index) => {
+      const at = step === "received" ? status.created_at : status[`${step}_at`];
+      const item = document.createElement("li");
+      item.className = at ? "done" : index < reached ? "skipped" : "todo";
+      item.dataset.step = step;
+      if (index === reached) item.setAttribute("aria-current", "step");
+      const name = document.createElement("span");
+      name.className = "step-name";
+      name.textContent = t(`status.${step}`);
+      const when = document.createElement("time");
+      if (at) when.dateTime = at;
+      when.textContent = at ? time(at) : index < reached ? "—" : t("status.pending");
+      item.append(name, when);
+      list.append(item);
+    });
+    $("case-number").textContent = t("status.case", { case: status.case_number });
+    $("disposition").hidden = !status.disposition;
+    $("disposition").textContent = status.disposition ? t("status.disposition", { d: status.disposition }) : "";
+  }
+
+  function receipt(message) {
+    if (message.read_at) return t("chat.read");
+    if (message.delivered_at) return t("chat.delivered");
+    return t("chat.sent");
+  }
+
+  function renderMessages() {
+    const list = $("messages");
+    list.replaceChildren();
+    $("chat-empty").hidden = messages.length > 0;
+    for (const message of messages) {
+      const mine = message.from === "reporter";
+      const item = document.createElement("li");
+      item.className = mine ? "msg mine" : "msg theirs";
+      item.dataset.id = message.id;
+      const text = document.createElement("p");
+      text.textContent = message.text;
+      const meta = document.createElement("p");
+      meta.className = "meta";
+      const parts = [mine ? t("chat.you") : t("chat.seat"), time(message.at)];
+      if (mine) parts.push(receipt(message));
+      meta.textContent = parts.join(" · ");
+      if (mine) meta.dataset.receipt = message.read_at ? "read" : message.delivered_at ? "delivered" : "sent";
+      item.append(text, meta);
+      list.append(item);
+    }
+  }
+
+  function renderMode() {
+    $("live-mode").textContent = live ? t("status.live") : t("status.polling");
+  }
+
+  function render() {
+    renderSteps();
+    renderMessages();
+    renderMode();
+    const closed = status && status.status === "closed";
+    $("chat-form").hidden = closed;
+    document.querySelector('[data-media="chat"]').hidden = closed;
+  }
+
+  // Tells the server the reporter has seen the seat's messages (when it offers receipts).
+  async function markRead() {
+    if (!readReceipts || document.visibilityState !== "visible") return;
+    if (!messages.some((m) => m.from === "seat" && !m.read_at)) return;
+    try {
+      await fetch(`/api/v1/alarms/${alarm.id}/messages/read`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${alarm.reporter_token}` },
+      }).then((r) => { if (r.status === 404 || r.status === 405) readReceipts = false; });
+    } catch {
+      // offline: the next refresh tries again
+    }
+  }
+
+  async function refresh() {
+    if (!alarm) return;
+    const current = alarm;
+    try {
+      const [s, m] = await Promise.all([api.status(current), api.messages(current)]);
+      if (current !== alarm) return;
+      status = s;
+      messages = m;
+      render();
+      markRead();
+      if (status.status === "closed") stopLive();
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 404)) onGone();
+    }
+  }
+
+  function poll(ms) {
+    clearInterval(poller);
+    poller = setInterval(refresh, ms);
+  }
+
+  function connect() {
+    if (!alarm || !("WebSocket" in window)) return;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const query = new URLSearchParams({ access_token: alarm.reporter_token });
+    if (lastEventId) query.set("after", lastEventId);
+    const ws = new WebSocket(`${scheme}//${location.host}/api/v1/alarms/${alarm.id}/ws?${query}`);
+    socket = ws;
+    ws.onopen = () => {
+      live = true;
+      renderMode();
+      poll(SLOW_MS);
+      refresh();
+    };
+    ws.onmessage = (event) => {
+      try {
+        const data = JSON.parse(event.data);
+        if (data.id) lastEventId = data.id;
+      } catch {
+        return;
+      }
+      refresh();
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      live = false;
+      renderMode();
+      if (!alarm) return;
+      poll(FAST_MS);
+      clearTimeout(reconnect);
+      reconnect = setTimeout(connect, RECONNECT_MS);
+    };
+  }
+
+  function stopLive() {
+    clearInterval(poller);
+    clearTimeout(reconnect);
+    poller = reconnect = null;
+    if (socket) {
+      const ws = socket;
+      socket = null;
+      ws.close();
+    }
+    live = false;
+  }
+
+  document.addEventListener("visibilitychange", markRead);
+  window.addEventListener("online", refresh);
+
+  return {
+    show(next) {
+      stopLive();
+      alarm = next;
+      status = null;
+      messages = [];
+      lastEventId = null;
+      $("case-number").textContent = next.case_number ? t("status.case", { case: next.case_number }) : "";
+      render();
+      poll(FAST_MS);
+      refresh();
+      connect();
+    },
+    stop() {
+      stopLive();
+      alarm = null;
+    },
+    refresh,
+    render,
+    async say(text) {
+      const message = await api.say(alarm, text);
+      messages = [...messages.filter((m) => m.id !== message.id), message];
+      renderMessages();
+      return message;
+    },
+    get open() { return Boolean(alarm) && !(status && status.status === "closed"); },
+  };
+}

@@ -1,0 +1,81 @@
+// Resumable uploads (tus 1.0, tus-js-client from npm) of the reporter's photos, videos and
+// voice notes, each with a progress bar. A dropped connection pauses an upload; it resumes
+// from the server's offset when the connection returns, or after a reload (blobs are kept
+// in IndexedDB until done).
+import { blobs } from "./blobs.js";
+
+const ENDPOINT = "/api/v1/uploads";
+const CHUNK = 1024 * 1024;
+
+function row(list, name) {
+  const item = document.createElement("li");
+  item.className = "upload";
+  const label = document.createElement("span");
+  label.className = "upload-label";
+  const bar = document.createElement("progress");
+  bar.max = 100;
+  bar.value = 0;
+  bar.setAttribute("aria-label", name);
+  item.append(label, bar);
+  list.append(item);
+  return { item, label, bar };
+}
+
+// Uploads one stored blob for `alarm`; `meta` may add a message_id. Resolves with the
+// upload's URL when finished.
+export function upload(alarm, entry, list, t, meta = {}) {
+  return blobs.get(entry.key).then((blob) => new Promise((resolve, reject) => {
+    const ui = row(list, entry.name);
+    const show = (key, pct) => {
+      ui.label.textContent = t(key, { name: entry.name, pct });
+      ui.item.dataset.state = key.split(".")[1];
+    };
+    if (!blob) {
+      show("uploads.failed", 0);
+      reject(new Error("blob missing"));
+      return;
+    }
+    show("uploads.progress", 0);
+    const job = new window.tus.Upload(blob, {
+      endpoint: ENDPOINT,
+      chunkSize: CHUNK,
+      retryDelays: [0, 1000, 3000, 5000, 10000],
+      removeFingerprintOnSuccess: true,
+      headers: { Authorization: `Bearer ${alarm.reporter_token}` },
+      metadata: { alarm_id: alarm.id, filename: entry.name, filetype: blob.type || "application/octet-stream", ...meta },
+      onProgress(sent, total) {
+        const pct = total ? Math.floor((sent / total) * 100) : 0;
+        ui.bar.value = pct;
+        show("uploads.progress", pct);
+      },
+      onSuccess() {
+        ui.bar.value = 100;
+        show("uploads.done", 100);
+        window.removeEventListener("online", resume);
+        blobs.remove(entry.key).finally(() => resolve(job.url));
+      },
+      onError(err) {
+        if (!navigator.onLine) {
+          show("uploads.waiting", ui.bar.value);
+          return;
+        }
+        show("uploads.failed", ui.bar.value);
+        window.removeEventListener("online", resume);
+        reject(err);
+      },
+    });
+    const resume = () => job.start();
+    window.addEventListener("online", resume);
+    job.findPreviousUploads().then((previous) => {
+      if (previous.length) job.resumeFromPreviousUpload(previous[0]);
+      job.start();
+    });
+  }));
+}
+
+// Keeps a captured or chosen file on the device and returns its entry {key, name}.
+export async function keep(blob, name) {
+  const key = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  await blobs.put(key, blob);
+  return { key, name };
+}
