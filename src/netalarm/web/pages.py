@@ -12,8 +12,6 @@ from fastapi.staticfiles import StaticFiles
 
 from netalarm.core.http import RuntimeDep
 
-from netalarm.core.http import RuntimeDep
-
 WEB = Path(__file__).resolve().parent
 STATIC = WEB / "static"
 TEMPLATES = WEB / "templates"
@@ -34,35 +32,6 @@ def _page(name: str) -> FileResponse:
 @router.get("/report")
 async def reporter_page() -> FileResponse:
     return _page("reporter.html")
-
-
-@router.get("/sw.js")
-async def reporter_service_worker() -> FileResponse:
-    """The reporter app's service worker, served from the root so its scope covers `/`."""
-    return FileResponse(
-        STATIC / "reporter" / "sw.js",
-        media_type="text/javascript; charset=utf-8",
-        headers={"Cache-Control": "no-cache"},
-    )
-
-
-@router.get("/manifest.webmanifest")
-async def reporter_manifest() -> FileResponse:
-    return FileResponse(
-        STATIC / "reporter" / "manifest.webmanifest",
-        media_type="application/manifest+json",
-        headers={"Cache-Control": "no-cache"},
-    )
-
-
-@router.get("/api/v1/reporter/config")
-async def reporter_config(rt: RuntimeDep) -> dict[str, str]:
-    """What the reporter app needs from the settings: the alarm SMS number and the map tiles."""
-    return {
-        "sms_number": rt.settings.sms_number,
-        "map_tile_url": rt.settings.map_tile_url,
-        "map_tile_attribution": rt.settings.map_tile_attribution,
-    }
 
 
 @router.get("/sw.js")

@@ -1,1 +1,0 @@
-"""Realtime push: the event bus, the outbox relay, and WebSocket/SSE hubs fed by the bus."""
