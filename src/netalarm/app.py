@@ -20,6 +20,9 @@ from netalarm.exports.api import router as exports_router
 from netalarm.incidents.api import router as incidents_router
 from netalarm.intake.api import router as intake_router
 from netalarm.messaging.api import router as messaging_router
+from netalarm.messaging.receipts_api import router as receipts_router
+from netalarm.realtime import runtime as realtime
+from netalarm.realtime.api import router as realtime_router
 from netalarm.routing.api import router as routing_router
 from netalarm.supervision.api import router as supervision_router
 from netalarm.web import pages
@@ -40,9 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=make_sessionmaker(engine),
             key=settings.resolved_secret_key(),
         )
+        app.state.realtime = await realtime.start(app.state.runtime)
         try:
             yield
         finally:
+            await app.state.realtime.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -54,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in (intake_router, messaging_router, accounts_router, incidents_router, routing_router):
         app.include_router(router)
+    app.include_router(receipts_router)
+    app.include_router(realtime_router)
     app.include_router(exports_router)
     app.include_router(supervision_router)
     pages.mount(app)

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Uuid
+from sqlalchemy import BigInteger, Index, Integer, String, Uuid, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,8 +32,16 @@ class OutboxEvent(Base):
     alarm_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The order in which the relay published the event (one relay at a time assigns it);
+    # clients resume from it, so an event that committed late is never skipped.
+    published_seq: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), nullable=True
+    )
 
-    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "seq"),)
+    __table_args__ = (
+        Index("ix_outbox_unpublished", "published_at", "seq"),
+        Index("ix_outbox_published_seq", "published_seq", unique=True),
+    )
 
 
 async def emit(
@@ -57,3 +65,8 @@ async def emit(
     )
     session.add(row)
     return row
+
+
+async def last_published(session: AsyncSession) -> int:
+    """The highest publication number given out so far (0 before the first)."""
+    return int(await session.scalar(select(func.coalesce(func.max(OutboxEvent.published_seq), 0))) or 0)

@@ -28,15 +28,27 @@ class Settings(BaseSettings):
     sla_p2_s: float = 30.0
     sla_p3_s: float = 120.0
     sla_p4_s: float = 600.0
-    seat_idle_timeout_s: int = Field(
-        default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
+    sla_tick_s: float = Field(default=1.0, gt=0, description="How often the SLA watchdog looks.")
+    bus_url: str = Field(
+        default="", description="Event bus: '' or memory://, postgresql://… (same database), nats://…"
     )
-    report_link_ttl_s: int = Field(default=120, description="Lifetime of a signed link to a printable report.")
+    relay_poll_s: float = Field(
+        default=0.5, gt=0, description="How often the outbox relay looks for rows nobody announced."
+    )
+    ws_heartbeat_s: float = Field(default=15.0, gt=0, description="Idle time before a push heartbeat.")
+    ws_queue_size: int = Field(default=1000, ge=1, description="Events a slow push client may lag behind.")
+    fault_exit_after_commit: bool = Field(
+        default=False, description="Testing only: exit right after the first commit that queued events."
+    )
     sms_number: str = Field(default="12110", description="Alarm SMS number the reporter app offers offline.")
     map_tile_url: str = Field(
         default="", description="Leaflet tile URL template for the reporter map; empty means outlines only."
     )
     map_tile_attribution: str = Field(default="", description="Attribution shown with the map tiles.")
+    seat_idle_timeout_s: int = Field(
+        default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
+    )
+    report_link_ttl_s: int = Field(default=120, description="Lifetime of a signed link to a printable report.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,5 +1,5 @@
-"""What a seat does to an incident: accept, dispatch, resolve, close, transfer, merge, and
-changes of priority and category. Each use case locks the incident, checks, changes, and
+"""What a seat does to an incident: accept, dispatch, resolve, close, transfer, escalate,
+merge, and changes of priority and category. Each use case locks the incident, checks, changes, and
 writes its timeline entry in the caller's transaction."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import CATEGORIES, PRIORITIES, check_disposition, transition
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.routing import service as routing_service
+from netalarm.routing.models import Centre
 
 MAX_TEXT = 10_000
 
@@ -106,6 +107,8 @@ async def act(
         )
     elif action == "transfer":
         await _transfer(session, seat, incident, centre)
+    elif action == "escalate":
+        await escalate(session, incident, actor=seat.actor, reason="manual")
     elif action == "merge":
         await _merge(session, seat, incident, into)
     elif action not in ("classify",):
@@ -145,13 +148,46 @@ async def _transfer(session: AsyncSession, seat: SeatIdentity, incident: Inciden
         type="transferred",
         data={"from": source.code, "to": target.code, "previous_status": incident.status},
     )
-    incident.centre_id = target.id
-    incident.status, incident.accepted_by, incident.accepted_at = "received", None, None
-    incident.updated_at = utcnow()
-    incident.version += 1
+    _hand_over(incident, target)
     await incident_service.record(
         session, incident, actor=seat.actor, type="received_by_transfer", data={"centre": target.code}
     )
+
+
+def _hand_over(incident: Incident, target: Centre) -> None:
+    """The incident now belongs to `target`, which must accept it anew; its SLA clock restarts."""
+    now = utcnow()
+    incident.centre_id = target.id
+    incident.status, incident.accepted_by, incident.accepted_at = "received", None, None
+    incident.sla_started_at, incident.sla_alerted_at, incident.sla_escalated_at = now, None, None
+    incident.updated_at = now
+    incident.version += 1
+
+
+async def escalate(session: AsyncSession, incident: Incident, *, actor: str, reason: str) -> Centre:
+    """Hand the incident (locked by the caller) to the parent of its centre; returns it.
+    A seat does it by hand (`reason` "manual"); the SLA watchdog when nobody accepted in
+    time ("sla"), in which case the clock keeps running so it escalates only once. The
+    `escalated` entry is written under the old centre, so its seats see the incident go."""
+    if incident.status == "closed":
+        raise Conflict("a closed incident cannot be escalated", code="illegal_transition")
+    source = await routing_service.get(session, incident.centre_id)
+    if source.parent_id is None:
+        raise Conflict(f"centre {source.code} has no parent centre", code="no_parent_centre")
+    target = await routing_service.get(session, source.parent_id)
+    await incident_service.record(
+        session,
+        incident,
+        actor=actor,
+        type="escalated",
+        data={"from": source.code, "to": target.code, "reason": reason, "previous_status": incident.status},
+    )
+    started, alerted, escalated = incident.sla_started_at, incident.sla_alerted_at, incident.sla_escalated_at
+    _hand_over(incident, target)
+    if reason == "sla":
+        incident.sla_started_at, incident.sla_alerted_at = started, alerted
+        incident.sla_escalated_at = escalated
+    return target
 
 
 async def _merge(

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["seat"])
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-Action = Literal["accept", "dispatch", "resolve", "close", "transfer", "merge"]
+Action = Literal["accept", "dispatch", "resolve", "close", "transfer", "escalate", "merge"]
 
 
 class ActionIn(BaseModel):

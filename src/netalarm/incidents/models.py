@@ -43,8 +43,16 @@ class Incident(Base):
     disposition: Mapped[str | None] = mapped_column(String(32), nullable=True)
     merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The SLA clock runs from `sla_started_at` (a hand-over restarts it), else `created_at`.
+    # The watchdog stamps the other two with a conditional update: one alert, one escalation.
+    sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sla_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sla_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_incidents_centre_status_created", "centre_id", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_incidents_centre_status_created", "centre_id", "status", "created_at"),
+        Index("ix_incidents_status_created", "status", "created_at"),
+    )
 
 
 class Alarm(Base):

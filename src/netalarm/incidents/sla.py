@@ -1,0 +1,146 @@
+"""The SLA watchdog: an incident nobody accepted within its priority's time raises one
+`sla_alert` to its centre; still unaccepted after twice that time, it is escalated to the
+parent centre, whose seats are alerted in turn.
+
+Every server process runs the watchdog. Each stage is claimed by a conditional update
+(`… WHERE sla_alerted_at IS NULL`) under the incident's lock, so however many processes
+look at once, exactly one raises the alert and exactly one escalates."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+
+from netalarm.core.clock import utcnow
+from netalarm.core.db import transaction
+from netalarm.core.settings import Settings
+from netalarm.incidents import actions
+from netalarm.incidents import service as incident_service
+from netalarm.incidents.models import Incident
+from netalarm.routing import service as routing_service
+
+log = logging.getLogger(__name__)
+
+ACTOR = "system:sla"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Seconds to accept, per priority."""
+
+    seconds: dict[str, float]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            {
+                "P1": settings.sla_p1_s,
+                "P2": settings.sla_p2_s,
+                "P3": settings.sla_p3_s,
+                "P4": settings.sla_p4_s,
+            }
+        )
+
+
+def _overdue(limits: Limits, now: datetime, factor: float) -> ColumnElement[bool]:
+    started = func.coalesce(Incident.sla_started_at, Incident.created_at)
+    return or_(
+        *(
+            and_(Incident.priority == priority, started <= now - timedelta(seconds=seconds * factor))
+            for priority, seconds in limits.seconds.items()
+        )
+    )
+
+
+async def _claim(
+    session: AsyncSession, incident_id: uuid.UUID, column: str, now: datetime
+) -> Incident | None:
+    """Lock the incident and stamp `column` if nobody has: the incident if this call did."""
+    incident = await incident_service.lock(session, incident_id)
+    stamp = getattr(Incident, column)
+    claimed = await session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id, Incident.status == "received", stamp.is_(None))
+        .values({column: now})
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    set_committed_value(incident, column, now)
+    return incident
+
+
+def _alert_data(incident: Incident, limits: Limits, now: datetime, stage: str, centre: str) -> dict[str, Any]:
+    started = incident.sla_started_at or incident.created_at
+    return {
+        "stage": stage,
+        "case_number": incident.case_number,
+        "priority": incident.priority,
+        "limit_s": limits.seconds.get(incident.priority),
+        "waited_s": round((now - started).total_seconds(), 3),
+        "centre": centre,
+    }
+
+
+async def sweep(
+    session: AsyncSession, limits: Limits, now: datetime | None = None
+) -> list[tuple[uuid.UUID, str]]:
+    """Raise the alerts and escalations due at `now`; returns (incident id, stage) for each
+    this call raised. Stages: `alert` (its centre), `escalated` (now the parent centre's),
+    or `overdue` (a root centre has nobody to escalate to; alerted once more)."""
+    now = now or utcnow()
+    raised: list[tuple[uuid.UUID, str]] = []
+    due = await session.scalars(
+        select(Incident.id)
+        .where(Incident.status == "received", Incident.sla_alerted_at.is_(None), _overdue(limits, now, 1))
+        .order_by(Incident.id)
+    )
+    for incident_id in list(due):
+        incident = await _claim(session, incident_id, "sla_alerted_at", now)
+        if incident is not None:
+            centre = await routing_service.get(session, incident.centre_id)
+            data = _alert_data(incident, limits, now, "alert", centre.code)
+            await incident_service.record(session, incident, actor=ACTOR, type="sla_alert", data=data)
+            raised.append((incident_id, "alert"))
+    due = await session.scalars(
+        select(Incident.id)
+        .where(
+            Incident.status == "received",
+            Incident.sla_alerted_at.is_not(None),
+            Incident.sla_escalated_at.is_(None),
+            _overdue(limits, now, 2),
+        )
+        .order_by(Incident.id)
+    )
+    for incident_id in list(due):
+        incident = await _claim(session, incident_id, "sla_escalated_at", now)
+        if incident is None:
+            continue
+        centre = await routing_service.get(session, incident.centre_id)
+        stage = "overdue"
+        if centre.parent_id is not None:
+            centre = await actions.escalate(session, incident, actor=ACTOR, reason="sla")
+            stage = "escalated"
+        data = _alert_data(incident, limits, now, stage, centre.code)
+        await incident_service.record(session, incident, actor=ACTOR, type="sla_alert", data=data)
+        raised.append((incident_id, stage))
+    return raised
+
+
+async def watch(sessions: async_sessionmaker[AsyncSession], limits: Limits, *, tick_s: float) -> None:
+    """Sweep every `tick_s` seconds, one transaction per sweep, until cancelled."""
+    while True:
+        try:
+            async with transaction(sessions) as session:
+                await sweep(session, limits)
+        except Exception as exc:  # a database outage: try again on the next tick
+            log.warning("SLA watchdog: %s: %s", type(exc).__name__, exc)
+        await asyncio.sleep(tick_s)

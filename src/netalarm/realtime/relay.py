@@ -1,0 +1,119 @@
+"""The outbox relay: publishes committed outbox rows on the bus, oldest first.
+
+At-least-once: rows are claimed, published, then marked in one transaction, so a crash
+after publishing and before the mark commits publishes them again (consumers drop the
+duplicate by event id); a crash before publishing loses nothing, since the rows stay
+unpublished for the next relay of any process.
+
+One relay at a time gives out publication numbers (`published_seq`): on PostgreSQL a
+transaction-scoped advisory lock, on SQLite the database write lock (`BEGIN IMMEDIATE`).
+A row that commits late therefore gets a later number than everything published before
+it, and a client resuming "after" an event never skips one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.core.clock import utcnow
+from netalarm.core.db import transaction
+from netalarm.core.outbox import OutboxEvent, last_published
+from netalarm.realtime.bus import Bus
+from netalarm.realtime.events import Event
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+# Any constant works; it only has to be the same in every process of the deployment.
+RELAY_LOCK = 0x6E616C2D72656C61
+# How long a relay keeps retrying while another process holds the turn.
+BUSY_RETRY_S = 0.005
+BUSY_RETRY_MAX_S = 2.0
+
+
+async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> int | None:
+    """Claim up to `batch` unpublished rows in outbox order, publish them, mark them
+    published. Returns how many were published, or None when another relay holds the
+    turn. The caller commits (the mark) or rolls back (they stay unpublished)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and not await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK))):
+        return None
+    rows = list(
+        await session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.published_at.is_(None))
+            .order_by(OutboxEvent.seq)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not rows:
+        return 0
+    last = await last_published(session)
+    now = utcnow()
+    events: list[Event] = []
+    for row in rows:
+        claimed = await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.seq == row.seq, OutboxEvent.published_at.is_(None))
+            .values(published_at=now, published_seq=last + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        last += 1
+        row.published_at, row.published_seq = now, last
+        events.append(Event.from_row(row))
+    await bus.publish(session, events)
+    return len(events)
+
+
+class Relay:
+    """Runs `relay_once` whenever woken (after a local commit that queued events) and every
+    `poll_s` (rows whose process died before publishing them, or committed elsewhere)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], bus: Bus, *, poll_s: float) -> None:
+        self._sessions = sessions
+        self._bus = bus
+        self._poll_s = poll_s
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def drain(self) -> int:
+        """Publish until nothing is left; returns how many this process published. Gives up
+        (until the next wake or poll) when the bus or the database fails."""
+        published = 0
+        busy_since: float | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                async with transaction(self._sessions) as session:
+                    count = await relay_once(session, self._bus)
+            except Exception as exc:  # a bus or database outage: the rows wait for the next round
+                log.warning("outbox relay: %s: %s", type(exc).__name__, exc)
+                return published
+            if count is None:
+                # Another process holds the turn; it may have looked before our rows committed.
+                busy_since = busy_since or loop.time()
+                if loop.time() - busy_since > BUSY_RETRY_MAX_S:
+                    return published
+                await asyncio.sleep(BUSY_RETRY_S)
+                continue
+            published += count
+            busy_since = None
+            if count < BATCH:
+                return published
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
+            self._wake.clear()
+            await self.drain()

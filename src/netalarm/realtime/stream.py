@@ -1,0 +1,140 @@
+"""What a push connection sends, whatever carries it (WebSocket or server-sent events):
+a `hello`, the events missed since a cursor, then live events and heartbeats.
+
+Order and gaps: replayed events come from the outbox table in publication order; events
+this process dispatched but whose publication has not committed yet come from the hub's
+recent list; live events already sent during the replay are dropped by id."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.core.clock import iso, utcnow
+from netalarm.core.db import transaction
+from netalarm.core.errors import DomainError, Invalid
+from netalarm.core.outbox import OutboxEvent, last_published
+from netalarm.messaging import receipts
+from netalarm.messaging.models import Message
+from netalarm.realtime.events import Event
+from netalarm.realtime.hub import Client, Hub
+
+log = logging.getLogger(__name__)
+
+PAGE = 500
+# How long a cursor whose event is committed but not yet marked published is waited for.
+CURSOR_WAIT_S = 2.0
+
+
+async def position(sessions: async_sessionmaker[AsyncSession], after: str | None) -> int | None:
+    """The publication number of the cursor event `after` (None: no cursor). `Invalid` for
+    an id that is malformed or names no event."""
+    if not after:
+        return None
+    try:
+        event_id = uuid.UUID(after)
+    except ValueError as exc:
+        raise Invalid("after must be an event id", field="after") from exc
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CURSOR_WAIT_S
+    while True:
+        async with sessions() as session:
+            row = (
+                await session.execute(select(OutboxEvent.published_seq).where(OutboxEvent.id == event_id))
+            ).first()
+            if row is None:
+                raise Invalid("no event has that id", field="after", code="unknown_cursor")
+            if row[0] is not None:
+                return int(row[0])
+            if loop.time() > deadline:
+                # The client cannot have seen more than what is published now.
+                return await last_published(session)
+        await asyncio.sleep(0.05)
+
+
+async def missed(
+    sessions: async_sessionmaker[AsyncSession], client: Client, after: int
+) -> AsyncIterator[Event]:
+    """The client's events published after `after`, in publication order, from the table."""
+    while True:
+        query = (
+            select(OutboxEvent)
+            .where(OutboxEvent.published_seq > after)
+            .order_by(OutboxEvent.published_seq)
+            .limit(PAGE)
+        )
+        if client.alarm_id is not None:
+            # A cheap pre-filter on both back ends; `Client.view` decides exactly.
+            query = query.where(cast(OutboxEvent.alarm_ids, String).contains(str(client.alarm_id)))
+        else:
+            query = query.where(OutboxEvent.centre_id.in_(client.centre_ids))
+        async with sessions() as session:
+            rows = list(await session.scalars(query))
+        for row in rows:
+            yield Event.from_row(row)
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].published_seq or after
+
+
+def control(type: str, **data: Any) -> dict[str, Any]:
+    """A frame that is not an event: it has no id and is never replayed."""
+    return {"type": type, "at": iso(utcnow()), "data": data}
+
+
+async def frames(
+    hub: Hub,
+    sessions: async_sessionmaker[AsyncSession],
+    client: Client,
+    after: int | None,
+    *,
+    heartbeat_s: float,
+) -> AsyncGenerator[tuple[dict[str, Any], Event | None]]:
+    """(frame, event it shows) pairs for one connection until the client turns slow.
+    The client is registered before the replay, so nothing falls between the two."""
+    hub.register(client)
+    try:
+        yield control("hello", side=client.side, heartbeat_s=heartbeat_s), None
+        sent: set[uuid.UUID] = set()
+        if after is not None:
+            async for event in missed(sessions, client, after):
+                sent.add(event.id)
+                if (view := client.view(event)) is not None:
+                    yield view, event
+            for event in hub.recent_after(after):
+                if event.id not in sent and (view := client.view(event)) is not None:
+                    sent.add(event.id)
+                    yield view, event
+        while not client.slow.is_set():
+            try:
+                event = await asyncio.wait_for(client.queue.get(), timeout=heartbeat_s)
+            except TimeoutError:
+                yield control("heartbeat"), None
+                continue
+            if event.id in sent:
+                continue
+            if (view := client.view(event)) is not None:
+                yield view, event
+    finally:
+        hub.unregister(client)
+
+
+async def acknowledge(sessions: async_sessionmaker[AsyncSession], client: Client, event: Event) -> None:
+    """After a chat message from the other side was pushed to `client`: the delivered
+    receipt (once, whichever process pushes first)."""
+    message = event.data.get("message") or {}
+    if event.type != "message" or message.get("from") == client.side or message.get("delivered_at"):
+        return
+    try:
+        async with transaction(sessions) as session:
+            found = await session.get(Message, uuid.UUID(message["id"]))
+            if found is not None and found.delivered_at is None:
+                await receipts.mark_delivered(session, found, by=client.side, actor=client.actor)
+    except DomainError as exc:
+        log.info("delivered receipt not stamped: %s", exc.message)
