@@ -14,6 +14,12 @@ from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.servers import Server, netalarm
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running on the main
+    thread for the rest of the session, and async tests cannot start their own after it."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """One throwaway PostgreSQL database for the whole run, dropped at the end."""
