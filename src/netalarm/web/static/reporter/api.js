@@ -47,6 +47,8 @@ export const api = {
   messages: (alarm) => call("GET", `/api/v1/alarms/${alarm.id}/messages`, { token: alarm.reporter_token }),
   say: (alarm, text, mediaIds = []) =>
     call("POST", `/api/v1/alarms/${alarm.id}/messages`, { body: { text, media_ids: mediaIds }, token: alarm.reporter_token }),
+  read: (alarm, messageId) =>
+    call("POST", `/api/v1/alarms/${alarm.id}/messages/${messageId}/read`, { body: {}, token: alarm.reporter_token }),
   locate: (alarm, location) =>
     call("POST", `/api/v1/alarms/${alarm.id}/locations`, { body: location, token: alarm.reporter_token }),
 };

@@ -20,7 +20,6 @@ export function createStatus({ i18n, onGone }) {
   let poller = null;
   let reconnect = null;
   let lastEventId = null;
-  let readReceipts = true;
 
   const time = (iso) => new Date(iso).toLocaleTimeString(i18n.lang === "zh" ? "zh-CN" : "en-GB");
 
@@ -90,17 +89,16 @@ export function createStatus({ i18n, onGone }) {
     document.querySelector('[data-media="chat"]').hidden = closed;
   }
 
-  // Tells the server the reporter has seen the seat's messages (when it offers receipts).
+  // Tells the server the reporter has seen the seat's messages (a read receipt for each).
   async function markRead() {
-    if (!readReceipts || document.visibilityState !== "visible") return;
-    if (!messages.some((m) => m.from === "seat" && !m.read_at)) return;
-    try {
-      await fetch(`/api/v1/alarms/${alarm.id}/messages/read`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${alarm.reporter_token}` },
-      }).then((r) => { if (r.status === 404 || r.status === 405) readReceipts = false; });
-    } catch {
-      // offline: the next refresh tries again
+    if (!alarm || document.visibilityState !== "visible") return;
+    for (const message of messages.filter((m) => m.from === "seat" && !m.read_at)) {
+      try {
+        await api.read(alarm, message.id);
+        message.read_at = new Date().toISOString();
+      } catch {
+        return;
+      }
     }
   }
 

@@ -1,0 +1,89 @@
+"""Without a connection the reporter app keeps the alarm, says it is waiting, offers an SMS,
+and sends it exactly once when the connection returns; the installed app opens offline."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.reporter_app import incidents_at, kept, open_app, phone, somewhere_in_futian
+from tests.support.servers import Server
+
+
+def test_an_alarm_made_offline_waits_offers_an_sms_and_arrives_exactly_once(
+    browser: Browser, demo_server: Server
+) -> None:
+    here = somewhere_in_futian()
+    context = phone(browser, at=here)
+    page = open_app(context, demo_server.url)
+    expect(page.locator("#view-home [data-position]")).to_contain_text(f"{here[0]:.5f}")
+
+    context.set_offline(True)
+    page.locator("#sos").tap()
+
+    expect(page.locator("#view-waiting")).to_be_visible()
+    expect(page.locator("#view-waiting")).to_contain_text("等待网络连接")
+    expect(page.locator("#net")).to_be_visible()
+    sms = page.locator("#sms-link").get_attribute("href") or ""
+    assert sms.startswith("sms:12110?body=")
+    assert f"{here[0]:.5f},{here[1]:.5f}" in unquote(sms)
+    assert "其他" in unquote(sms)
+    key = kept(page, "pending")["body"]["idempotency_key"]
+    page.locator("#retry").tap()
+    expect(page.locator("#view-waiting")).to_be_visible()
+    assert kept(page, "pending")["body"]["idempotency_key"] == key
+    assert incidents_at(demo_server.url, here) == []
+
+    context.set_offline(False)
+
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#net")).to_be_hidden()
+    assert kept(page, "pending") is None
+    alarm_id = kept(page, "current")["id"]
+    arrived = incidents_at(demo_server.url, here)
+    assert len(arrived) == 1
+    assert arrived[0]["alarm_ids"] == [alarm_id]
+    again = httpx.post(f"{demo_server.url}/api/v1/alarms", json={"idempotency_key": key})
+    assert again.status_code == 200 and again.json()["id"] == alarm_id
+    context.close()
+
+
+def test_an_alarm_kept_offline_is_sent_after_the_page_is_reopened(
+    browser: Browser, demo_server: Server
+) -> None:
+    here = somewhere_in_futian()
+    context = phone(browser, at=here)
+    page = open_app(context, demo_server.url)
+    expect(page.locator("#view-home [data-position]")).to_contain_text(f"{here[0]:.5f}")
+    context.set_offline(True)
+    page.locator("#sos").tap()
+    expect(page.locator("#view-waiting")).to_be_visible()
+    page.close()
+
+    context.set_offline(False)
+    page = open_app(context, demo_server.url)
+
+    expect(page.locator("#view-status")).to_be_visible()
+    assert len(incidents_at(demo_server.url, here)) == 1
+    context.close()
+
+
+def test_the_installed_app_opens_without_a_connection(browser: Browser, demo_server: Server) -> None:
+    context = phone(browser)
+    page = open_app(context, demo_server.url)
+    manifest = page.request.get(f"{demo_server.url}/manifest.webmanifest")
+    assert manifest.ok
+    icons = {icon["sizes"] for icon in manifest.json()["icons"]}
+    assert {"192x192", "512x512"} <= icons
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == demo_server.url + "/"
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    context.set_offline(True)
+    page.reload()
+
+    page.wait_for_selector("body[data-ready]")
+    expect(page.locator("#sos")).to_be_visible()
+    context.close()

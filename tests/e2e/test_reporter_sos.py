@@ -1,0 +1,90 @@
+"""The reporter app's one-tap silent SOS, its home page on a small phone, reload and language."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.reporter_app import (
+    NOISE_PROBE,
+    incident,
+    kept,
+    open_app,
+    phone,
+    somewhere_in_futian,
+)
+from tests.support.servers import Server
+
+
+def test_one_tap_sends_a_silent_alarm_with_the_position_and_makes_no_sound(
+    browser: Browser, demo_server: Server
+) -> None:
+    here = somewhere_in_futian()
+    context = phone(browser, at=here, accuracy=8)
+    context.add_init_script(NOISE_PROBE)
+    page = open_app(context, demo_server.url)
+    expect(page.locator("#view-home [data-position]")).to_contain_text(f"{here[0]:.5f}, {here[1]:.5f}")
+
+    page.locator("#sos").tap()
+
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#sent-note")).to_be_visible()
+    assert "dim" in (page.locator("body").get_attribute("class") or "")
+    stored = kept(page, "current")
+    arrived = incident(demo_server.url, stored["incident_id"])
+    assert arrived["silent"] is True
+    assert arrived["location"]["lat"] == here[0]
+    assert arrived["location"]["lon"] == here[1]
+    assert arrived["location"]["accuracy_m"] == 8
+    assert arrived["centre"] == "440304"
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    assert page.evaluate("window.__noise") == []
+    context.close()
+
+
+def test_the_sos_button_is_in_view_without_scrolling_on_a_360_by_640_phone(
+    browser: Browser, demo_server: Server
+) -> None:
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, demo_server.url)
+    box = page.locator("#sos").bounding_box()
+    assert box is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 640
+    assert box["width"] >= 200 and box["height"] >= 200
+    assert page.evaluate("window.scrollY") == 0
+    context.close()
+
+
+def test_the_status_page_and_its_dim_screen_survive_a_reload(browser: Browser, demo_server: Server) -> None:
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, demo_server.url)
+    page.locator("#sos").tap()
+    expect(page.locator("#view-status")).to_be_visible()
+    case_number = kept(page, "current")["case_number"]
+
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#view-home")).to_be_hidden()
+    expect(page.locator("#case-number")).to_contain_text(case_number)
+    assert "dim" in (page.locator("body").get_attribute("class") or "")
+    context.close()
+
+
+def test_the_page_speaks_the_browser_language_and_switches_on_request(
+    browser: Browser, demo_server: Server
+) -> None:
+    context = phone(browser, locale="en-US")
+    page = open_app(context, demo_server.url)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#sos")).to_contain_text("Silent alarm")
+
+    page.locator("#lang").tap()
+
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#sos")).to_contain_text("一键静默报警")
+    expect(page.locator("[data-category=fire]")).to_contain_text("火灾")
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    expect(page.locator("#sos")).to_contain_text("一键静默报警")
+    context.close()

@@ -1,0 +1,62 @@
+"""The reporter's status page follows the seat live: acceptance, messages both ways, receipts."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.reporter_app import kept, open_app, phone, seat, somewhere_in_futian
+from tests.support.servers import Server
+
+
+def seat_messages(base: str, incident_id: str, headers: dict[str, str]) -> list[dict[str, str]]:
+    answer = httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=headers)
+    assert answer.status_code == 200, answer.text
+    messages: list[dict[str, str]] = answer.json()
+    return messages
+
+
+def test_acceptance_and_chat_reach_the_reporter_live_with_receipts(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#live-mode")).to_have_text("实时更新")
+    incident_id = kept(page, "current")["incident_id"]
+    headers = seat(base)
+
+    accepted = httpx.post(f"{base}/api/v1/incidents/{incident_id}/actions/accept", json={}, headers=headers)
+    assert accepted.status_code == 200, accepted.text
+    expect(page.locator("#steps li[data-step=accepted]")).to_have_class("done")
+    expect(page.locator("#steps li[data-step=accepted]")).to_have_attribute("aria-current", "step")
+
+    said = httpx.post(
+        f"{base}/api/v1/incidents/{incident_id}/messages",
+        json={"text": "收到。您现在安全吗？"},
+        headers=headers,
+    )
+    assert said.status_code == 201, said.text
+    expect(page.locator("#messages .msg.theirs")).to_contain_text("收到。您现在安全吗？")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if seat_messages(base, incident_id, headers)[0]["read_at"]:
+            break
+        time.sleep(0.2)
+    assert seat_messages(base, incident_id, headers)[0]["read_at"], "the reporter's read receipt never came"
+
+    page.locator("#chat-text").fill("安全，我在大厦北门")
+    page.locator("#chat-form button[type=submit]").tap()
+    mine = page.locator("#messages .msg.mine")
+    expect(mine).to_contain_text("安全，我在大厦北门")
+    reply = next(m for m in seat_messages(base, incident_id, headers) if m["from"] == "reporter")
+    assert reply["text"] == "安全，我在大厦北门"
+    read = httpx.post(f"{base}/api/v1/incidents/{incident_id}/messages/{reply['id']}/read", headers=headers)
+    assert read.status_code == 200, read.text
+    expect(mine.locator(".meta")).to_have_attribute("data-receipt", "read")
+    expect(mine.locator(".meta")).to_contain_text("已读")
+    context.close()
