@@ -19,6 +19,9 @@ from netalarm.core.settings import Settings, get_settings
 from netalarm.exports.api import router as exports_router
 from netalarm.incidents.api import router as incidents_router
 from netalarm.intake.api import router as intake_router
+from netalarm.media import runtime as media_runtime
+from netalarm.media.api import router as media_router
+from netalarm.media.tus import router as tus_router
 from netalarm.messaging.api import router as messaging_router
 from netalarm.messaging.receipts_api import router as receipts_router
 from netalarm.realtime import runtime as realtime
@@ -44,9 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             key=settings.resolved_secret_key(),
         )
         app.state.realtime = await realtime.start(app.state.runtime)
+        app.state.media = await media_runtime.start(settings, app.state.runtime.sessions)
         try:
             yield
         finally:
+            await app.state.media.stop()
             await app.state.realtime.stop()
             await engine.dispose()
 
@@ -63,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(realtime_router)
     app.include_router(exports_router)
     app.include_router(supervision_router)
+    app.include_router(tus_router)
+    app.include_router(media_router)
     pages.mount(app)
 
     @app.get("/healthz", tags=["operations"])

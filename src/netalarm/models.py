@@ -4,6 +4,7 @@ from netalarm.accounts.models import Reporter, Seat, SeatToken
 from netalarm.core.db import Base
 from netalarm.core.outbox import OutboxEvent
 from netalarm.incidents.models import Alarm, CaseCounter, Incident, LocationUpdate
+from netalarm.media.models import Media, Upload
 from netalarm.messaging.models import Message
 from netalarm.routing.models import Centre
 from netalarm.timeline.models import TimelineEntry
@@ -16,11 +17,13 @@ __all__ = [
     "Centre",
     "Incident",
     "LocationUpdate",
+    "Media",
     "Message",
     "OutboxEvent",
     "Reporter",
     "Seat",
     "SeatToken",
     "TimelineEntry",
+    "Upload",
     "metadata",
 ]

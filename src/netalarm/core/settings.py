@@ -49,6 +49,18 @@ class Settings(BaseSettings):
         default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
     )
     report_link_ttl_s: int = Field(default=120, description="Lifetime of a signed link to a printable report.")
+    media_url: str = Field(
+        default="", description="Media storage: '' (folder data_dir/media), file:///path, or s3://bucket/prefix."
+    )
+    media_max_file_bytes: int = Field(default=2 * 1024**3, ge=1, description="Largest single upload.")
+    media_max_alarm_bytes: int = Field(default=4 * 1024**3, ge=1, description="Most media bytes per alarm.")
+    media_upload_expiry_s: int = Field(
+        default=24 * 3600, ge=1, description="An upload unfinished for this long is removed."
+    )
+    media_upload_rate: int = Field(
+        default=30, ge=1, description="Uploads a reporter token may start per rate window."
+    )
+    media_upload_rate_window_s: int = Field(default=600, ge=1, description="The upload rate window.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -12,6 +12,7 @@ from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Alarm, Incident
+from netalarm.media import service as media_service
 from netalarm.messaging.models import Message
 
 MAX_TEXT = 4_000
@@ -34,6 +35,7 @@ async def post(
         raise Invalid("a message needs text or media", field="text")
     if len(text) > MAX_TEXT:
         raise Invalid(f"text must be at most {MAX_TEXT} characters", field="text")
+    await media_service.check_for_message(session, alarm_id, media_ids)
     incident = await incident_service.lock(session, incident.id)
     if incident.status == "closed":
         raise Conflict("the incident is closed", code="incident_closed")
@@ -52,6 +54,27 @@ async def post(
         session, incident, actor=actor, type="message", data={"message": public(message)}
     )
     return message
+
+
+async def check_reporter_message(session: AsyncSession, alarm_id: uuid.UUID, message_id: uuid.UUID) -> None:
+    """A file can be attached only to a message the reporter sent in that alarm's chat."""
+    found = await session.scalar(
+        select(Message.id).where(
+            Message.id == message_id, Message.alarm_id == alarm_id, Message.sender == "reporter"
+        )
+    )
+    if found is None:
+        raise Invalid("no such message of the reporter in this alarm", field="message_id")
+
+
+async def attach_media(session: AsyncSession, message_id: uuid.UUID, media_id: uuid.UUID) -> None:
+    """Add a finished upload to the message it was sent for."""
+    message = await session.get(Message, message_id)
+    if message is None:
+        raise Invalid("no such message", field="message_id")
+    if str(media_id) not in message.media_ids:
+        message.media_ids = [*message.media_ids, str(media_id)]
+    await session.flush()
 
 
 async def default_alarm(session: AsyncSession, incident: Incident) -> uuid.UUID:
