@@ -97,6 +97,9 @@ def incidents_at(base: str, point: tuple[float, float]) -> list[dict[str, Any]]:
     ]
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
+    """Saves a picture of the page under build/e2e-artefacts/reporter (ignored by git)."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
+    path = ARTEFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

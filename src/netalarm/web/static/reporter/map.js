@@ -15,7 +15,9 @@ export async function showMap(element, position, config, label) {
     const shapes = await api.jurisdictions();
     outlines = L.geoJSON(shapes, {
       style: { color: "#1d4ed8", weight: 2, fillOpacity: 0.06 },
-      onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name, { sticky: true }),
+      // District names stay on the map: without tiles they are what the reporter recognises.
+      onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name, feature.properties.depth
+        ? { permanent: true, direction: "center", className: "area-label" } : { sticky: true }),
     }).addTo(map);
   } catch {
     outlines = null;
@@ -29,7 +31,7 @@ export async function showMap(element, position, config, label) {
     alt: label,
     icon: L.divIcon({ className: "pin", html: "<span></span>", iconSize: [32, 32], iconAnchor: [16, 32] }),
   }).addTo(map);
-  if (here) map.setView(start, 14);
+  if (here) map.setView(start, 13);
   else if (outlines && outlines.getLayers().length) map.fitBounds(outlines.getBounds());
   else map.setView(start, 12);
 
@@ -41,7 +43,7 @@ export async function showMap(element, position, config, label) {
     const fix = position.fix;
     if (position.manual || !fix) return;
     pin.setLatLng([fix.lat, fix.lon]);
-    if (!centred) map.setView([fix.lat, fix.lon], 14);
+    if (!centred) map.setView([fix.lat, fix.lon], 13);
     centred = true;
   });
   return map;

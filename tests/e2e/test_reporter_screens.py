@@ -1,0 +1,72 @@
+"""The reporter app's pages in both languages: no serious accessibility violations (axe-core
+from npm), and phone-size pictures of each for people to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.reporter_app import kept, open_app, phone, screenshot, seat, somewhere_in_futian
+from tests.support.servers import Server
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not page.evaluate("'axe' in window"):
+        page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_every_page_is_accessible_and_photographed_in_both_languages(
+    browser: Browser, demo_server: Server, locale: str
+) -> None:
+    base, lang = demo_server.url, locale[:2]
+    here = somewhere_in_futian()
+    context = phone(browser, at=here, locale=locale)
+    page = open_app(context, base)
+    expect(page.locator("#view-home [data-position]")).to_contain_text(f"{here[0]:.5f}")
+    screenshot(page, f"home-{lang}")
+    assert serious_violations(page) == []
+
+    page.locator("[data-category=medical]").tap()
+    expect(page.locator("#map .pin")).to_be_visible()
+    expect(page.locator("#map path.leaflet-interactive").first).to_be_attached()
+    screenshot(page, f"details-{lang}", full_page=True)
+    assert serious_violations(page) == []
+
+    page.locator("#details-back").tap()
+    page.locator("#sos").tap()
+    expect(page.locator("#sent-note")).to_be_visible()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    screenshot(page, f"sos-confirmation-{lang}")
+
+    incident_id = kept(page, "current")["incident_id"]
+    headers = seat(base)
+    for action, body in (("accept", {}), ("dispatch", {"note": "unit 3"})):
+        answer = httpx.post(
+            f"{base}/api/v1/incidents/{incident_id}/actions/{action}", json=body, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+    text = "警员已出发，请保持安全。" if lang == "zh" else "Officers are on their way. Stay safe."
+    said = httpx.post(f"{base}/api/v1/incidents/{incident_id}/messages", json={"text": text}, headers=headers)
+    assert said.status_code == 201, said.text
+    expect(page.locator("#messages .msg.theirs")).to_contain_text(text)
+    expect(page.locator("#steps li[data-step=dispatched]")).to_have_class("done")
+    screenshot(page, f"status-dim-{lang}", full_page=True)
+    assert serious_violations(page) == []
+    page.locator("#undim").tap()
+    screenshot(page, f"status-{lang}", full_page=True)
+    assert serious_violations(page) == []
+    context.close()
