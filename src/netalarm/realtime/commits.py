@@ -31,10 +31,14 @@ def _note_outbox_rows(session: Session, _context: Any, _instances: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
+    # Releasing a savepoint fires this too; only the outermost commit makes rows visible.
+    if session.in_nested_transaction():
+        return
     if session.info.pop(_PENDING, False):
         session.info[_HOOK]()
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
