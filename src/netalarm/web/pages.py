@@ -17,7 +17,7 @@ STATIC = WEB / "static"
 TEMPLATES = WEB / "templates"
 # package.json sits at the repository root; `make run` / `make test` run `npm install` there.
 NODE_MODULES = Path(os.environ.get("NETALARM_NODE_MODULES", WEB.parents[2] / "node_modules"))
-VENDOR_PACKAGES = ("leaflet", "tus-js-client")
+VENDOR_PACKAGES = ("leaflet", "tus-js-client", "lucide-static")
 
 router = APIRouter(include_in_schema=False)
 

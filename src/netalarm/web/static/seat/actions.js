@@ -1,0 +1,119 @@
+// The actions on the open incident, as buttons and keyboard shortcuts: accept, priority and
+// category, dispatch with a note, resolve with an outcome, close with a disposition,
+// transfer to another centre, merge into another incident. A refused action says why (a
+// second accept says who took the incident).
+import { api } from "./api.js";
+import { esc } from "./dom.js";
+import { CATEGORIES, DISPOSITIONS, PRIORITIES } from "./words.js";
+
+// action -> [shortcut, statuses it applies to]
+const ACTIONS = {
+  accept: ["a", ["received"]],
+  classify: ["p", ["received", "accepted", "dispatched", "resolved"]],
+  dispatch: ["d", ["accepted"]],
+  resolve: ["r", ["dispatched"]],
+  close: ["x", ["received", "accepted", "resolved"]],
+  transfer: ["t", ["received", "accepted", "dispatched", "resolved"]],
+  merge: ["m", ["received", "accepted"]],
+};
+
+export class Actions {
+  constructor({ bar, dialog, i18n, view, queue, centres, onDone }) {
+    Object.assign(this, { bar, dialog, i18n, view, queue, centres, onDone });
+    this.form = dialog.querySelector("form");
+    this.bar.addEventListener("click", (e) => {
+      const button = e.target.closest("[data-action]");
+      if (button && !button.disabled) this.start(button.dataset.action);
+    });
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (e.submitter && e.submitter.value === "cancel") { this.dialog.close(); return; }
+      this.submit();
+    });
+    document.addEventListener("keydown", (e) => this.key(e));
+  }
+
+  render() {
+    const { t } = this.i18n;
+    const status = this.view.incident ? this.view.incident.status : null;
+    this.bar.innerHTML = Object.entries(ACTIONS).map(([name, [key, from]]) =>
+      `<button type="button" data-action="${name}" ${status && from.includes(status) ? "" : "disabled"}>
+        ${esc(t(name))} <kbd>${key.toUpperCase()}</kbd></button>`).join("");
+  }
+
+  key(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || this.dialog.open) return;
+    const tag = (e.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag)) return;
+    const k = e.key.toLowerCase();
+    if (k === "n") { e.preventDefault(); this.next(); return; }
+    if (!this.view.incident) return;
+    if (k === "/") { e.preventDefault(); this.view.chat.focus(); return; }
+    if (k === "i") { e.preventDefault(); this.view.showIdentity(); return; }
+    if (k === "h") { e.preventDefault(); this.view.openReport(); return; }
+    const found = Object.entries(ACTIONS).find(([, [key]]) => key === k);
+    if (!found) return;
+    e.preventDefault();
+    const [name, [, from]] = found;
+    if (from.includes(this.view.incident.status)) this.start(name);
+  }
+
+  // The next incident of the queue after the open one (or the first).
+  next() {
+    const ids = this.queue.ids();
+    if (!ids.length) return;
+    const at = ids.indexOf(this.view.id);
+    this.queue.onOpen(ids[(at + 1) % ids.length]);
+  }
+
+  start(action) {
+    if (action === "accept") { this.run("accept", {}); return; }
+    const { t } = this.i18n;
+    const i = this.view.incident;
+    const options = (values, prefix, current) => values.map((v) =>
+      `<option value="${v}" ${v === current ? "selected" : ""}>${esc(prefix ? t(`${prefix}${v}`) : v)}</option>`).join("");
+    const fields = {
+      classify: `<label>${t("priority")} <select name="priority">${options(PRIORITIES, "", i.priority)}</select></label>
+        <label>${t("category")} <select name="category">${options(CATEGORIES, "cat_", i.category)}</select></label>`,
+      dispatch: `<label>${t("note")} <textarea name="note" rows="3" required></textarea></label>`,
+      resolve: `<label>${t("outcome")} <textarea name="outcome" rows="3" required></textarea></label>`,
+      close: `<label>${t("disposition")} <select name="disposition">${options(
+        i.status === "resolved" ? DISPOSITIONS : DISPOSITIONS.filter((d) => d !== "handled"), "disp_")}</select></label>`,
+      transfer: `<label>${t("centre_to")} <select name="centre">${this.centres.filter((c) => c.code !== i.centre)
+        .map((c) => `<option value="${esc(c.code)}">${esc(c.code)} ${esc(c.name)}</option>`).join("")}</select></label>`,
+      merge: `<label>${t("merge_into")} <select name="into">${this.queue.incidents.filter((o) => o.id !== i.id)
+        .map((o) => `<option value="${o.id}">${esc(o.case_number)} (${esc(t(`cat_${o.category}`))})</option>`).join("")}</select></label>`,
+    }[action];
+    this.action = action;
+    this.form.querySelector(".fields").innerHTML = `<h3>${esc(t(action))} · ${esc(i.case_number)}</h3>${fields}`;
+    this.form.querySelector("[value=ok]").textContent = t("ok");
+    this.form.querySelector("[value=cancel]").textContent = t("cancel");
+    this.dialog.showModal();
+    const first = this.form.querySelector(".fields textarea, .fields select");
+    if (first) first.focus();
+  }
+
+  async submit() {
+    const body = Object.fromEntries(new FormData(this.form).entries());
+    this.dialog.close();
+    if (this.action === "classify") {
+      await this.run("classify", body, "PATCH");
+    } else {
+      await this.run(this.action, body);
+    }
+  }
+
+  async run(action, body, method = "POST") {
+    const { t } = this.i18n;
+    const id = this.view.id;
+    const path = method === "PATCH" ? `/api/v1/incidents/${id}` : `/api/v1/incidents/${id}/actions/${action}`;
+    try {
+      await api(path, { method, body });
+      this.view.say("");
+    } catch (error) {
+      const by = error.body && error.body.accepted_by;
+      this.view.say(by ? t("taken_by", { seat: by }) : t("refused", { message: error.message }), "error");
+    }
+    await this.onDone();
+  }
+}

@@ -1,0 +1,123 @@
+// The seat console: sign-in, the live queue, the incident view, actions, the supervisor
+// view. Wires the modules together and keeps them fed by the live feed.
+import { makeI18n } from "../common/i18n.js";
+import { Actions } from "./actions.js";
+import { api, session, signIn, signOut } from "./api.js";
+import { unlock } from "./alerts.js";
+import { startFeed } from "./feed.js";
+import { IncidentView } from "./incident.js";
+import { Queue } from "./queue.js";
+import { renderSupervisor } from "./supervisor.js";
+import { WORDS } from "./words.js";
+
+const i18n = makeI18n(WORDS);
+const $ = (id) => document.getElementById(id);
+let feed = null;
+let started = false;
+
+function setLanguage(next) {
+  i18n.set(next);
+  $("lang").textContent = i18n.t("language");
+  document.title = i18n.t("title");
+}
+
+function showLogin(message = "") {
+  if (feed) feed.stop();
+  feed = null;
+  $("console").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message;
+  $("username").focus();
+}
+
+async function boot(login) {
+  $("login").hidden = true;
+  $("console").hidden = false;
+  $("whoami").textContent = `${login.seat.username} · ${login.seat.centre}`;
+  const config = await api("/api/v1/seat/config");
+  const centres = await api("/api/v1/centres", { background: true });
+  if (started) { location.reload(); return; } // a second sign-in in this tab starts clean
+  started = true;
+  keepAlive(config);
+  const view = new IncidentView({ root: $("incident"), i18n, config, seat: login.seat });
+  const open = async (id) => {
+    showPanel("console");
+    queue.select(id);
+    try { await view.open(id); } catch (error) { view.say(error.message, "error"); }
+    history.replaceState(null, "", `#${id}`);
+  };
+  const queue = new Queue({ list: $("queue"), banner: $("sla-banner"), toasts: $("toasts"), i18n, config, onOpen: open });
+  const actions = new Actions({
+    bar: $("actions"), dialog: $("action-dialog"), i18n, view, queue, centres,
+    onDone: async () => { await Promise.all([view.refresh({ background: false }), queue.refresh()]); actions.render(); },
+  });
+  $("incident").addEventListener("refreshed", () => actions.render());
+  actions.render();
+  setInterval(() => queue.tick(), 1000);
+
+  const isSupervisor = ["supervisor", "admin"].includes(login.seat.role);
+  $("supervisor-tab").hidden = !isSupervisor;
+  const showPanel = (name) => {
+    $("workspace").hidden = name !== "console";
+    $("supervisor").hidden = name !== "supervisor";
+    if (name === "supervisor") renderSupervisor($("supervisor"), i18n, open).catch(() => {});
+  };
+  $("supervisor-tab").onclick = () => showPanel($("supervisor").hidden ? "supervisor" : "console");
+
+  const poll = async () => {
+    await queue.refresh();
+    if (view.id) await view.refresh();
+    if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, open);
+  };
+  let pending = null;
+  const soon = () => { clearTimeout(pending); pending = setTimeout(() => poll().catch(() => {}), 100); };
+  feed = startFeed({
+    token: login.access_token,
+    onEvent: soon,
+    onPoll: poll,
+    onMode: (mode) => { $("mode").textContent = i18n.t(mode); $("mode").dataset.mode = mode; },
+  });
+  $("lang").onclick = () => {
+    setLanguage(i18n.lang === "zh" ? "en" : "zh");
+    queue.render();
+    actions.render();
+    if (view.id) view.open(view.id);
+  };
+  await queue.refresh();
+  const wanted = location.hash.slice(1);
+  if (wanted) await open(wanted);
+}
+
+// Pointer and key input count as the seat acting: tell the server now and then, so a seat
+// that reads and types without making requests is not signed out as idle.
+function keepAlive(config) {
+  let last = Date.now();
+  const every = Math.min(60, config.idle_timeout_s / 4) * 1000;
+  const touch = () => {
+    if (Date.now() - last < every || !session.get()) return;
+    last = Date.now();
+    api("/api/v1/auth/me").catch(() => {});
+  };
+  ["keydown", "pointerdown", "wheel"].forEach((type) => document.addEventListener(type, touch, { passive: true }));
+}
+
+function main() {
+  setLanguage(i18n.lang);
+  $("lang").onclick = () => setLanguage(i18n.lang === "zh" ? "en" : "zh");
+  session.onSignedOut((error) => showLogin(error.code === "session_idle" ? i18n.t("signed_out_idle") : ""));
+  $("login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    unlock();
+    try {
+      await boot(await signIn($("username").value, $("password").value));
+    } catch (error) {
+      $("login-error").textContent = error.status === 401 ? i18n.t("wrong_login") : error.message;
+    }
+  });
+  $("sign-out").onclick = async () => { await signOut(); location.hash = ""; location.reload(); };
+  const login = session.get();
+  if (login) boot(login).catch((error) => { if (error.status !== 401) showLogin(error.message); });
+  else showLogin();
+}
+
+main();

@@ -1,0 +1,191 @@
+// The incident view: case data, map, description, reporter identity (each opening is
+// recorded on the timeline), earlier alarms of the same person, media playable in place,
+// the chat, and the full timeline with its chain check.
+import { api } from "./api.js";
+import { Chat } from "./chat.js";
+import { dateTime, esc, time } from "./dom.js";
+import { IncidentMap } from "./map.js";
+import { clock, waited } from "./queue.js";
+import { icon, pictogram } from "./words.js";
+
+export class IncidentView {
+  constructor({ root, i18n, config, seat }) {
+    Object.assign(this, { root, i18n, config, seat });
+    this.id = null;
+    this.incident = null;
+    this.media = new Map(); // media id -> object URL
+    this.map = null;
+    this.$ = (sel) => root.querySelector(sel);
+    this.chat = new Chat({ root: this.$(".chat"), i18n, onSent: () => this.refresh() });
+    this.$("#identity-button").addEventListener("click", () => this.showIdentity());
+    this.$("#report-button").addEventListener("click", () => this.openReport());
+    this.$("#earlier").addEventListener("click", (e) => {
+      const link = e.target.closest("[data-id]");
+      if (link) this.open(link.dataset.id);
+    });
+    setInterval(() => this.tickWaiting(), 1000);
+  }
+
+  async open(id) {
+    if (id !== this.id) {
+      this.id = id;
+      this.$("#identity").innerHTML = "";
+      this.say("");
+    }
+    this.root.hidden = false;
+    document.getElementById("placeholder").hidden = true;
+    if (!this.map) this.map = new IncidentMap(this.$("#map"), this.config);
+    await this.refresh({ moveMap: true, background: false });
+    this.root.dispatchEvent(new CustomEvent("opened", { detail: { id }, bubbles: true }));
+  }
+
+  say(text, kind = "info") {
+    const box = this.$("#inc-message");
+    box.textContent = text;
+    box.className = text ? `notice ${kind}` : "notice";
+  }
+
+  async refresh({ moveMap = false, background = true } = {}) {
+    if (!this.id) return;
+    const base = `/api/v1/incidents/${this.id}`;
+    const id = this.id;
+    const [incident, messages, timeline, verify] = await Promise.all([
+      api(base, { background }),
+      api(`${base}/messages`, { background }),
+      api(`${base}/timeline`, { background }),
+      api(`${base}/timeline/verify`, { background }),
+    ]);
+    if (id !== this.id) return;
+    const positionChanged = JSON.stringify(incident.location) !== JSON.stringify(this.incident && this.incident.location);
+    this.incident = incident;
+    this.renderHead(incident);
+    this.chat.show(incident, messages);
+    this.renderTimeline(timeline, verify);
+    if (moveMap || positionChanged) {
+      const trail = await api(`${base}/locations`, { background });
+      this.renderPosition(incident);
+      this.map.show(incident, trail);
+    }
+    if (moveMap) await Promise.all([this.loadEarlier(), this.loadMedia()]);
+    else if (timeline.some((e) => e.type.startsWith("media"))) await this.loadMedia();
+    this.root.dispatchEvent(new CustomEvent("refreshed", { detail: incident, bubbles: true }));
+  }
+
+  renderHead(i) {
+    const { t, lang } = this.i18n;
+    this.$("#inc-case").textContent = i.case_number;
+    this.$("#inc-facts").innerHTML = `
+      <span class="picto">${pictogram(i.category, esc(t(`cat_${i.category}`)))}</span>
+      <span class="prio prio-${i.priority}">${i.priority}</span>
+      <span class="cat">${esc(t(`cat_${i.category}`))}</span>
+      <span class="status status-${i.status}" id="inc-status" data-status="${i.status}">${esc(t(`status_${i.status}`))}</span>
+      ${i.silent ? `<span class="silent">${icon("volume-x")} ${esc(t("silent"))}</span>` : ""}
+      <span class="centre">${esc(i.centre)} ${esc(i.centre_name || "")}</span>
+      <span class="created">${dateTime(i.created_at, lang)}</span>
+      <span class="wait" id="inc-wait"></span>
+      ${i.accepted_by ? `<span class="by" id="inc-accepted-by">${esc(i.accepted_by)}</span>` : ""}`;
+    this.$("#description").textContent = i.description || t("no_description");
+    this.tickWaiting();
+  }
+
+  tickWaiting() {
+    const i = this.incident;
+    const box = this.$("#inc-wait");
+    if (!i || !box) return;
+    box.textContent = i.status === "closed" ? "" : clock(waited(i));
+  }
+
+  renderPosition(i) {
+    const { t } = this.i18n;
+    const where = i.location;
+    this.$("#position").textContent = where
+      ? `${where.lat.toFixed(6)}, ${where.lon.toFixed(6)} · ${t("accuracy", { m: Math.round(where.accuracy_m || 0) })} · ${where.source}`
+      : t("no_position");
+  }
+
+  renderTimeline(entries, verify) {
+    const { t, lang } = this.i18n;
+    this.$("#chain").innerHTML = verify.ok
+      ? `<span class="ok">✔ ${esc(t("chain_ok", { n: verify.entries }))}</span>`
+      : `<span class="broken">✖ ${esc(t("chain_broken", { seq: verify.first_broken }))}</span>`;
+    this.$("#timeline").innerHTML = entries.map((e) => `
+      <li data-type="${esc(e.type)}"><span class="seq">#${e.seq}</span> <span class="at">${time(e.at, lang)}</span>
+      <span class="actor">${esc(e.actor.startsWith("reporter:") ? t("from_reporter") : e.actor)}</span>
+      <b class="type">${esc(e.type)}</b> <span class="data">${esc(summary(e))}</span></li>`).join("");
+  }
+
+  async showIdentity() {
+    const { t } = this.i18n;
+    const box = this.$("#identity");
+    try {
+      const who = await api(`/api/v1/incidents/${this.id}/reporter`);
+      const rows = [["name", who.name], ["phone", who.phone], ["id_number", who.id_number], ["language", who.language]]
+        .filter(([, v]) => v).map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join("");
+      box.innerHTML = `<dl>${rows || `<dd>${esc(t("no_identity"))}</dd>`}</dl>
+        <p class="recorded">${esc(t("identity_recorded", { seat: this.seat.username }))}</p>`;
+    } catch (error) {
+      box.innerHTML = `<p>${esc(error.status === 404 ? t("no_identity") : error.message)}</p>`;
+    }
+    await this.refresh();
+  }
+
+  async loadEarlier() {
+    const { t, lang } = this.i18n;
+    const rows = await api(`/api/v1/incidents/${this.id}/earlier`, { background: true });
+    this.$("#earlier").innerHTML = rows.length
+      ? rows.map((r) => `<li><button type="button" class="link" data-id="${r.id}">${esc(r.case_number)}</button>
+          ${dateTime(r.created_at, lang)} · ${esc(t(`cat_${r.category}`))} · ${esc(t(`status_${r.status}`))}
+          ${r.disposition ? `(${esc(t(`disp_${r.disposition}`))})` : ""} · ${esc(t(`same_${r.same}`))}</li>`).join("")
+      : `<li>${esc(t("no_earlier"))}</li>`;
+  }
+
+  // Media arrive through an authenticated endpoint, so each file is fetched with the bearer
+  // and played from an object URL.
+  async loadMedia() {
+    const { t } = this.i18n;
+    const box = this.$("#media");
+    let items = [];
+    try {
+      items = await api(`/api/v1/incidents/${this.id}/media`, { background: true });
+    } catch { items = []; }
+    if (!items.length) {
+      box.innerHTML = `<p>${esc(t("no_media"))}</p>`;
+      return;
+    }
+    const parts = await Promise.all(items.map(async (m) => {
+      if (!this.media.has(m.id)) {
+        const answer = await api(`/api/v1/incidents/${this.id}/media/${m.id}`, { raw: true, background: true });
+        this.media.set(m.id, URL.createObjectURL(await answer.blob()));
+      }
+      const url = this.media.get(m.id);
+      const type = m.content_type || "";
+      const player = type.startsWith("image/") ? `<img src="${url}" alt="${esc(m.filename || m.id)}">`
+        : type.startsWith("video/") ? `<video src="${url}" controls preload="metadata"></video>`
+        : type.startsWith("audio/") ? `<audio src="${url}" controls></audio>`
+        : `<a href="${url}" download>${esc(m.filename || m.id)}</a>`;
+      return `<figure data-id="${m.id}">${player}<figcaption>${esc(m.filename || m.kind || "")} · SHA-256 <code>${esc((m.sha256 || "").slice(0, 16))}…</code></figcaption></figure>`;
+    }));
+    box.innerHTML = parts.join("");
+  }
+
+  async openReport() {
+    const { url } = await api(`/api/v1/incidents/${this.id}/report-link?lang=${this.i18n.lang}`, { method: "POST" });
+    window.open(url, "_blank", "noopener");
+  }
+}
+
+function summary(entry) {
+  const d = entry.data || {};
+  switch (entry.type) {
+    case "message": return `“${(d.message && d.message.text) || ""}”`;
+    case "accepted": return d.seat || "";
+    case "dispatched": return d.note || "";
+    case "resolved": return d.outcome || "";
+    case "closed": return d.disposition || "";
+    case "classified": return `${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}`;
+    case "location": return `${Number(d.lat).toFixed(5)}, ${Number(d.lon).toFixed(5)}`;
+    case "transferred": return `${d.from} → ${d.to}`;
+    case "alarm_received": return `${d.category} ${d.priority}${d.silent ? " silent" : ""} → ${d.centre}`;
+    default: return Object.entries(d).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}=${v}`).join(" ");
+  }
+}
