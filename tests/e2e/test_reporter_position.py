@@ -1,0 +1,78 @@
+"""Position in the reporter app: live updates only with consent; a pin dragged on the map
+(which shows the jurisdictions without any tile server) is sent as a manual position."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, somewhere_in_futian
+from tests.support.servers import Server
+
+
+def trail(base: str, incident_id: str) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{base}/api/v1/incidents/{incident_id}/locations", headers=seat(base))
+    assert answer.status_code == 200, answer.text
+    points: list[dict[str, Any]] = answer.json()
+    return points
+
+
+def test_live_position_is_sent_while_the_alarm_is_open_only_after_consent(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    here, there = somewhere_in_futian(), somewhere_in_futian()
+    context = phone(browser, at=here)
+    page = open_app(context, base)
+    expect(page.locator("#view-home [data-position]")).to_contain_text(f"{here[0]:.5f}")
+    page.locator("#sos").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    incident_id = kept(page, "current")["incident_id"]
+    before = trail(base, incident_id)
+
+    context.set_geolocation({"latitude": there[0], "longitude": there[1], "accuracy": 20})
+    page.wait_for_timeout(500)
+    assert trail(base, incident_id) == before
+    page.locator("#share-live-status").check()
+
+    deadline = time.monotonic() + 5
+    while len(trail(base, incident_id)) == len(before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    latest = trail(base, incident_id)[-1]
+    assert (latest["lat"], latest["lon"], latest["accuracy_m"]) == (there[0], there[1], 20)
+    assert kept(page, "shareLive") is True
+    context.close()
+
+
+def test_a_pin_dragged_on_the_outline_map_is_sent_as_a_manual_position(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    here = somewhere_in_futian()
+    context = phone(browser, at=here)
+    page = open_app(context, base)
+    page.locator("[data-category=fire]").tap()
+    pin = page.locator("#map .pin")
+    expect(pin).to_be_visible()
+    expect(page.locator("#map .area-label").first).to_be_visible()
+    assert page.locator("#map .leaflet-tile").count() == 0
+    pin.scroll_into_view_if_needed()
+    box = pin.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 40, steps=8)
+    page.mouse.up()
+    expect(page.locator("#view-details [data-position]")).to_contain_text("手动")
+
+    page.locator("#details-form button[type=submit]").tap()
+
+    expect(page.locator("#view-status")).to_be_visible()
+    location = incident(base, kept(page, "current")["incident_id"])["location"]
+    assert location["source"] == "manual"
+    assert location["lon"] > here[1] and location["lat"] < here[0]
+    context.close()
