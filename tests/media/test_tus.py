@@ -15,7 +15,7 @@ from tusclient.uploader import Uploader
 
 from tests.media import tus
 from tests.media.conftest import MediaServer
-from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers
 
 
 class Sha256Uploader(Uploader):
