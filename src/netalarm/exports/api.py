@@ -16,6 +16,7 @@ from netalarm.core.errors import Unauthorized
 from netalarm.core.http import RuntimeDep, SeatDep, Session, bearer, current_seat, parse_uuid
 from netalarm.exports import links, render, report
 from netalarm.incidents import service as incident_service
+from netalarm.media import service as media_service
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["exports"])
 
@@ -54,5 +55,7 @@ async def report_html(
     else:
         raise Unauthorized("a seat bearer token or a signed report link is required", field="sig")
     incident = await incident_service.get_visible(session, identity, incident_uuid)
-    gathered = await report.gather(session, identity, incident)
+    base = f"/api/v1/incidents/{incident.id}/media"
+    media = [media_service.public(m, base) for m in await media_service.for_incident(session, incident)]
+    gathered = await report.gather(session, identity, incident, media)
     return HTMLResponse(render.html(gathered, lang), headers={"Cache-Control": "no-store"})

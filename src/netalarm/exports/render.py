@@ -78,7 +78,8 @@ def _messages(report: Report, t: dict[str, str]) -> str:
     if not report.messages:
         return f"<p>{escape(t['no_messages'])}</p>"
     rows = "".join(
-        f"<tr><td>{_cell(m['at'])}</td><td>{escape(t.get(m['from'], m['from']))} {escape(m.get('seat') or '')}"
+        f"<tr><td>{_cell(m['at'])}</td>"
+        f"<td>{escape(t.get(m['from'], m['from']))} {escape(m.get('seat') or '')}"
         f"</td><td>{_cell(m['text'])}{' +' + str(len(m['media_ids'])) if m['media_ids'] else ''}</td></tr>"
         for m in report.messages
     )

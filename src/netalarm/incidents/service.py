@@ -16,6 +16,7 @@ from netalarm.core.ids import uuid7
 from netalarm.incidents.case_numbers import next_case_number
 from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, default_priority
 from netalarm.incidents.models import Alarm, Incident, LocationUpdate
+from netalarm.media.models import Media
 from netalarm.messaging.models import Message
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
@@ -138,18 +139,24 @@ async def list_visible(
 async def queue_counts(
     session: AsyncSession, incident_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, int]]:
-    """Per incident: `media_count` (media referenced by its messages) and `unread_count`
-    (reporter messages no seat has read yet)."""
+    """Per incident: `media_count` (files of its alarms) and `unread_count` (reporter
+    messages no seat has read yet)."""
     counts = {i: {"media_count": 0, "unread_count": 0} for i in incident_ids}
-    rows = await session.execute(
-        select(Message.incident_id, Message.sender, Message.read_at, Message.media_ids).where(
-            Message.incident_id.in_(incident_ids)
-        )
+    unread = await session.execute(
+        select(Message.incident_id, func.count())
+        .where(Message.incident_id.in_(incident_ids), Message.sender == "reporter", Message.read_at.is_(None))
+        .group_by(Message.incident_id)
     )
-    for incident_id, sender, read_at, media in rows:
-        counts[incident_id]["media_count"] += len(media or [])
-        if sender == "reporter" and read_at is None:
-            counts[incident_id]["unread_count"] += 1
+    for incident_id, count in unread:
+        counts[incident_id]["unread_count"] = count
+    media = await session.execute(
+        select(Alarm.incident_id, func.count())
+        .join(Media, Media.alarm_id == Alarm.id)
+        .where(Alarm.incident_id.in_(incident_ids))
+        .group_by(Alarm.incident_id)
+    )
+    for incident_id, count in media:
+        counts[incident_id]["media_count"] = count
     return counts
 
 
