@@ -1,0 +1,75 @@
+"""A file sent in the chat survives a network drop in the middle of its upload: the page says
+it waits, resumes from the server's offset when the connection returns, and the seat gets the
+file whole, attached to the chat message."""
+
+from __future__ import annotations
+
+import hashlib
+import wave
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, Request, expect
+
+from tests.e2e.reporter_app import kept, open_app, phone, seat, somewhere_in_futian
+from tests.support.servers import Server
+
+SLOW = {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 1_000_000}
+CUT = {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0}
+FAST = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+def voice_note(path: Path, seconds: int = 90) -> bytes:
+    """A 16 kHz mono WAV of a rising tone, about 2.9 MB."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(bytes((i * 7) % 256 for i in range(16000 * 2 * seconds)))
+    return path.read_bytes()
+
+
+def test_a_chat_attachment_resumes_after_a_network_drop_and_arrives_whole(
+    browser: Browser, demo_server: Server, tmp_path: Path
+) -> None:
+    base = demo_server.url
+    content = voice_note(tmp_path / "note.wav")
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    resumed: list[str] = []
+    page.on("request", lambda r: resumed.append(r.url) if _is_tus_head(r) else None)
+    network = context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", SLOW)
+
+    page.locator("#file-chat").set_input_files(str(tmp_path / "note.wav"))
+    page.wait_for_function("(document.querySelector('#uploads progress') || {}).value >= 40")
+    network.send("Network.emulateNetworkConditions", CUT)
+
+    upload = page.locator("#uploads .upload")
+    expect(upload).to_have_attribute("data-state", "waiting")
+    network.send("Network.emulateNetworkConditions", FAST)
+    expect(upload).to_have_attribute("data-state", "done")
+    assert page.locator("#uploads progress").evaluate("(bar) => bar.value") == 100
+    assert resumed, "the upload did not ask the server for its offset (no tus HEAD)"
+
+    incident_id = kept(page, "current")["incident_id"]
+    headers = seat(base)
+    note = next(
+        m
+        for m in httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=headers).json()
+        if m["from"] == "reporter"
+    )
+    assert "note.wav" in note["text"]
+    media = httpx.get(f"{base}/api/v1/incidents/{incident_id}/media", headers=headers).json()
+    assert len(media) == 1
+    assert media[0]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert media[0]["size"] == len(content)
+    assert media[0]["message_id"] == note["id"]
+    context.close()
+
+
+def _is_tus_head(request: Request) -> bool:
+    return request.method == "HEAD" and "/api/v1/uploads/" in request.url
