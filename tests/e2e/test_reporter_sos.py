@@ -88,3 +88,20 @@ def test_the_page_speaks_the_browser_language_and_switches_on_request(
     page.wait_for_selector("body[data-ready]")
     expect(page.locator("#sos")).to_contain_text("一键静默报警")
     context.close()
+
+
+def test_the_pages_reflow_at_200_percent_zoom_without_sideways_scrolling(
+    browser: Browser, demo_server: Server
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 180, "height": 320}, device_scale_factor=2, locale="zh-CN"
+    )
+    page = open_app(context, demo_server.url)
+    for view in ("#view-home", "#view-details"):
+        if view == "#view-details":
+            page.locator("#open-details").click()
+        expect(page.locator(view)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 180, view
+    font = page.locator("#description").evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)")
+    assert font >= 16
+    context.close()
