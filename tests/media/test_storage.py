@@ -1,0 +1,112 @@
+"""The storage contract, the same for both back ends: appends resume after the stored bytes,
+rollback and settle, finish, ranged reads, and nothing left behind by abort."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from netalarm.media.storage import Storage, from_url
+from netalarm.media.storage.s3 import S3Storage
+
+
+async def chunks(data: bytes, size: int = 100_000) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.fixture(params=["local", "s3"])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    if request.param == "local":
+        store = from_url("", tmp_path)
+    else:
+        endpoint = request.getfixturevalue("s3_endpoint")
+        # The smallest part S3 allows, so a few MiB exercise several parts and a tail.
+        store = S3Storage(bucket=f"contract-{secrets.token_hex(4)}", prefix="p", endpoint_url=endpoint)
+        store.part_size = 5 * 1024 * 1024
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def read_all(store: Storage, key: str, start: int = 0, end: int | None = None) -> bytes:
+    return b"".join([block async for block in store.read(key, start, end)])
+
+
+async def test_appends_in_pieces_finish_into_the_exact_bytes(storage: Storage) -> None:
+    data = os.urandom(12 * 1024 * 1024 + 333)
+    state = await storage.begin("u1", "originals/u1")
+    offset = 0
+    for cut in (1, 6 * 1024 * 1024, 6 * 1024 * 1024 + 5, 11 * 1024 * 1024, len(data)):
+        appended = await storage.append("u1", state, offset, chunks(data[offset:cut]))
+        assert appended.offset == cut
+        await storage.settle(state, appended.state)
+        state, offset = appended.state, appended.offset
+    await storage.finish("u1", state)
+    assert await storage.size("originals/u1") == len(data)
+    assert hashlib.sha256(await read_all(storage, "originals/u1")).digest() == hashlib.sha256(data).digest()
+    assert await storage.keys() == ["originals/u1"]
+
+
+async def test_a_rolled_back_append_leaves_the_upload_as_before(storage: Storage) -> None:
+    data = os.urandom(300_000)
+    state = await storage.begin("u2", "originals/u2")
+    first = await storage.append("u2", state, 0, chunks(data[:100_000]))
+    await storage.settle(state, first.state)
+    wrong = await storage.append("u2", first.state, 100_000, chunks(b"garbage" * 1000))
+    await storage.rollback("u2", first.state, wrong.state, 100_000)
+    rest = await storage.append("u2", first.state, 100_000, chunks(data[100_000:]))
+    await storage.settle(first.state, rest.state)
+    await storage.finish("u2", rest.state)
+    assert await read_all(storage, "originals/u2") == data
+
+
+async def test_ranged_reads_return_the_asked_slice(storage: Storage) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    await storage.put("previews/x.jpg", data)
+    assert await read_all(storage, "previews/x.jpg", 10, 20) == data[10:20]
+    assert await read_all(storage, "previews/x.jpg", len(data) - 5) == data[-5:]
+    assert await read_all(storage, "previews/x.jpg", 5, 5) == b""
+    assert await storage.head("previews/x.jpg", 4) == data[:4]
+    assert await storage.size("previews/missing.jpg") is None
+
+
+async def test_abort_and_delete_leave_nothing(storage: Storage) -> None:
+    state = await storage.begin("u3", "originals/u3")
+    appended = await storage.append("u3", state, 0, chunks(os.urandom(6 * 1024 * 1024)))
+    assert await storage.keys() != []
+    await storage.abort("u3", appended.state)
+    await storage.put("previews/u3.jpg", b"x")
+    await storage.delete("previews/u3.jpg")
+    await storage.delete("previews/never-there.jpg")
+    assert await storage.keys() == []
+
+
+async def test_tools_can_read_the_object(storage: Storage) -> None:
+    await storage.put("originals/t", b"hello")
+    async with storage.local_copy("originals/t") as path:
+        assert path.read_bytes() == b"hello"
+    async with storage.tool_input("originals/t") as source:
+        assert source.startswith(("/", "http://"))
+
+
+def test_the_media_url_chooses_the_back_end(tmp_path: Path) -> None:
+    assert repr(from_url("", tmp_path)) == f"LocalStorage({(tmp_path / 'media').resolve()})"
+    assert repr(from_url(f"file://{tmp_path}/elsewhere", tmp_path)).endswith("elsewhere)")
+    assert isinstance(
+        from_url("s3://bucket/pre?endpoint_url=http://127.0.0.1:1&region=x", tmp_path), S3Storage
+    )
+    for bad in ("ftp://host/x", "s3:///nobucket"):
+        with pytest.raises(ValueError):
+            from_url(bad, tmp_path)
+
+
+async def test_local_keys_cannot_leave_the_folder(tmp_path: Path) -> None:
+    store = from_url("", tmp_path)
+    with pytest.raises(ValueError):
+        await store.put("../escape", b"x")
