@@ -24,7 +24,7 @@ let mapShown = false;
 
 const position = createPosition();
 const liveShare = createLiveShare(position);
-const status = createStatus({ i18n, onGone: () => forget() });
+const status = createStatus({ i18n, onGone: () => forget(), onClosed: () => liveShare.stop() });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
 function show(name) {

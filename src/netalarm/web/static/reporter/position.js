@@ -79,7 +79,6 @@ export function createLiveShare(position) {
     follow(next) { alarm = next; last = null; lastAt = 0; maybeSend(); },
     stop() { alarm = null; },
     set enabled(value) { enabled = value; if (value) { lastAt = 0; maybeSend(); } },
-    get enabled() { return enabled; },
     // The first position after an alarm sent without one: sent once, consent or not,
     // because the alarm itself asked for help at this place.
     async sendOnce(target) {

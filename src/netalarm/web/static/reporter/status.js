@@ -3,14 +3,14 @@
 // otherwise (and slowly as a safety net while the socket is up).
 import { api, ApiError } from "./api.js";
 
-export const STEPS = ["received", "accepted", "dispatched", "resolved", "closed"];
+const STEPS = ["received", "accepted", "dispatched", "resolved", "closed"];
 const FAST_MS = 3000;
 const SLOW_MS = 30000;
 const RECONNECT_MS = 10000;
 
 const $ = (id) => document.getElementById(id);
 
-export function createStatus({ i18n, onGone }) {
+export function createStatus({ i18n, onGone, onClosed }) {
   const t = i18n.t;
   let alarm = null;
   let status = null;
@@ -112,7 +112,10 @@ export function createStatus({ i18n, onGone }) {
       messages = m;
       render();
       markRead();
-      if (status.status === "closed") stopLive();
+      if (status.status === "closed") {
+        stopLive();
+        onClosed();
+      }
     } catch (err) {
       if (err instanceof ApiError && (err.status === 401 || err.status === 404)) onGone();
     }
@@ -197,6 +200,5 @@ export function createStatus({ i18n, onGone }) {
       renderMessages();
       return message;
     },
-    get open() { return Boolean(alarm) && !(status && status.status === "closed"); },
   };
 }
