@@ -254,15 +254,20 @@ def _keys_of(server: MediaServer, upload_id: str) -> list[str]:
 def _send_and_drop(url: str, alarm: dict[str, str], data: bytes, cut: int) -> int:
     """Send a PATCH announcing all of `data` but close the socket after `cut` bytes."""
     parts = urlsplit(url)
-    head = (
-        f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nTus-Resumable: 1.0.0\r\n"
-        f"Authorization: Bearer {alarm['reporter_token']}\r\nUpload-Offset: 0\r\n"
-        f"Content-Type: {tus.OCTETS}\r\nContent-Length: {len(data)}\r\n\r\n"
-    ).encode()
     with socket.create_connection((parts.hostname, parts.port)) as sock:
-        sock.sendall(head + data[:cut])
+        sock.sendall(_patch_head(url, alarm, len(data)) + data[:cut])
         time.sleep(0.3)
     return cut
+
+
+def _patch_head(url: str, alarm: dict[str, str], length: int) -> bytes:
+    """The request line and headers of a PATCH at offset 0 announcing `length` bytes."""
+    parts = urlsplit(url)
+    return (
+        f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nTus-Resumable: 1.0.0\r\n"
+        f"Authorization: Bearer {alarm['reporter_token']}\r\nUpload-Offset: 0\r\n"
+        f"Content-Type: {tus.OCTETS}\r\nContent-Length: {length}\r\n\r\n"
+    ).encode()
 
 
 def _settled_offset(url: str, alarm: dict[str, str]) -> int:
@@ -275,3 +280,19 @@ def _settled_offset(url: str, alarm: dict[str, str]) -> int:
             return offset
         time.sleep(0.1)
     raise AssertionError("the server kept nothing of the dropped request")
+
+
+def test_a_second_patch_while_one_is_streaming_is_423(
+    media_server: MediaServer, samples: dict[str, bytes]
+) -> None:
+    base, alarm = media_server.url, raise_alarm(media_server.url, FUTIAN)
+    data = big_video(samples, 2 * 1024 * 1024)
+    url = base + tus.create(base, alarm, len(data), "busy.mp4").headers["location"]
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port)) as slow:
+        slow.sendall(_patch_head(url, alarm, len(data)) + data[:100_000])
+        time.sleep(0.5)  # the slow request holds the upload now
+        busy = tus.patch(url, alarm, 0, data)
+        assert busy.status_code == 423 and busy.json()["error"]["code"] == "upload_busy"
+    offset = _settled_offset(url, alarm)
+    assert tus.patch(url, alarm, offset, data[offset:]).status_code == 204
