@@ -1,7 +1,9 @@
-"""The reporter app's one-tap silent SOS, its home page on a small phone, reload and language."""
+"""The reporter app's one-tap silent SOS and the one-tap details after it, its home page on a
+small phone and at 200 % zoom, reload and language."""
 
 from __future__ import annotations
 
+import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.reporter_app import (
@@ -10,6 +12,7 @@ from tests.e2e.reporter_app import (
     kept,
     open_app,
     phone,
+    seat,
     somewhere_in_futian,
 )
 from tests.support.servers import Server
@@ -37,6 +40,14 @@ def test_one_tap_sends_a_silent_alarm_with_the_position_and_makes_no_sound(
     assert arrived["location"]["accuracy_m"] == 8
     assert arrived["centre"] == "440304"
     expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+
+    page.locator("#quick [data-quick=domestic_violence]").tap()
+
+    expect(page.locator("#messages .msg.mine")).to_contain_text("警情类别：家庭暴力")
+    told = httpx.get(
+        f"{demo_server.url}/api/v1/incidents/{stored['incident_id']}/messages", headers=seat(demo_server.url)
+    )
+    assert [m["text"] for m in told.json()] == ["警情类别：家庭暴力"]
     assert page.evaluate("window.__noise") == []
     context.close()
 

@@ -56,6 +56,7 @@ function renderPosition() {
 
 function renderCategories() {
   $("categories").innerHTML = CATEGORIES.map((c) => `<li><button type="button" class="category" data-category="${c}">${pictogram(c)}<span data-i18n="cat.${c}"></span></button></li>`).join("");
+  $("quick-categories").innerHTML = CATEGORIES.map((c) => `<li><button type="button" class="category" data-quick="${c}">${pictogram(c)}<span data-i18n="cat.${c}"></span></button></li>`).join("");
   $("category-choice").innerHTML = CATEGORIES.map((c) => `<label class="category"><input type="radio" name="category" value="${c}">${pictogram(c)}<span data-i18n="cat.${c}"></span></label>`).join("");
 }
 
@@ -212,6 +213,7 @@ async function uploadPending(current) {
 function openStatus(current, fresh) {
   setDim(Boolean(current.dim));
   $("sent-note").hidden = !fresh;
+  $("quick").hidden = !current.silent;
   $("uploads").replaceChildren();
   $("share-live-status").checked = store.shareLive;
   show("status");
@@ -268,6 +270,12 @@ function wire() {
   $("share-live-status").addEventListener("change", (event) => {
     store.shareLive = event.target.checked;
     liveShare.enabled = event.target.checked;
+  });
+  $("quick-categories").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-quick]");
+    if (!button) return;
+    button.setAttribute("aria-pressed", "true");
+    status.say(t("status.quickMessage", { category: t(`cat.${button.dataset.quick}`) })).catch(() => button.removeAttribute("aria-pressed"));
   });
   $("chat-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -68,6 +68,7 @@ export function createStatus({ i18n, onGone, onClosed }) {
       const meta = document.createElement("p");
       meta.className = "meta";
       const parts = [mine ? t("chat.you") : t("chat.seat"), time(message.at)];
+      if (message.media_ids.length) parts.push(t("chat.files", { n: message.media_ids.length }));
       if (mine) parts.push(receipt(message));
       meta.textContent = parts.join(" · ");
       if (mine) meta.dataset.receipt = message.read_at ? "read" : message.delivered_at ? "delivered" : "sent";
