@@ -84,8 +84,13 @@ async function boot(login) {
     if (view.id) view.open(view.id);
   };
   await queue.refresh();
-  const wanted = location.hash.slice(1);
-  if (wanted) await open(wanted);
+  // A link to /seat#<incident id> opens that incident (if this seat may see it).
+  const follow = () => {
+    const wanted = location.hash.slice(1);
+    if (wanted && wanted !== view.id) open(wanted);
+  };
+  window.addEventListener("hashchange", follow);
+  follow();
 }
 
 // Pointer and key input count as the seat acting: tell the server now and then, so a seat

@@ -120,7 +120,7 @@ export class IncidentView {
     try {
       const who = await api(`/api/v1/incidents/${this.id}/reporter`);
       const rows = [["name", who.name], ["phone", who.phone], ["id_number", who.id_number], ["language", who.language]]
-        .filter(([, v]) => v).map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join("");
+        .filter(([, v]) => v).map(([k, v]) => `<dt>${esc(t(`who_${k}`))}</dt><dd>${esc(v)}</dd>`).join("");
       box.innerHTML = `<dl>${rows || `<dd>${esc(t("no_identity"))}</dd>`}</dl>
         <p class="recorded">${esc(t("identity_recorded", { seat: this.seat.username }))}</p>`;
     } catch (error) {
@@ -185,6 +185,10 @@ function summary(entry) {
     case "classified": return `${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}`;
     case "location": return `${Number(d.lat).toFixed(5)}, ${Number(d.lon).toFixed(5)}`;
     case "transferred": return `${d.from} → ${d.to}`;
+    case "message_delivered": case "message_read": return d.by || "";
+    case "identity_viewed": return "";
+    case "media_attached": return `${d.filename || ""} ${d.kind || ""} ${d.size || ""} B`;
+    case "media_downloaded": return d.variant || "";
     case "alarm_received": return `${d.category} ${d.priority}${d.silent ? " silent" : ""} → ${d.centre}`;
     default: return Object.entries(d).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}=${v}`).join(" ");
   }

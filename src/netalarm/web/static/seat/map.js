@@ -44,7 +44,11 @@ export class IncidentMap {
     L.circleMarker(centre, { radius: 7, color: "#fff", weight: 2, fillColor: "#dc2626", fillOpacity: 1 })
       .bindTooltip(`${where.lat.toFixed(5)}, ${where.lon.toFixed(5)}`)
       .addTo(this.layer);
-    const bounds = L.latLngBounds([centre, ...trail.map((p) => [p.lat, p.lon])]);
-    this.map.fitBounds(bounds.pad(0.5), { maxZoom: 13 });
+    // A trail is shown whole; a single position in its district, outlines in view.
+    if (trail.length > 1) {
+      this.map.fitBounds(L.latLngBounds([centre, ...trail.map((p) => [p.lat, p.lon])]).pad(0.6), { maxZoom: 16 });
+    } else {
+      this.map.setView(centre, 12);
+    }
   }
 }

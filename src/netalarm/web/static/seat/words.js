@@ -101,6 +101,10 @@ export const WORDS = {
     waiting_now: "Waiting now",
     none: "none",
     last_active: "last active",
+    who_name: "name",
+    who_phone: "phone",
+    who_id_number: "ID number",
+    who_language: "language",
   },
   zh: {
     title: "网络报警坐席",
@@ -203,6 +207,10 @@ export const WORDS = {
     waiting_now: "当前等待",
     none: "无",
     last_active: "最近操作",
+    who_name: "姓名",
+    who_phone: "电话",
+    who_id_number: "身份证号",
+    who_language: "语言",
   },
 };
 

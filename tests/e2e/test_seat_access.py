@@ -1,0 +1,82 @@
+"""Who sees and takes what: two seats racing to accept, a sibling district that never sees
+the incident, and the supervisor's view of seats online."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.seat_console import desk, open_incident, row, sign_in
+from tests.support.http import FUTIAN, LUOHU, raise_alarm, seat_headers
+from tests.support.servers import Server
+
+
+def test_two_seats_race_to_accept_one_wins_the_other_sees_who(browser: Browser, demo_server: Server) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, silent=True)
+    district, city = desk(browser), desk(browser)
+    pages = {"futian.net": sign_in(district, base, "futian.net"), "shenzhen.net": sign_in(city, base, "shenzhen.net")}
+    for page in pages.values():
+        open_incident(page, alarm["incident_id"], alarm["case_number"])
+        expect(page.locator('[data-action="accept"]')).to_be_enabled()
+
+    for page in pages.values():  # both clicks leave before either answer comes back
+        page.evaluate("document.querySelector('[data-action=accept]').click()")
+
+    for page in pages.values():
+        expect(page.locator("#inc-status")).to_have_attribute("data-status", "accepted")
+    timeline = httpx.get(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/timeline", headers=seat_headers(base, "futian.net")
+    ).json()
+    accepted = [e["data"]["seat"] for e in timeline if e["type"] == "accepted"]
+    assert len(accepted) == 1
+    winner = accepted[0]
+    loser = next(name for name in pages if name != winner)
+    expect(pages[loser].locator("#inc-message")).to_have_text(f"Already accepted by {winner}.")
+    expect(pages[loser].locator("#inc-accepted-by")).to_have_text(winner)
+    expect(pages[winner].locator("#inc-message")).to_have_text("")
+    district.close()
+    city.close()
+
+
+def test_a_sibling_district_never_sees_the_incident_in_the_queue_or_by_url(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    futian = raise_alarm(base, FUTIAN, category="fire")
+    context = desk(browser)
+    luohu = sign_in(context, base, "luohu.net")
+    own = raise_alarm(base, LUOHU, category="fire")
+    expect(row(luohu, own["incident_id"])).to_be_visible()
+    expect(row(luohu, futian["incident_id"])).to_have_count(0)
+    assert futian["case_number"] not in luohu.locator("#queue").inner_text()
+
+    luohu.goto(f"{base}/seat#{futian['incident_id']}")
+    expect(luohu.locator("#inc-message")).to_have_text("no such incident")
+    expect(luohu.locator("#inc-case")).not_to_have_text(futian["case_number"])
+    assert futian["case_number"] not in luohu.locator("body").inner_text()
+    context.close()
+
+
+def test_the_supervisor_sees_seats_online_their_incidents_and_sla_today(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, category="traffic")
+    seat_context, supervisor_context = desk(browser), desk(browser)
+    seat = sign_in(seat_context, base, "futian.net")
+    open_incident(seat, alarm["incident_id"], alarm["case_number"])
+    seat.locator("body").press("a")
+    expect(seat.locator("#inc-status")).to_have_attribute("data-status", "accepted")
+
+    supervisor = sign_in(supervisor_context, base, "futian.sup")
+    supervisor.locator("#supervisor-tab").click()
+    held = supervisor.locator('#seats-online tr[data-seat="futian.net"]')
+    expect(held).to_contain_text(alarm["case_number"])
+    expect(supervisor.locator("#sla-share")).to_have_text(re.compile(r"^\d+ %$"))
+    expect(supervisor.locator("#sla-median")).to_contain_text(" s")
+    expect(seat.locator("#supervisor-tab")).to_be_hidden()
+    seat_context.close()
+    supervisor_context.close()

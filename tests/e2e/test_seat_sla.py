@@ -1,0 +1,63 @@
+"""The SLA to accept is impossible to miss: the waiting time turns amber, then red, a red
+banner names the late incident, the tab title flashes; a new P1 raises a notification.
+Runs against its own server with a 4-second P1 SLA."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.seat_console import desk, open_incident, row, screenshot, sign_in
+from tests.support.http import FUTIAN, raise_alarm
+from tests.support.servers import Server, netalarm
+
+
+@pytest.fixture(scope="module")
+def short_sla_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("short-sla")
+    env = {
+        "NETALARM_DATA_DIR": str(data),
+        "NETALARM_DATABASE_URL": "",
+        "NETALARM_SLA_P1_S": "4",
+        "NETALARM_SLA_P2_S": "600",
+    }
+    assert netalarm(["demo"], env).returncode == 0
+    server = Server(env, log=Path(data) / "server.log").start()
+    yield server
+    server.stop()
+
+
+def test_waiting_turns_amber_then_red_and_a_banner_demands_acceptance(
+    browser: Browser, short_sla_server: Server
+) -> None:
+    base = short_sla_server.url
+    context = desk(browser)
+    console = sign_in(context, base, "futian.net")
+    calm = raise_alarm(base, FUTIAN, category="traffic")
+    urgent = raise_alarm(base, FUTIAN, silent=True)
+    late = row(console, urgent["incident_id"])
+
+    expect(console.locator("#toasts")).to_contain_text(f"New P1 alarm {urgent['case_number']}")
+    assert console.evaluate("window.__notifications") == ["New P1 alarm"]
+    expect(late).to_have_class(re.compile(r"\bsla-near\b"))
+    expect(console.locator("#sla-banner")).to_be_hidden()
+    expect(late).to_have_class(re.compile(r"\bsla-over\b"))
+    banner = console.locator("#sla-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(urgent["case_number"])
+    expect(console.locator("body")).to_have_class(re.compile(r"\bsla-breach\b"))
+    expect(console).to_have_title(re.compile(urgent["case_number"]))
+    assert "sla" not in (row(console, calm["incident_id"]).get_attribute("class") or "")
+    screenshot(console, "sla-alert-en")
+
+    banner.locator("button").click()  # the banner's case number opens the incident
+    expect(console.locator("#inc-case")).to_have_text(urgent["case_number"])
+    console.locator("body").press("a")
+    expect(banner).to_be_hidden()
+    expect(late).not_to_have_class(re.compile(r"\bsla-over\b"))
+    open_incident(console, calm["incident_id"], calm["case_number"])
+    context.close()
