@@ -8,7 +8,7 @@ import re
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.seat_console import desk, open_incident, row, sign_in
+from tests.e2e.seat_console import act, desk, open_incident, row, sign_in
 from tests.support.http import FUTIAN, LUOHU, raise_alarm, seat_headers
 from tests.support.servers import Server
 
@@ -80,3 +80,30 @@ def test_the_supervisor_sees_seats_online_their_incidents_and_sla_today(
     expect(seat.locator("#supervisor-tab")).to_be_hidden()
     seat_context.close()
     supervisor_context.close()
+
+
+def test_classify_merge_and_transfer_from_the_keyboard(browser: Browser, demo_server: Server) -> None:
+    base = demo_server.url
+    first = raise_alarm(base, FUTIAN, category="other", description="shouting in the street")
+    again = raise_alarm(base, FUTIAN, category="other", description="same shouting, second caller")
+    context, sibling_context = desk(browser), desk(browser)
+    console = sign_in(context, base, "futian.net")
+    open_incident(console, first["incident_id"], first["case_number"])
+
+    act(console, "p", priority="P2", category="disturbance")
+    expect(console.locator("#inc-facts .prio")).to_have_text("P2")
+    expect(row(console, first["incident_id"])).to_have_attribute("data-priority", "P2")
+
+    open_incident(console, again["incident_id"], again["case_number"])
+    act(console, "m", into=first["incident_id"])
+    expect(console.locator("#inc-status")).to_have_attribute("data-status", "closed")
+    expect(row(console, again["incident_id"])).to_have_count(0)
+
+    open_incident(console, first["incident_id"], first["case_number"])
+    act(console, "t", centre="440303")
+    expect(row(console, first["incident_id"])).to_have_count(0)
+    expect(console.locator("#placeholder")).to_contain_text("no longer in your centre")
+    luohu = sign_in(sibling_context, base, "luohu.net")
+    expect(row(luohu, first["incident_id"])).to_be_visible()
+    context.close()
+    sibling_context.close()

@@ -49,7 +49,10 @@ async function boot(login) {
   const queue = new Queue({ list: $("queue"), banner: $("sla-banner"), toasts: $("toasts"), i18n, config, onOpen: open });
   const actions = new Actions({
     bar: $("actions"), dialog: $("action-dialog"), i18n, view, queue, centres,
-    onDone: async () => { await Promise.all([view.refresh({ background: false }), queue.refresh()]); actions.render(); },
+    onDone: async () => {
+      await Promise.allSettled([view.refresh({ background: false }), queue.refresh()]);
+      actions.render();
+    },
   });
   $("incident").addEventListener("refreshed", () => actions.render());
   actions.render();
@@ -66,7 +69,7 @@ async function boot(login) {
 
   const poll = async () => {
     await queue.refresh();
-    if (view.id) await view.refresh();
+    if (view.id) await view.refresh().catch(() => {});
     if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, open);
   };
   let pending = null;

@@ -39,6 +39,16 @@ export class IncidentView {
     this.root.dispatchEvent(new CustomEvent("opened", { detail: { id }, bubbles: true }));
   }
 
+  // The open incident left this seat's sight (transferred to another centre).
+  gone() {
+    this.id = null;
+    this.incident = null;
+    this.root.hidden = true;
+    const placeholder = document.getElementById("placeholder");
+    placeholder.textContent = this.i18n.t("gone");
+    placeholder.hidden = false;
+  }
+
   say(text, kind = "info") {
     const box = this.$("#inc-message");
     box.textContent = text;
@@ -49,12 +59,18 @@ export class IncidentView {
     if (!this.id) return;
     const base = `/api/v1/incidents/${this.id}`;
     const id = this.id;
-    const [incident, messages, timeline, verify] = await Promise.all([
-      api(base, { background }),
-      api(`${base}/messages`, { background }),
-      api(`${base}/timeline`, { background }),
-      api(`${base}/timeline/verify`, { background }),
-    ]);
+    let incident, messages, timeline, verify;
+    try {
+      [incident, messages, timeline, verify] = await Promise.all([
+        api(base, { background }),
+        api(`${base}/messages`, { background }),
+        api(`${base}/timeline`, { background }),
+        api(`${base}/timeline/verify`, { background }),
+      ]);
+    } catch (error) {
+      if (error.status === 404 && this.incident && this.incident.id === id) this.gone();
+      throw error;
+    }
     if (id !== this.id) return;
     const positionChanged = JSON.stringify(incident.location) !== JSON.stringify(this.incident && this.incident.location);
     this.incident = incident;

@@ -1,0 +1,44 @@
+"""The console signs a seat out after the configured idle time (3 s here); a seat at work
+(typing, clicking) stays signed in though the console's own polling never counts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.seat_console import desk, sign_in
+from tests.support.servers import Server, netalarm
+
+
+@pytest.fixture(scope="module")
+def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("idle-console")
+    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", "NETALARM_SEAT_IDLE_TIMEOUT_S": "3"}
+    assert netalarm(["demo"], env).returncode == 0
+    server = Server(env, log=Path(data) / "server.log").start()
+    yield server
+    server.stop()
+
+
+def test_an_unattended_console_signs_out_and_a_working_one_does_not(
+    browser: Browser, idle_server: Server
+) -> None:
+    away_context, busy_context = desk(browser), desk(browser, "zh-CN")
+    away = sign_in(away_context, idle_server.url, "futian.net")
+    busy = sign_in(busy_context, idle_server.url, "futian.sup")
+    for _ in range(10):  # 5 s, the idle limit passes; only one seat touches its keyboard
+        busy.locator("body").press("Shift")
+        time.sleep(0.5)
+
+    expect(away.locator("#login")).to_be_visible()
+    expect(away.locator("#login-error")).to_have_text(
+        "You were signed out after a period of inactivity. Sign in again."
+    )
+    expect(busy.locator("#console")).to_be_visible()
+    expect(busy.locator("#login")).to_be_hidden()
+    away_context.close()
+    busy_context.close()
