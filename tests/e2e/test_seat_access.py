@@ -17,7 +17,10 @@ def test_two_seats_race_to_accept_one_wins_the_other_sees_who(browser: Browser, 
     base = demo_server.url
     alarm = raise_alarm(base, FUTIAN, silent=True)
     district, city = desk(browser), desk(browser)
-    pages = {"futian.net": sign_in(district, base, "futian.net"), "shenzhen.net": sign_in(city, base, "shenzhen.net")}
+    pages = {
+        "futian.net": sign_in(district, base, "futian.net"),
+        "shenzhen.net": sign_in(city, base, "shenzhen.net"),
+    }
     for page in pages.values():
         open_incident(page, alarm["incident_id"], alarm["case_number"])
         expect(page.locator('[data-action="accept"]')).to_be_enabled()

@@ -52,7 +52,9 @@ def test_silent_sos_with_a_photo_runs_the_whole_loop_and_leaves_a_complete_repor
     expect(reporter.locator("#messages .msg.theirs")).to_contain_text("Are you safe to talk?")
     reporter.locator("#chat-text").fill("Yes, hiding in the bathroom")
     reporter.locator("#chat-form button[type=submit]").tap()
-    expect(console.locator(".messages .msg.from-reporter").last).to_contain_text("Yes, hiding in the bathroom")
+    expect(console.locator(".messages .msg.from-reporter").last).to_contain_text(
+        "Yes, hiding in the bathroom"
+    )
 
     act(console, "d", note="Patrol 12 sent to the address")
     expect(console.locator("#inc-status")).to_have_attribute("data-status", "dispatched")

@@ -13,7 +13,11 @@ from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_heade
 from tests.support.servers import Server
 
 WORDS = {
-    "en-US": {"title": "Network alarm seat", "recorded": "recorded on the timeline", "report": "Incident report"},
+    "en-US": {
+        "title": "Network alarm seat",
+        "recorded": "recorded on the timeline",
+        "report": "Incident report",
+    },
     "zh-CN": {"title": "网络报警坐席", "recorded": "记入时间线", "report": "警情报告"},
 }
 
@@ -24,11 +28,20 @@ def _busy_incident(base: str) -> tuple[dict[str, str], dict[str, str]]:
     person = {"name": "王芳", "phone": "13912345678"}
     before = raise_alarm(base, FUTIAN, category="disturbance", description="邻居吵闹", reporter=person)
     alarm = raise_alarm(
-        base, FUTIAN, category="domestic_violence", description="丈夫喝醉了在砸东西，我躲在卧室", reporter=person
+        base,
+        FUTIAN,
+        category="domestic_violence",
+        description="丈夫喝醉了在砸东西，我躲在卧室",
+        reporter=person,
     )
     reporter = reporter_headers(alarm)
     for step in range(1, 4):
-        where = {"lat": FUTIAN[0] + step * 0.0007, "lon": FUTIAN[1] + step * 0.0005, "accuracy_m": 25, "source": "gps"}
+        where = {
+            "lat": FUTIAN[0] + step * 0.0007,
+            "lon": FUTIAN[1] + step * 0.0005,
+            "accuracy_m": 25,
+            "source": "gps",
+        }
         httpx.post(f"{base}/api/v1/alarms/{alarm['id']}/locations", json=where, headers=reporter)
     httpx.post(f"{base}/api/v1/alarms/{alarm['id']}/messages", json={"text": "他在敲门"}, headers=reporter)
     seat = seat_headers(base, "futian.net")
@@ -42,7 +55,9 @@ def _busy_incident(base: str) -> tuple[dict[str, str], dict[str, str]]:
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_queue_incident_and_report_in_both_languages(browser: Browser, demo_server: Server, locale: str) -> None:
+def test_queue_incident_and_report_in_both_languages(
+    browser: Browser, demo_server: Server, locale: str
+) -> None:
     base = demo_server.url
     alarm, before = _busy_incident(base)
     words = WORDS[locale]  # the console follows the browser's language

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     seat_idle_timeout_s: int = Field(
         default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
     )
-    report_link_ttl_s: int = Field(default=120, description="Lifetime of a signed link to a printable report.")
+    report_link_ttl_s: int = Field(
+        default=120, description="Lifetime of a signed link to a printable report."
+    )
     media_url: str = Field(
         default="", description="Media storage: '' (folder data_dir/media), file:///path, or s3://bucket/prefix."
     )
