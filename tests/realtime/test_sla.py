@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.core import migrate
-from netalarm.core.db import make_engine, make_sessionmaker, transaction
+from netalarm.core.db import transaction
 from netalarm.core.errors import Conflict
 from netalarm.incidents import actions, sla
 from netalarm.timeline import service as timeline_service
@@ -119,20 +117,6 @@ async def test_a_closed_incident_cannot_be_escalated(session: AsyncSession) -> N
     await actions.act(session, t.a_seat, made.incident.id, "close", disposition="prank")
     with pytest.raises(Conflict):
         await actions.act(session, t.a_seat, made.incident.id, "escalate")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def own_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A database no other test writes to, so a sweep there sees only this test's incidents."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'sla.sqlite3'}"
-    if request.param == "postgresql":
-        url = request.getfixturevalue("fresh_database")
-    engine = make_engine(url)
-    await migrate.upgrade(engine)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def test_watchdogs_sweeping_at_once_raise_one_alert_and_one_escalation(

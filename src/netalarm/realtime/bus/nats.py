@@ -4,6 +4,7 @@ consumers, `Nats-Msg-Id` de-duplication)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 # Replays come from the outbox table, so the stream only has to bridge processes.
 MAX_AGE_S = 24 * 3600.0
 DUPLICATE_WINDOW_S = 120.0
+# Once connected the client reconnects for ever; the first connection must not wait so.
+CONNECT_TIMEOUT_S = 5.0
+PUBLISH_TIMEOUT_S = 5.0
 
 
 def stream_name(url: str) -> str:
@@ -44,8 +48,9 @@ class NatsBus:
 
     async def connect(self) -> None:
         """Connect and make sure the stream exists (idempotent; several processes race here)."""
-        self._nc = await nats.connect(
-            self._server, name="netalarm", max_reconnect_attempts=-1, reconnect_time_wait=0.5
+        self._nc = await asyncio.wait_for(
+            nats.connect(self._server, name="netalarm", max_reconnect_attempts=-1, reconnect_time_wait=0.5),
+            timeout=CONNECT_TIMEOUT_S,
         )
         self._js = self._nc.jetstream()
         config = StreamConfig(
@@ -79,7 +84,12 @@ class NatsBus:
             await self.connect()
         for event in events:
             # The stream drops a re-publication of the same id inside its duplicate window.
-            await self._js.publish(self.subject, event.encode(), headers={"Nats-Msg-Id": str(event.id)})
+            await self._js.publish(
+                self.subject,
+                event.encode(),
+                timeout=PUBLISH_TIMEOUT_S,
+                headers={"Nats-Msg-Id": str(event.id)},
+            )
 
     async def close(self) -> None:
         if self._sub is not None:

@@ -1,0 +1,80 @@
+"""The hub: each event reaches the clients it concerns, once; a client that stops reading
+is cut off instead of buffered without bound; reporters see a narrow view."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from netalarm.core.clock import utcnow
+from netalarm.realtime.events import Event
+from netalarm.realtime.hub import Client, Hub
+
+CITY, DISTRICT, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+ALARM = uuid.uuid4()
+
+
+def _event(type: str, centre: uuid.UUID = DISTRICT, seq: int = 1, **data: Any) -> Event:
+    return Event(uuid.uuid4(), seq, type, utcnow(), uuid.uuid4(), centre, (ALARM,), data)
+
+
+def test_an_event_reaches_the_seats_of_its_centre_and_above_and_its_reporter() -> None:
+    hub = Hub()
+    city = Client(queue_size=10, centre_ids=[CITY, DISTRICT])
+    district = Client(queue_size=10, centre_ids=[DISTRICT])
+    other = Client(queue_size=10, centre_ids=[OTHER])
+    reporter = Client(queue_size=10, alarm_id=ALARM)
+    for client in (city, district, other, reporter):
+        hub.register(client)
+    hub.dispatch(_event("accepted", seat="a.net"))
+    assert [c.queue.qsize() for c in (city, district, other, reporter)] == [1, 1, 0, 1]
+    hub.unregister(city)
+    hub.dispatch(_event("dispatched", note="car 7"))
+    assert city.queue.qsize() == 1 and district.queue.qsize() == 2
+
+
+def test_a_duplicate_event_id_is_dropped() -> None:
+    hub = Hub()
+    seat = Client(queue_size=10, centre_ids=[DISTRICT])
+    hub.register(seat)
+    event = _event("accepted")
+    hub.dispatch(event)
+    hub.dispatch(event)
+    assert seat.queue.qsize() == 1 and hub.delivered == 1
+
+
+def test_a_client_that_falls_behind_its_queue_is_marked_slow_and_gets_nothing_more() -> None:
+    hub = Hub()
+    slow = Client(queue_size=3, centre_ids=[DISTRICT])
+    hub.register(slow)
+    for seq in range(1, 4):
+        hub.dispatch(_event("location", seq=seq))
+    assert not slow.slow.is_set()
+    hub.dispatch(_event("location", seq=4))
+    assert slow.slow.is_set() and slow.queue.qsize() == 3
+    hub.dispatch(_event("location", seq=5))
+    assert slow.queue.qsize() == 3
+
+
+def test_a_reporter_sees_status_and_chat_but_not_what_belongs_to_seats() -> None:
+    reporter = Client(queue_size=10, alarm_id=ALARM)
+    message = {"id": "m1", "alarm_id": str(ALARM), "from": "seat", "seat": "a.net", "text": "hello"}
+    assert reporter.view(_event("dispatched", note="car 7, plate Y123"))["data"] == {"status": "dispatched"}  # type: ignore[index]
+    assert reporter.view(_event("closed", disposition="handled"))["data"] == {  # type: ignore[index]
+        "status": "closed",
+        "disposition": "handled",
+    }
+    shown = reporter.view(_event("message", message=message))
+    assert shown is not None and "seat" not in shown["data"]["message"]
+    for hidden in ("identity_viewed", "sla_alert", "classified", "location", "alarm_received"):
+        assert reporter.view(_event(hidden)) is None
+    to_someone_else = {**message, "alarm_id": str(uuid.uuid4())}
+    assert reporter.view(_event("message", message=to_someone_else)) is None
+
+
+def test_recent_events_bridge_a_reconnect_in_publication_order() -> None:
+    hub = Hub()
+    events = [_event("location", seq=seq) for seq in (3, 1, 2)]
+    for event in events:
+        hub.dispatch(event)
+    assert [e.published_seq for e in hub.recent_after(1)] == [2, 3]
