@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from netalarm.core.http import ReporterDep, SeatDep, Session, parse_uuid
 from netalarm.incidents import service as incident_service
 from netalarm.intake import service as intake_service
+from netalarm.messaging import receipts
 from netalarm.messaging import service as messaging_service
 
 router = APIRouter(tags=["chat"])
@@ -26,8 +27,13 @@ class MessageIn(BaseModel):
 
 @router.get("/api/v1/alarms/{alarm_id}/messages")
 async def reporter_messages(alarm_id: str, session: Session, reporter: ReporterDep) -> list[dict[str, Any]]:
+    """The alarm's conversation, oldest first. Fetching it delivers the seat's messages:
+    those not yet marked get their delivered receipt now."""
     found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
-    return [messaging_service.public(m) for m in await messaging_service.for_alarm(session, found.alarm.id)]
+    messages = await messaging_service.for_alarm(session, found.alarm.id)
+    await receipts.deliver_all(session, messages, by="reporter", actor=f"reporter:{reporter}")
+    await session.commit()
+    return [messaging_service.public(m) for m in messages]
 
 
 @router.post("/api/v1/alarms/{alarm_id}/messages", status_code=201)
@@ -50,8 +56,13 @@ async def reporter_post(
 
 @router.get("/api/v1/incidents/{incident_id}/messages")
 async def seat_messages(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
+    """The incident's conversations, oldest first. Fetching them delivers the reporters'
+    messages: those not yet marked get their delivered receipt now."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
-    return [messaging_service.public(m) for m in await messaging_service.for_incident(session, incident.id)]
+    messages = await messaging_service.for_incident(session, incident.id)
+    await receipts.deliver_all(session, messages, by="seat", actor=seat.actor)
+    await session.commit()
+    return [messaging_service.public(m) for m in messages]
 
 
 @router.post("/api/v1/incidents/{incident_id}/messages", status_code=201)
