@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
+from netalarm.core.errors import DomainError
 from netalarm.core.settings import Settings
 from netalarm.media import uploads
+from netalarm.media.models import Upload
 from netalarm.media.storage import Storage, from_url
 
 log = logging.getLogger(__name__)
@@ -28,19 +30,49 @@ class MediaRuntime:
     sessions: async_sessionmaker[AsyncSession]
     sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
 
+    async def complete_or_refuse(self, session: AsyncSession, upload: Upload) -> None:
+        """Complete a fully stored upload whose lease the caller holds, and commit; if it is
+        refused, end it as `refused` (its bytes deleted), commit that, and re-raise."""
+        try:
+            await uploads.complete(session, self.storage, upload)
+            await session.commit()
+        except DomainError:
+            await session.rollback()
+            refused = await session.get(Upload, upload.id, populate_existing=True)
+            if refused is not None:
+                await uploads.end(session, self.storage, refused, "refused")
+                await session.commit()
+            raise
+
     async def sweep(self) -> int:
-        """Remove expired unfinished uploads (rows marked `expired`, bytes deleted); returns
-        how many this process removed. Safe to run in several processes at once."""
+        """Complete uploads left whole but unfinished by a process that died, and remove
+        expired unfinished ones (rows marked `expired`, bytes deleted); returns how many
+        uploads this process ended. Safe to run in several processes at once."""
+        ended = 0
+        async with transaction(self.sessions) as session:
+            stalled = await uploads.stalled(session, utcnow())
+        for upload_id in stalled:
+            async with self.sessions() as session:
+                upload = await session.get(Upload, upload_id)
+                if upload is None:
+                    continue
+                try:
+                    await uploads.claim(session, upload, upload.length, self.limits)
+                except DomainError:
+                    continue  # another process holds it
+                await session.commit()
+                with contextlib.suppress(DomainError):  # a refused upload has ended too
+                    await self.complete_or_refuse(session, upload)
+                ended += 1
         async with transaction(self.sessions) as session:
             ids = await uploads.expired(session, utcnow())
-        removed = 0
         for upload_id in ids:
             async with transaction(self.sessions) as session:
-                upload = await uploads.expire(session, upload_id)
-            if upload is not None:
-                await self.storage.abort(str(upload.id), upload.storage_state)
-                removed += 1
-        return removed
+                expired = await uploads.expire(session, upload_id)
+            if expired is not None:
+                await self.storage.abort(str(expired.id), expired.storage_state)
+                ended += 1
+        return ended
 
     async def _sweep_forever(self) -> None:
         interval = max(0.5, min(60.0, self.limits.expiry_s / 4))

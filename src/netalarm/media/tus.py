@@ -21,7 +21,6 @@ from typing import ParamSpec
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
 from netalarm.core.db import transaction
@@ -94,7 +93,7 @@ def _check_version(request: Request) -> None:
 
 def _int_header(request: Request, name: str) -> int:
     try:
-        value = int(request.headers.get(name, ""))
+        value = int(request.headers.get(name.lower(), ""))
     except ValueError:
         raise BadRequest(f"{name} must be a non-negative integer", field=name) from None
     if value < 0:
@@ -148,7 +147,7 @@ async def create(request: Request, session: Session, media: MediaDep) -> Respons
     reporter = current_reporter(request)
     if "upload-defer-length" in request.headers:
         raise BadRequest("Upload-Defer-Length is not supported; send Upload-Length", field="Upload-Length")
-    length = _int_header(request, "upload-length")
+    length = _int_header(request, "Upload-Length")
     header = request.headers.get("upload-metadata", "")
     metadata = parse_metadata(header)
     if "alarm_id" not in metadata:
@@ -266,10 +265,10 @@ async def append(upload_id: str, request: Request, session: Session, media: Medi
         raise UnsupportedMedia(
             f"Content-Type must be {OFFSET_STREAM}", field="Content-Type", code="bad_content_type"
         )
-    offset = _int_header(request, "upload-offset")
+    offset = _int_header(request, "Upload-Offset")
     expected = _expected_checksum(request)
     room = upload.length - offset
-    if "content-length" in request.headers and _int_header(request, "content-length") > room:
+    if "content-length" in request.headers and _int_header(request, "Content-Length") > room:
         raise TooLarge("the body goes past Upload-Length", field="Content-Length")
     token = await uploads.claim(session, upload, offset, media.limits)
     await session.commit()
@@ -287,13 +286,15 @@ async def append(upload_id: str, request: Request, session: Session, media: Medi
     problem = _problem(incoming, expected)
     if problem is not None and not incoming.lease_lost:
         await media.storage.rollback(str(upload.id), before, appended.state, offset)
-    await uploads.advance(session, upload, token, None if problem else appended)
+    finished = problem is None and appended.offset == upload.length
+    # The lease is kept through completion, so the sweeper never completes it a second time.
+    await uploads.advance(session, upload, token, None if problem else appended, release=not finished)
     await session.commit()
     if problem is not None:
         raise problem
     await media.storage.settle(before, appended.state)
-    if upload.offset == upload.length and not incoming.disconnected:
-        await _complete(session, media, upload)
+    if finished:
+        await media.complete_or_refuse(session, upload)
     return Response(
         status_code=204, headers=_headers(**{"Upload-Offset": str(upload.offset), **_expires(upload)})
     )
@@ -316,19 +317,6 @@ def _problem(incoming: Incoming, expected: bytes | None) -> DomainError | None:
 async def _renew(media: MediaRuntime, upload_id: uuid.UUID, token: str) -> bool:
     async with transaction(media.sessions) as session:
         return await uploads.renew(session, upload_id, token)
-
-
-async def _complete(session: AsyncSession, media: MediaRuntime, upload: Upload) -> None:
-    try:
-        await uploads.complete(session, media.storage, upload)
-        await session.commit()
-    except DomainError:
-        await session.rollback()
-        refused = await session.get(Upload, upload.id, populate_existing=True)
-        if refused is not None:
-            await uploads.end(session, media.storage, refused, "refused")
-            await session.commit()
-        raise
 
 
 @router.delete("/{upload_id}", status_code=204)

@@ -188,9 +188,12 @@ async def renew(session: AsyncSession, upload_id: uuid.UUID, token: str) -> bool
     return getattr(renewed, "rowcount", 0) == 1
 
 
-async def advance(session: AsyncSession, upload: Upload, token: str, appended: Appended | None) -> None:
-    """Record what an append stored (None: nothing to keep) and release the lease."""
-    values: dict[str, object] = {"locked_until": None, "lock_token": None}
+async def advance(
+    session: AsyncSession, upload: Upload, token: str, appended: Appended | None, *, release: bool = True
+) -> None:
+    """Record what an append stored (None: nothing to keep) and release the lease, unless
+    the caller keeps it to complete the upload."""
+    values: dict[str, object] = {"locked_until": None, "lock_token": None} if release else {}
     if appended is not None:
         values |= {"offset": appended.offset, "storage_state": appended.state}
     done = await session.execute(
@@ -207,8 +210,8 @@ async def advance(session: AsyncSession, upload: Upload, token: str, appended: A
 async def complete(session: AsyncSession, storage: Storage, upload: Upload) -> Media:
     """Turn a fully stored upload into a checked media file: the real type from its leading
     bytes (415 otherwise), a full decode, derived files, the SHA-256 on the timeline, the
-    EXIF position as a location hint, and the link to its chat message. The caller refuses
-    the upload (`refuse`) if this raises."""
+    EXIF position as a location hint, and the link to its chat message. The caller holds
+    the upload's lease, and ends the upload as `refused` (`end`) if this raises."""
     key = media_service.original_key(upload.id)
     if await storage.size(key) is None:
         await storage.finish(str(upload.id), upload.storage_state)
@@ -250,6 +253,7 @@ async def complete(session: AsyncSession, storage: Storage, upload: Upload) -> M
     )
     session.add(media)
     upload.status, upload.ended_at = "complete", media.created_at
+    upload.locked_until = upload.lock_token = None
     await session.flush()
     await _record(session, incident, media, actor=f"reporter:{upload.reporter_id}")
     if upload.message_id is not None:
@@ -310,6 +314,21 @@ async def terminate(session: AsyncSession, storage: Storage, upload: Upload) -> 
     if upload.locked_until and upload.locked_until > utcnow():
         raise Locked("the upload is being appended to; retry shortly")
     await end(session, storage, upload, "terminated")
+
+
+async def stalled(session: AsyncSession, now: datetime, limit: int = 50) -> list[uuid.UUID]:
+    """Ids of uploads that hold all their bytes but were never completed (the process died
+    while completing them) and that no request holds."""
+    rows = await session.scalars(
+        select(Upload.id)
+        .where(
+            Upload.status == "uploading",
+            Upload.offset == Upload.length,
+            or_(Upload.locked_until.is_(None), Upload.locked_until < now),
+        )
+        .limit(limit)
+    )
+    return list(rows)
 
 
 async def expired(session: AsyncSession, now: datetime, limit: int = 50) -> list[uuid.UUID]:

@@ -1,0 +1,157 @@
+"""Upload services on SQLite and PostgreSQL: limits at creation, and the sweeper finishing
+uploads a dead process left whole, or removing them once expired."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.core.clock import utcnow
+from netalarm.core.errors import Invalid, TooLarge, TooManyRequests, UnsupportedMedia
+from netalarm.media import service as media_service
+from netalarm.media import uploads
+from netalarm.media.models import Media, Upload
+from netalarm.media.runtime import MediaRuntime
+from netalarm.media.storage import from_url
+from netalarm.timeline import service as timeline_service
+from tests.media.samples import HTML
+from tests.support import factories
+
+ROOMY = uploads.Limits(max_file_bytes=10**7, max_alarm_bytes=10**8, expiry_s=60, rate=100, rate_window_s=60)
+TIGHT = uploads.Limits(max_file_bytes=1000, max_alarm_bytes=1500, expiry_s=60, rate=3, rate_window_s=60)
+
+
+@pytest.fixture
+async def runtime(sessions: async_sessionmaker[AsyncSession], tmp_path: Path) -> AsyncIterator[MediaRuntime]:
+    storage = from_url("", tmp_path)
+    await storage.open()
+    yield MediaRuntime(storage, ROOMY, sessions)
+
+
+async def _alarm(sessions: async_sessionmaker[AsyncSession]) -> factories.intake_service.Submitted:
+    async with sessions() as session:
+        tree = await factories.tree(session)
+        made = await factories.alarm(session, tree.city, factories.Tree.A_POINT)
+        await session.commit()
+        return made
+
+
+async def _stored_but_not_completed(runtime: MediaRuntime, data: bytes) -> Upload:
+    """An upload holding all of `data`, as a process leaves it when it dies right after
+    recording the last byte."""
+    made = await _alarm(runtime.sessions)
+    async with runtime.sessions() as session:
+        upload = await uploads.create(
+            session,
+            runtime.storage,
+            ROOMY,
+            reporter_id=made.alarm.reporter_id,
+            alarm_id=made.alarm.id,
+            filename="late.jpg",
+            length=len(data),
+        )
+        token = await uploads.claim(session, upload, 0, ROOMY)
+
+        async def body() -> AsyncIterator[bytes]:
+            yield data
+
+        appended = await runtime.storage.append(str(upload.id), upload.storage_state, 0, body())
+        await uploads.advance(session, upload, token, appended)
+        await session.commit()
+        return upload
+
+
+async def test_the_sweeper_completes_an_upload_a_dead_process_left_whole(
+    runtime: MediaRuntime, samples: dict[str, bytes]
+) -> None:
+    upload = await _stored_but_not_completed(runtime, samples["photo.png"])
+    assert await runtime.sweep() >= 1
+    async with runtime.sessions() as session:
+        media = await session.get(Media, upload.id)
+        assert media is not None and media.content_type == "image/png"
+        entries = await timeline_service.entries(session, media.recorded_on)
+        assert [e.data["sha256"] for e in entries if e.type == "media_attached"] == [media.sha256]
+        assert (await session.get(Upload, upload.id, populate_existing=True)).status == "complete"  # type: ignore[union-attr]
+
+
+async def test_the_sweeper_refuses_a_whole_impostor_and_deletes_it(runtime: MediaRuntime) -> None:
+    upload = await _stored_but_not_completed(runtime, HTML)
+    await runtime.sweep()
+    async with runtime.sessions() as session:
+        assert (await session.get(Upload, upload.id)).status == "refused"  # type: ignore[union-attr]
+        assert await session.get(Media, upload.id) is None
+    assert [k for k in await runtime.storage.keys() if str(upload.id) in k] == []
+
+
+async def test_the_sweeper_removes_expired_uploads_but_not_live_ones(runtime: MediaRuntime) -> None:
+    made = await _alarm(runtime.sessions)
+    async with runtime.sessions() as session:
+        old, live = [
+            await uploads.create(
+                session,
+                runtime.storage,
+                ROOMY,
+                reporter_id=made.alarm.reporter_id,
+                alarm_id=made.alarm.id,
+                filename=f"{n}.jpg",
+                length=100,
+            )
+            for n in ("old", "live")
+        ]
+        await session.execute(
+            update(Upload).where(Upload.id == old.id).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    await runtime.sweep()
+    async with runtime.sessions() as session:
+        statuses = {
+            u.filename: u.status
+            for u in [await session.get(Upload, i, populate_existing=True) for i in (old.id, live.id)]
+            if u is not None
+        }
+    assert statuses == {"old.jpg": "expired", "live.jpg": "uploading"}
+    keys = await runtime.storage.keys()
+    assert [k for k in keys if str(old.id) in k] == [] and [k for k in keys if str(live.id) in k] != []
+
+
+async def test_creation_enforces_the_limits_in_order(runtime: MediaRuntime) -> None:
+    made = await _alarm(runtime.sessions)
+    async with runtime.sessions() as session:
+
+        async def start(length: int) -> Upload:
+            return await uploads.create(
+                session,
+                runtime.storage,
+                TIGHT,
+                reporter_id=made.alarm.reporter_id,
+                alarm_id=made.alarm.id,
+                filename="x.jpg",
+                length=length,
+            )
+
+        with pytest.raises(UnsupportedMedia):
+            await start(0)
+        with pytest.raises(TooLarge):
+            await start(1001)
+        await start(1000)
+        with pytest.raises(TooLarge):
+            await start(501)  # 1000 reserved + 501 > 1500 for the alarm
+        await start(499)
+        await start(1)  # the third creation in the window, and the alarm is full …
+        with pytest.raises(TooManyRequests) as refused:
+            await start(1)  # … and the fourth is one too many
+        assert refused.value.details["retry_after_s"] >= 1
+        await session.rollback()
+
+
+async def test_media_of_another_alarm_cannot_ride_on_a_message(runtime: MediaRuntime) -> None:
+    made = await _alarm(runtime.sessions)
+    async with runtime.sessions() as session:
+        with pytest.raises(Invalid) as refused:
+            await media_service.check_for_message(session, made.alarm.id, [made.incident.id])
+        assert refused.value.field == "media_ids"
