@@ -1,6 +1,6 @@
 """The SLA to accept is impossible to miss: the waiting time turns amber, then red, a red
 banner names the late incident, the tab title flashes; a new P1 raises a notification.
-Runs against its own server with a 4-second P1 SLA."""
+Runs against its own server with a 6-second P1 SLA."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def short_sla_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
     env = {
         "NETALARM_DATA_DIR": str(data),
         "NETALARM_DATABASE_URL": "",
-        "NETALARM_SLA_P1_S": "4",
+        "NETALARM_SLA_P1_S": "6",
         "NETALARM_SLA_P2_S": "600",
     }
     assert netalarm(["demo"], env).returncode == 0

@@ -107,6 +107,10 @@ function keepAlive(config) {
     api("/api/v1/auth/me").catch(() => {});
   };
   ["keydown", "pointerdown", "wheel"].forEach((type) => document.addEventListener(type, touch, { passive: true }));
+  // Ask now and then, without counting as activity, whether the session is still alive, so an
+  // idle console shows the sign-in page soon after the server has signed it out.
+  setInterval(() => { if (session.get()) api("/api/v1/auth/me", { background: true }).catch(() => {}); },
+    Math.min(30, config.idle_timeout_s / 3) * 1000);
 }
 
 function main() {
