@@ -1,6 +1,6 @@
 """The console in both languages: the queue, the incident view (map, identity read on the
-record, earlier alarms, chat, timeline) and the printable report, photographed at
-1440x900 under build/e2e-artefacts/seat."""
+record, earlier alarms, chat, timeline) and the printable report, with no serious
+accessibility violations (axe-core), photographed at 1440x900 under build/e2e-artefacts/seat."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, screenshot, sign_in
+from tests.e2e.test_reporter_screens import serious_violations
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
 from tests.support.servers import Server
 
@@ -64,6 +65,7 @@ def test_queue_incident_and_report_in_both_languages(
     context = desk(browser, locale)
     console = sign_in(context, base, "futian.net")
     expect(console.locator(".top h1")).to_have_text(words["title"])
+    assert serious_violations(console) == []
     screenshot(console, f"queue-{locale}")
 
     open_incident(console, alarm["incident_id"], alarm["case_number"])
@@ -74,6 +76,7 @@ def test_queue_incident_and_report_in_both_languages(
     expect(console.locator("#identity .recorded")).to_contain_text(words["recorded"])
     expect(console.locator('#timeline li[data-type="identity_viewed"]')).to_have_count(1)
     expect(console.locator(".messages .msg")).to_have_count(2)
+    assert serious_violations(console) == []
     screenshot(console, f"incident-{locale}")
 
     with context.expect_page() as opened:
@@ -82,6 +85,7 @@ def test_queue_incident_and_report_in_both_languages(
     report.set_viewport_size({"width": 1440, "height": 900})
     expect(report.locator("h1")).to_contain_text(f"{words['report']} {alarm['case_number']}")
     expect(report.locator("#chain")).to_have_class("ok")
+    assert serious_violations(report) == []
     screenshot(report, f"report-{locale}")
 
     console.locator("#lang").click()

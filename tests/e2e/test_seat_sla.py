@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, row, screenshot, sign_in
+from tests.e2e.test_reporter_screens import serious_violations
 from tests.support.http import FUTIAN, raise_alarm
 from tests.support.servers import Server, netalarm
 
@@ -52,6 +53,7 @@ def test_waiting_turns_amber_then_red_and_a_banner_demands_acceptance(
     expect(console.locator("body")).to_have_class(re.compile(r"\bsla-breach\b"))
     expect(console).to_have_title(re.compile(urgent["case_number"]))
     assert "sla" not in (row(console, calm["incident_id"]).get_attribute("class") or "")
+    assert serious_violations(console) == []
     screenshot(console, "sla-alert-en")
 
     banner.locator("button").click()  # the banner's case number opens the incident

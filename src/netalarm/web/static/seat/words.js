@@ -228,8 +228,12 @@ const CATEGORY_ICONS = {
   disturbance: "megaphone", other: "circle-help",
 };
 
+// An icon with a title is announced as an image; one without is decoration.
 export function icon(name, title = "") {
-  return `<i class="icon" role="img" aria-label="${title}" title="${title}" style="--icon:url('/vendor/lucide-static/icons/${name}.svg')"></i>`;
+  const style = `style="--icon:url('/vendor/lucide-static/icons/${name}.svg')"`;
+  return title
+    ? `<i class="icon" role="img" aria-label="${title}" title="${title}" ${style}></i>`
+    : `<i class="icon" aria-hidden="true" ${style}></i>`;
 }
 
 export function pictogram(category, title) {
