@@ -12,7 +12,7 @@ import pytest
 from tests.media import tus
 from tests.media.conftest import MediaServer
 from tests.media.samples import EXPECTED, HTML, executable
-from tests.support.http import FUTIAN, raise_alarm, reporter_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
 
 
 def _keys_of(server: MediaServer, upload_id: str) -> list[str]:
@@ -117,3 +117,16 @@ def test_unfinished_uploads_expire_and_are_removed(
     assert _keys_of(strict_server, upload_id) == []
     assert tus.head(url, alarm).status_code == 404
     assert tus.patch(url, alarm, 40_000, data[40_000:]).status_code == 404
+
+
+def test_no_uploads_to_a_closed_case(media_server: MediaServer) -> None:
+    base, alarm = media_server.url, raise_alarm(media_server.url, FUTIAN)
+    seat = seat_headers(base, "futian.net")
+    closed = httpx.post(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/close",
+        json={"disposition": "false_alarm"},
+        headers=seat,
+    )
+    assert closed.status_code == 200, closed.text
+    refused = tus.create(base, alarm, 100, "late.jpg")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "incident_closed"

@@ -31,9 +31,7 @@ def _ids(incident_id: str, media_id: str) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 @router.get("/api/v1/incidents/{incident_id}/media")
-async def seat_list(
-    incident_id: str, request: Request, session: Session, seat: SeatDep
-) -> list[dict[str, Any]]:
+async def seat_list(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
     """The incident's files: `[{id, kind, content_type, size, sha256, …}]`, oldest first."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     base = f"/api/v1/incidents/{incident.id}/media"

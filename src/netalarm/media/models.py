@@ -13,8 +13,6 @@ from netalarm.core.clock import utcnow
 from netalarm.core.db import Base, JSONType, UTCDateTime
 from netalarm.core.ids import uuid7
 
-UPLOAD_STATUSES = ("uploading", "complete", "refused", "terminated", "expired")
-
 
 class Upload(Base):
     """One tus upload. Rows stay after the upload ends (whatever its outcome) so the rate
@@ -22,7 +20,8 @@ class Upload(Base):
 
     `offset` is the number of bytes durably stored; `storage_state` is what the storage back
     end needs to append more (for S3: the multipart upload and its parts). `locked_until`
-    is a lease held by the one request appending, so two PATCHes never interleave."""
+    is a lease held by the one request appending, so two PATCHes never interleave.
+    `status`: uploading, then complete, refused, terminated or expired."""
 
     __tablename__ = "media_uploads"
 
