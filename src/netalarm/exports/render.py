@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from netalarm.exports.report import Report
-from netalarm.exports.words import LABELS, actor_words, describe
+from netalarm.exports.words import LABELS, actor_words, describe, value_words
 
 CSS = """
 body{font:14px/1.45 system-ui,'Noto Sans CJK SC',sans-serif;margin:24px auto;max-width:960px;color:#111}
@@ -28,14 +28,14 @@ def _kv(rows: list[tuple[str, Any]]) -> str:
     return f'<table class="kv">{body}</table>'
 
 
-def _case(report: Report, t: dict[str, str]) -> str:
+def _case(report: Report, t: dict[str, str], lang: str) -> str:
     i = report.incident
     return _kv(
         [
             (t["case"], i["case_number"]),
-            (t["status"], i["status"]),
+            (t["status"], value_words(i["status"], lang)),
             (t["priority"], i["priority"]),
-            (t["category"], i["category"]),
+            (t["category"], value_words(i["category"], lang)),
             (t["centre"], f"{i['centre']} {i.get('centre_name') or ''}".strip()),
             (t["silent"], t["yes"] if i["silent"] else t["no"]),
             (t["created"], i["created_at"]),
@@ -43,7 +43,7 @@ def _case(report: Report, t: dict[str, str]) -> str:
             (t["dispatched"], f"{i['dispatched_at'] or '—'} {i['dispatch_note'] or ''}".strip()),
             (t["resolved"], f"{i['resolved_at'] or '—'} {i['outcome'] or ''}".strip()),
             (t["closed"], i["closed_at"]),
-            (t["disposition"], i["disposition"]),
+            (t["disposition"], value_words(i["disposition"], lang)),
             (t["description"], i["description"]),
         ]
     )
@@ -116,7 +116,7 @@ def html(report: Report, lang: str = "en") -> str:
         f"<title>{escape(t['title'])} {escape(case)}</title><style>{CSS}</style></head><body><main>"
         f"<h1>{escape(t['title'])} {escape(case)}</h1>"
         f'<p class="muted">{escape(t["made"].format(seat=report.made_by, at=report.made_at))}</p>{chain}'
-        f"{_case(report, t)}<h2>{escape(t['position'])}</h2>{_position(report, t)}"
+        f"{_case(report, t, lang)}<h2>{escape(t['position'])}</h2>{_position(report, t)}"
         f"<h2>{escape(t['timeline'])}</h2>{_timeline(report, t, lang)}"
         f"<h2>{escape(t['messages'])}</h2>{_messages(report, t)}"
         f"<h2>{escape(t['media'])}</h2>{_media(report, t)}</main></body></html>"

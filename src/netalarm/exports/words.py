@@ -83,6 +83,40 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# Code values (status, category, disposition) in the report's language; English keeps codes
+# readable by replacing underscores.
+VALUES_ZH: dict[str, str] = {
+    "received": "待受理",
+    "accepted": "已受理",
+    "dispatched": "已派警",
+    "resolved": "处置完毕",
+    "closed": "已结案",
+    "violence": "暴力",
+    "robbery_theft": "抢劫/盗窃",
+    "fraud": "诈骗",
+    "traffic": "交通",
+    "fire": "火灾",
+    "medical": "急救",
+    "missing_person": "人员走失",
+    "domestic_violence": "家庭暴力",
+    "disturbance": "扰乱秩序",
+    "other": "其他",
+    "handled": "已处置",
+    "false_alarm": "误报",
+    "prank": "恶意骚扰",
+    "duplicate": "重复报警",
+    "transferred": "已移交",
+    "test": "测试",
+}
+
+
+def value_words(code: str | None, lang: str) -> str | None:
+    """A status, category or disposition code as a reader would say it."""
+    if code is None:
+        return None
+    return VALUES_ZH.get(code, code) if lang == "zh" else code.replace("_", " ")
+
+
 # One sentence per entry type; `{name}` is filled from the entry's data.
 SENTENCES: dict[str, dict[str, str]] = {
     "en": {
@@ -163,6 +197,9 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     for coordinate in ("lat", "lon"):
         if isinstance(data.get(coordinate), float):
             fields[coordinate] = f"{data[coordinate]:.6f}"
+    for code in ("category", "disposition", "previous_status"):
+        if isinstance(data.get(code), str):
+            fields[code] = value_words(data[code], lang) or ""
     if entry["type"] == "alarm_received":
         fields["silent"] = f", {labels['silent']}" if data.get("silent") else ""
     if "by" in data:
