@@ -50,6 +50,7 @@ def test_silent_sos_with_a_photo_runs_the_whole_loop_and_leaves_a_complete_repor
     console.locator(".quick [data-quick=quick_safe]").click()
     expect(console.locator(".messages .msg.from-seat")).to_contain_text("Are you safe to talk?")
     expect(reporter.locator("#messages .msg.theirs")).to_contain_text("Are you safe to talk?")
+    expect(console.locator(".messages .msg.from-seat .receipt")).to_contain_text("read")
     reporter.locator("#chat-text").fill("Yes, hiding in the bathroom")
     reporter.locator("#chat-form button[type=submit]").tap()
     expect(console.locator(".messages .msg.from-reporter").last).to_contain_text(
