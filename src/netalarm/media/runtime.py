@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,7 +23,12 @@ from netalarm.media import uploads
 from netalarm.media.models import Upload
 from netalarm.media.storage import Storage, from_url
 
+if TYPE_CHECKING:
+    from hashlib import _Hash as Hash
+
 log = logging.getLogger(__name__)
+# Each is a few hundred bytes; beyond this many uploads in flight, the oldest is read back.
+MAX_HASHERS = 10_000
 
 
 @dataclass
@@ -29,12 +37,29 @@ class MediaRuntime:
     limits: uploads.Limits
     sessions: async_sessionmaker[AsyncSession]
     sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
+    # Running SHA-256 of uploads this process received from their first byte on, so the PATCH
+    # that completes one need not read the whole file back: upload id → (offset, hash).
+    hashers: OrderedDict[uuid.UUID, tuple[int, Hash]] = field(default_factory=OrderedDict, repr=False)
 
-    async def complete_or_refuse(self, session: AsyncSession, upload: Upload) -> None:
+    def take_hasher(self, upload_id: uuid.UUID, offset: int) -> Hash | None:
+        """The running hash of an upload's first `offset` bytes, if this process has it."""
+        kept = self.hashers.pop(upload_id, None)
+        if offset == 0:
+            return hashlib.sha256()
+        return kept[1] if kept and kept[0] == offset else None
+
+    def keep_hasher(self, upload_id: uuid.UUID, offset: int, hasher: Hash) -> None:
+        self.hashers[upload_id] = (offset, hasher)
+        while len(self.hashers) > MAX_HASHERS:
+            self.hashers.popitem(last=False)
+
+    async def complete_or_refuse(
+        self, session: AsyncSession, upload: Upload, sha256: str | None = None
+    ) -> None:
         """Complete a fully stored upload whose lease the caller holds, and commit; if it is
         refused, end it as `refused` (its bytes deleted), commit that, and re-raise."""
         try:
-            await uploads.complete(session, self.storage, upload)
+            await uploads.complete(session, self.storage, upload, sha256=sha256)
             await session.commit()
         except DomainError:
             await session.rollback()

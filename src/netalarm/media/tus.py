@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import format_datetime
-from typing import ParamSpec
+from typing import TYPE_CHECKING, ParamSpec
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -29,6 +29,9 @@ from netalarm.core.http import Session, current_reporter, parse_uuid
 from netalarm.media import uploads
 from netalarm.media.models import Upload
 from netalarm.media.runtime import MediaDep, MediaRuntime
+
+if TYPE_CHECKING:
+    from hashlib import _Hash as Hash
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
 
@@ -205,14 +208,19 @@ async def overridden(upload_id: str, request: Request, session: Session, media: 
 
 
 class Incoming:
-    """The request body as chunks, counting and (for `Upload-Checksum`) hashing them, stopping
-    at the announced length, noticing a dropped connection, and renewing the upload's lease
-    while bytes flow."""
+    """The request body as chunks, counting them, hashing them (for `Upload-Checksum`, and
+    into the running hash of the whole file if there is one), stopping at the announced
+    length, noticing a dropped connection, and renewing the upload's lease while bytes flow."""
 
     def __init__(
-        self, request: Request, room: int, renew: Callable[[], Awaitable[bool]], hashing: bool
+        self,
+        request: Request,
+        room: int,
+        renew: Callable[[], Awaitable[bool]],
+        hashing: bool,
+        whole: Hash | None,
     ) -> None:
-        self.request, self.room, self.renew = request, room, renew
+        self.request, self.room, self.renew, self.whole = request, room, renew, whole
         self.digest = hashlib.sha256() if hashing else None
         self.received = 0
         self.disconnected = self.overflow = self.lease_lost = False
@@ -229,6 +237,8 @@ class Incoming:
                 self.received += len(chunk)
                 if self.digest is not None:
                     self.digest.update(chunk)
+                if self.whole is not None:
+                    self.whole.update(chunk)
                 yield chunk
                 if time.monotonic() - renewed > uploads.LEASE_S / 3:
                     renewed = time.monotonic()
@@ -273,9 +283,8 @@ async def append(upload_id: str, request: Request, session: Session, media: Medi
     token = await uploads.claim(session, upload, offset, media.limits)
     await session.commit()
     before = upload.storage_state
-    incoming = Incoming(
-        request, room, functools.partial(_renew, media, upload.id, token), expected is not None
-    )
+    renew = functools.partial(_renew, media, upload.id, token)
+    incoming = Incoming(request, room, renew, expected is not None, media.take_hasher(upload.id, offset))
     try:
         appended = await media.storage.append(str(upload.id), before, offset, incoming.chunks())
     except Exception:
@@ -294,7 +303,10 @@ async def append(upload_id: str, request: Request, session: Session, media: Medi
         raise problem
     await media.storage.settle(before, appended.state)
     if finished:
-        await media.complete_or_refuse(session, upload)
+        whole = incoming.whole.hexdigest() if incoming.whole is not None else None
+        await media.complete_or_refuse(session, upload, whole)
+    elif incoming.whole is not None:
+        media.keep_hasher(upload.id, appended.offset, incoming.whole)
     return Response(
         status_code=204, headers=_headers(**{"Upload-Offset": str(upload.offset), **_expires(upload)})
     )

@@ -207,11 +207,14 @@ async def advance(
     await session.refresh(upload)
 
 
-async def complete(session: AsyncSession, storage: Storage, upload: Upload) -> Media:
+async def complete(
+    session: AsyncSession, storage: Storage, upload: Upload, *, sha256: str | None = None
+) -> Media:
     """Turn a fully stored upload into a checked media file: the real type from its leading
     bytes (415 otherwise), a full decode, derived files, the SHA-256 on the timeline, the
     EXIF position as a location hint, and the link to its chat message. The caller holds
-    the upload's lease, and ends the upload as `refused` (`end`) if this raises."""
+    the upload's lease, and ends the upload as `refused` (`end`) if this raises. `sha256`, if
+    given, is the hash of every byte this process stored (else the stored file is read back)."""
     key = media_service.original_key(upload.id)
     if await storage.size(key) is None:
         await storage.finish(str(upload.id), upload.storage_state)
@@ -222,7 +225,10 @@ async def complete(session: AsyncSession, storage: Storage, upload: Upload) -> M
             field="file",
         )
     inspected = await derive.inspect(storage, key, sniffed)
-    sha256, size = await media_service.hash_stored(storage, key)
+    if sha256 is None:
+        sha256, size = await media_service.hash_stored(storage, key)
+    else:
+        size = await storage.size(key) or 0
     if size != upload.length:
         raise Conflict("the stored file does not have the announced length", code="length_mismatch")
     preview = None
