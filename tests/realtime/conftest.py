@@ -102,11 +102,14 @@ def start_pair(
     assert seeded.returncode == 0, seeded.stderr
     a = Server({**env, "NETALARM_DATA_DIR": str(data / "a"), **(a_env or {})}, log=data / "a.log")
     b = Server({**env, "NETALARM_DATA_DIR": str(data / "b")}, log=data / "b.log")
-    pair = Pair(a.start(), b, database_url, env)
+    pair = Pair(a, b, database_url, env)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # both start at once: half the wait
+        started = [pool.submit(server.start) for server in (a, b)]
     try:
-        b.start()
+        for future in started:
+            future.result()
     except RuntimeError:
-        a.stop()
+        pair.stop()
         raise
     return pair
 
@@ -117,16 +120,28 @@ def bus_url_for(kind: str, database_url: str, nats_server: str, stream: str) -> 
     return database_url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-@pytest.fixture(scope="module", params=["nats", "postgresql"])
+# The pairs' P1 incidents must be accepted within this (the other priorities keep their
+# defaults, so tests that raise ordinary alarms see no SLA events).
+PAIR_SLA_P1_S = 1.0
+
+
+@pytest.fixture(scope="session", params=["nats", "postgresql"])
 def pair(
     request: pytest.FixtureRequest, nats_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pair]:
-    """Two processes on a fresh PostgreSQL database, once with each distributed bus."""
+    """Two processes on a fresh PostgreSQL database, once with each distributed bus; shared
+    by every test that needs one (each test makes its own alarms)."""
     name, url = create_pg_database("netalarm_rt")
     stream = f"test_{secrets.token_hex(4)}"
     data = tmp_path_factory.mktemp(f"pair-{request.param}")
     try:
-        started = start_pair(data, url, bus_url_for(request.param, url, nats_server, stream))
+        started = start_pair(
+            data,
+            url,
+            bus_url_for(request.param, url, nats_server, stream),
+            NETALARM_SLA_P1_S=str(PAIR_SLA_P1_S),
+            NETALARM_SLA_TICK_S="0.25",
+        )
         yield started
         started.stop()
     finally:

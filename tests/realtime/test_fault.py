@@ -14,7 +14,7 @@ from sqlalchemy import select
 from netalarm.core.db import make_engine
 from netalarm.core.outbox import OutboxEvent
 from netalarm.realtime.runtime import FAULT_EXIT_STATUS
-from tests.realtime.conftest import bus_url_for, delete_stream, start_pair
+from tests.realtime.conftest import delete_stream, start_pair
 from tests.support.http import FUTIAN
 from tests.support.push import Push, of
 from tests.support.servers import Server, netalarm
@@ -35,14 +35,11 @@ def _submit_into_the_crash(server: Server, body: dict[str, Any]) -> None:
     assert server.process.wait(timeout=10) == FAULT_EXIT_STATUS
 
 
-@pytest.mark.parametrize("bus", ["nats", "postgresql"])
 async def test_the_other_process_publishes_what_a_killed_one_committed(
-    bus: str, nats_server: str, fresh_database: str, tmp_path: Path
+    nats_server: str, fresh_database: str, tmp_path: Path
 ) -> None:
     stream = f"test_{secrets.token_hex(4)}"
-    pair = start_pair(
-        tmp_path, fresh_database, bus_url_for(bus, fresh_database, nats_server, stream), a_env={FAULT: "1"}
-    )
+    pair = start_pair(tmp_path, fresh_database, f"{nats_server}/{stream}", a_env={FAULT: "1"})
     seat = await Push.seat(pair.b.url, "futian.net")
     try:
         key = f"fault-{secrets.token_hex(6)}"

@@ -61,7 +61,7 @@ async def test_a_failed_publish_leaves_the_rows_for_the_next_relay(
     own_database: async_sessionmaker[AsyncSession],
 ) -> None:
     await _alarms(own_database, 2)
-    unreachable = NatsBus(f"nats://127.0.0.1:{free_port()}/nowhere")
+    unreachable = NatsBus(f"nats://127.0.0.1:{free_port()}/nowhere", connect_timeout_s=0.5)
     with pytest.raises(Exception):  # noqa: B017 - whatever the client raises, nothing may be marked
         async with transaction(own_database) as session:
             await relay_once(session, unreachable)

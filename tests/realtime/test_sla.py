@@ -4,9 +4,7 @@ time, one escalation to the parent centre at twice that time, however many watch
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,11 +14,11 @@ from netalarm.core.db import transaction
 from netalarm.core.errors import Conflict
 from netalarm.incidents import actions, sla
 from netalarm.timeline import service as timeline_service
-from tests.realtime.conftest import start_pair
+from tests.realtime.conftest import PAIR_SLA_P1_S, Pair
 from tests.support import factories
 from tests.support.factories import Tree
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
-from tests.support.push import Push
+from tests.support.push import Push, of
 
 LIMITS = sla.Limits({"P1": 10.0, "P2": 20.0, "P3": 60.0, "P4": 300.0})
 
@@ -145,39 +143,25 @@ async def test_watchdogs_sweeping_at_once_raise_one_alert_and_one_escalation(
             ]
 
 
-async def test_two_server_processes_raise_exactly_one_alert_then_one_escalation(
-    fresh_database: str, tmp_path: Path
-) -> None:
-    bus = fresh_database.replace("postgresql+asyncpg://", "postgresql://")
-    pair = start_pair(tmp_path, fresh_database, bus, NETALARM_SLA_P1_S="1.0", NETALARM_SLA_TICK_S="0.1")
+async def test_two_server_processes_raise_exactly_one_alert_then_one_escalation(pair: Pair) -> None:
     city = await Push.seat(pair.b.url, "shenzhen.net")
     district = await Push.seat(pair.a.url, "futian.net")
     try:
-        alarm = raise_alarm(pair.a.url, FUTIAN, silent=True, description=secrets.token_hex(4))
+        alarm = raise_alarm(pair.a.url, FUTIAN, silent=True)
         mine = alarm["incident_id"]
-        alert = await district.expect(
-            lambda e: e["type"] == "sla_alert" and e["incident_id"] == mine, within=5
-        )
+        alert = await district.expect(of("sla_alert", mine, stage="alert"), within=5)
         assert alert["data"]["stage"] == "alert" and alert["data"]["centre"] == "440304"
-        escalated = await city.expect(
-            lambda e: (
-                e["type"] == "sla_alert" and e["incident_id"] == mine and e["data"]["stage"] == "escalated"
-            ),
-            within=5,
-        )
+        escalated = await city.expect(of("sla_alert", mine, stage="escalated"), within=5)
         assert escalated["data"]["centre"] == "440300"
-        await district.expect(lambda e: e["type"] == "escalated" and e["incident_id"] == mine)
-        await asyncio.sleep(1.5)  # several more ticks of both watchdogs
+        await district.expect(of("escalated", mine))
+        await asyncio.sleep(PAIR_SLA_P1_S)  # several more ticks of both watchdogs
         for seat in (city, district):
             await seat.settle(0.3)
         seen_by_city = [e["type"] for e in city.events if e["incident_id"] == mine]
         assert seen_by_city == ["alarm_received", "sla_alert", "escalated", "sla_alert"]
         # The district saw its alert and the hand-over, not the city's alert.
-        assert [e["type"] for e in district.events if e["incident_id"] == mine] == [
-            "alarm_received",
-            "sla_alert",
-            "escalated",
-        ]
+        seen_by_district = [e["type"] for e in district.events if e["incident_id"] == mine]
+        assert seen_by_district == ["alarm_received", "sla_alert", "escalated"]
         headers = seat_headers(pair.b.url, "shenzhen.net")
         async with httpx.AsyncClient(headers=headers) as http:
             incident = (await http.get(f"{pair.b.url}/api/v1/incidents/{mine}")).json()
@@ -185,4 +169,3 @@ async def test_two_server_processes_raise_exactly_one_alert_then_one_escalation(
     finally:
         await city.close()
         await district.close()
-        pair.stop()

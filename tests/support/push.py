@@ -97,12 +97,12 @@ def login(base: str, username: str, password: str = "demo-pass-110") -> str:
     return token
 
 
-def of(type: str, **data: Any) -> Callable[[Event], bool]:
-    """Matches events of `type` whose data holds every given key/value (dotted keys reach
-    into nested objects: `message__id` is data["message"]["id"])."""
+def of(type: str, incident_id: str | None = None, **data: Any) -> Callable[[Event], bool]:
+    """Matches events of `type` (and `incident_id`, if given) whose data holds every given
+    key/value (`__` reaches into nested objects: `message__id` is data["message"]["id"])."""
 
     def match(event: Event) -> bool:
-        if event["type"] != type:
+        if event["type"] != type or incident_id not in (None, event["incident_id"]):
             return False
         for key, value in data.items():
             found: Any = event["data"]

@@ -37,7 +37,7 @@ def stream_name(url: str) -> str:
 class NatsBus:
     name = "nats"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         parts = urlsplit(url)
         self._server = f"nats://{parts.netloc or '127.0.0.1:4222'}"
         self.stream = stream_name(url)
@@ -45,12 +45,13 @@ class NatsBus:
         self._nc: Any = None
         self._js: Any = None
         self._sub: Any = None
+        self._connect_timeout_s = connect_timeout_s
 
     async def connect(self) -> None:
         """Connect and make sure the stream exists (idempotent; several processes race here)."""
         self._nc = await asyncio.wait_for(
             nats.connect(self._server, name="netalarm", max_reconnect_attempts=-1, reconnect_time_wait=0.5),
-            timeout=CONNECT_TIMEOUT_S,
+            timeout=self._connect_timeout_s,
         )
         self._js = self._nc.jetstream()
         config = StreamConfig(
