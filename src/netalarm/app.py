@@ -19,6 +19,7 @@ from netalarm.core.settings import Settings, get_settings
 from netalarm.exports.api import router as exports_router
 from netalarm.incidents.api import router as incidents_router
 from netalarm.intake.api import router as intake_router
+from netalarm.intake.batcher import IntakeBatcher
 from netalarm.media import runtime as media_runtime
 from netalarm.media.api import router as media_router
 from netalarm.media.tus import router as tus_router
@@ -48,9 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.realtime = await realtime.start(app.state.runtime)
         app.state.media = await media_runtime.start(settings, app.state.runtime.sessions)
+        app.state.intake = IntakeBatcher(
+            app.state.runtime.sessions, centre=settings.centre, timezone=settings.timezone
+        )
+        app.state.intake.start()
         try:
             yield
         finally:
+            await app.state.intake.stop()
             await app.state.media.stop()
             await app.state.realtime.stop()
             await engine.dispose()
@@ -64,9 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in (intake_router, messaging_router, accounts_router, incidents_router, routing_router):
         app.include_router(router)
+    app.include_router(exports_router)
     app.include_router(receipts_router)
     app.include_router(realtime_router)
-    app.include_router(exports_router)
     app.include_router(supervision_router)
     app.include_router(tus_router)
     app.include_router(media_router)

@@ -13,6 +13,7 @@ from netalarm.accounts.models import Reporter
 from netalarm.core.errors import Invalid
 from netalarm.incidents.models import Alarm
 from netalarm.intake import service as intake_service
+from netalarm.intake.batcher import IntakeBatcher
 from netalarm.intake.schemas import AlarmIn
 from netalarm.timeline import service as timeline_service
 from tests.support import factories
@@ -100,3 +101,62 @@ async def test_identity_is_normalised_and_bad_identity_refused(session: AsyncSes
     with pytest.raises(Invalid) as bad_id:
         await factories.alarm(session, t.city, reporter={"id_number": "110105194912310021"})
     assert bad_id.value.field == "reporter.id_number"
+
+
+async def test_a_batch_stores_each_new_key_once_and_answers_in_order(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    earlier = await factories.alarm(session, t.city, Tree.A_POINT)
+
+    def sub(key: str, **fields: object) -> intake_service.Submission:
+        return intake_service.Submission(AlarmIn(idempotency_key=f"{key}-{t.city.code}", **fields))
+
+    batch = [
+        sub("first", location={"lat": Tree.A_POINT[0], "lon": Tree.A_POINT[1]}),
+        sub("second", location={"lat": Tree.B_POINT[0], "lon": Tree.B_POINT[1]}),
+        sub("first", description="the same key again in the batch"),
+        sub("bad", reporter={"phone": "12"}),
+        intake_service.Submission(AlarmIn(idempotency_key=earlier.alarm.idempotency_key)),
+        sub("third", location={"lat": Tree.A_POINT[0], "lon": Tree.A_POINT[1]}),
+    ]
+    results = await intake_service.submit_many(session, batch, root=t.city, timezone="Asia/Shanghai")
+    first, second, again, bad, old, third = results
+    assert isinstance(bad, Invalid) and bad.field == "reporter.phone"
+    assert isinstance(first, intake_service.Submitted) and first.created
+    assert (
+        isinstance(again, intake_service.Submitted) and not again.created and again.alarm.id == first.alarm.id
+    )
+    assert isinstance(old, intake_service.Submitted) and not old.created and old.alarm.id == earlier.alarm.id
+    assert isinstance(second, intake_service.Submitted) and second.incident.centre_id == t.b.id
+    assert isinstance(third, intake_service.Submitted)
+    assert (first.incident.case_number[-6:], third.incident.case_number[-6:]) == ("000002", "000003")
+    for made in (first, second, third):
+        assert (await timeline_service.verify(session, made.incident.id)).entries == 1
+
+
+async def test_the_batcher_commits_concurrent_alarms_and_answers_each(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as setup:
+        t = await factories.tree(setup)
+        await setup.commit()
+    batcher = IntakeBatcher(sessions, centre=t.city.code, timezone="UTC")
+    batcher.start()
+    try:
+        bodies = [AlarmIn(idempotency_key=f"batched-{i}-{t.city.code}", category="fire") for i in range(30)]
+        answers = await asyncio.gather(*(batcher.submit(intake_service.Submission(b)) for b in bodies))
+        bad = batcher.submit(
+            intake_service.Submission(
+                AlarmIn(idempotency_key=f"bad-{t.city.code}", reporter={"id_number": "1"})
+            )
+        )
+        with pytest.raises(Invalid):
+            await bad
+    finally:
+        await batcher.stop()
+    assert all(a.created for a in answers) and len({a.incident.case_number for a in answers}) == 30
+    async with sessions() as check:
+        keys = [b.idempotency_key for b in bodies]
+        stored = await check.scalar(
+            select(func.count()).select_from(Alarm).where(Alarm.idempotency_key.in_(keys))
+        )
+        assert stored == 30

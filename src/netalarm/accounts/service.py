@@ -19,6 +19,7 @@ from netalarm.accounts.models import SEAT_ROLES, Reporter, Seat, SeatToken
 from netalarm.accounts.validation import normalise_id_number, normalise_phone
 from netalarm.core.clock import utcnow
 from netalarm.core.errors import Conflict, Invalid, Unauthorized
+from netalarm.core.ids import uuid7
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
 
@@ -175,23 +176,23 @@ def reporter_id_from_token(token: str, key: bytes) -> uuid.UUID:
     return reporter_id
 
 
-async def create_reporter(
-    session: AsyncSession,
+def new_reporter(
     *,
     name: str | None = None,
     phone: str | None = None,
     id_number: str | None = None,
     language: str | None = None,
 ) -> Reporter:
-    reporter = Reporter(
+    """A reporter with checked, normalised identity (not yet added to a session); raises
+    `Invalid` naming the field for a bad phone or ID number."""
+    return Reporter(
+        id=uuid7(),
         name=name.strip() if name else None,
         phone=normalise_phone(phone) if phone else None,
         id_number=normalise_id_number(id_number) if id_number else None,
         language=language,
+        created_at=utcnow(),
     )
-    session.add(reporter)
-    await session.flush()
-    return reporter
 
 
 def reporter_identity(reporter: Reporter) -> dict[str, str | None]:

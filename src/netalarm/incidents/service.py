@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,7 +14,6 @@ from netalarm.accounts.service import SeatIdentity
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Invalid, NotFound
 from netalarm.core.ids import uuid7
-from netalarm.incidents.case_numbers import next_case_number
 from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, default_priority
 from netalarm.incidents.models import Alarm, Incident, LocationUpdate
 from netalarm.media.models import Media
@@ -31,24 +31,22 @@ class Location:
     source: str
 
 
-async def create(
-    session: AsyncSession,
+def new_incident(
     *,
+    case_number: str,
     centre: Centre,
     reporter_id: uuid.UUID,
     category: str,
     description: str,
     silent: bool,
     location: Location | None,
-    timezone: str,
-    actor: str,
+    at: datetime,
 ) -> Incident:
-    """A new incident in `received`, owned by `centre`. The caller records the alarm that
-    made it on the timeline, once the alarm has its id."""
-    now = utcnow()
+    """A new incident in `received`, owned by `centre` (not yet added to a session). Intake
+    numbers and records it; see `intake.service`."""
     incident = Incident(
         id=uuid7(),
-        case_number=await next_case_number(session, centre.code, now, timezone),
+        case_number=case_number,
         status="received",
         priority=default_priority(category, silent),
         category=category,
@@ -56,14 +54,12 @@ async def create(
         silent=silent,
         centre_id=centre.id,
         reporter_id=reporter_id,
-        created_at=now,
-        updated_at=now,
+        created_at=at,
+        updated_at=at,
         version=1,
     )
     if location:
         _set_location(incident, location)
-    session.add(incident)
-    await session.flush()
     return incident
 
 

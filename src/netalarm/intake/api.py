@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from netalarm.accounts import service as accounts_service
@@ -12,20 +12,19 @@ from netalarm.core.clock import iso
 from netalarm.core.http import OptionalReporterDep, ReporterDep, RuntimeDep, Session, parse_uuid
 from netalarm.incidents import service as incident_service
 from netalarm.intake import service as intake_service
+from netalarm.intake.batcher import IntakeBatcher
 from netalarm.intake.schemas import AlarmAccepted, AlarmIn, LocationIn
-from netalarm.routing import service as routing_service
+from netalarm.intake.service import Submission
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["reporter"])
 
 
 @router.post("", status_code=201, response_model=AlarmAccepted)
-async def submit_alarm(body: AlarmIn, session: Session, rt: RuntimeDep, reporter: OptionalReporterDep) -> Any:
-    """Raise an alarm. A retry with the same `idempotency_key` returns the same alarm (200)."""
-    root = await routing_service.root(session, rt.settings.centre or None)
-    result = await intake_service.submit(
-        session, body, root=root, timezone=rt.settings.timezone, reporter_id=reporter
-    )
-    await session.commit()
+async def submit_alarm(body: AlarmIn, request: Request, rt: RuntimeDep, reporter: OptionalReporterDep) -> Any:
+    """Raise an alarm. A retry with the same `idempotency_key` returns the same alarm (200).
+    The answer comes after the alarm is committed."""
+    batcher: IntakeBatcher = request.app.state.intake
+    result = await batcher.submit(Submission(body, reporter))
     answer = {
         "id": str(result.alarm.id),
         "incident_id": str(result.incident.id),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import orjson
 from shapely import prepared
-from shapely.geometry import MultiPolygon, Point, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.ops import unary_union
 
 from netalarm.core.errors import Invalid
@@ -43,12 +42,6 @@ def normalise_geojson(doc: Any) -> dict[str, Any]:
     return mapping
 
 
-@lru_cache(maxsize=1024)
-def _prepared(geojson_text: str) -> Any:
-    return prepared.prep(shape(orjson.loads(geojson_text)))
-
-
-def contains(jurisdiction: dict[str, Any], lat: float, lon: float) -> bool:
-    """Whether the point lies inside (or on the border of) the jurisdiction."""
-    area = _prepared(orjson.dumps(jurisdiction, option=orjson.OPT_SORT_KEYS).decode())
-    return bool(area.intersects(Point(lon, lat)))
+def prepared_area(jurisdiction: dict[str, Any]) -> Any:
+    """The jurisdiction as a prepared geometry, for fast repeated point tests."""
+    return prepared.prep(shape(jurisdiction))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from shapely.geometry import Point
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.core.errors import Conflict, Invalid, NotFound
-from netalarm.routing.geo import contains, normalise_geojson
+from netalarm.routing.geo import normalise_geojson, prepared_area
 from netalarm.routing.models import Centre
 
 
@@ -83,15 +85,49 @@ async def is_within(session: AsyncSession, centre_id: uuid.UUID, ancestor_id: uu
     return centre.path.startswith(ancestor.path)
 
 
+@dataclass(frozen=True)
+class Router:
+    """A snapshot of a subtree's jurisdictions, deepest centre first, ready for point tests."""
+
+    root: Centre
+    areas: tuple[tuple[Centre, Any], ...]
+
+    def route(self, lat: float | None, lon: float | None) -> Centre:
+        """The deepest centre whose jurisdiction holds the point; the root centre when there
+        is no point or no jurisdiction holds it."""
+        if lat is None or lon is None:
+            return self.root
+        point = Point(lon, lat)
+        for centre, area in self.areas:
+            if area.intersects(point):
+                return centre
+        return self.root
+
+
+# Routers by root code and the centre table's (count, newest) at build time: centres are
+# only ever added, so a changed pair means the snapshot is stale.
+_routers: dict[str, tuple[tuple[Any, ...], Router]] = {}
+
+
+async def router(session: AsyncSession, root_centre: Centre) -> Router:
+    """The routing snapshot for `root_centre`, rebuilt only when a centre was added."""
+    stamp = tuple((await session.execute(select(func.count(), func.max(Centre.created_at)))).one())
+    cached = _routers.get(root_centre.code)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    areas = tuple(
+        (centre, prepared_area(centre.jurisdiction))
+        for centre in await subtree(session, root_centre)
+        if centre.jurisdiction
+    )
+    made = Router(root_centre, areas)
+    _routers[root_centre.code] = (stamp, made)
+    return made
+
+
 async def route(session: AsyncSession, root_centre: Centre, lat: float | None, lon: float | None) -> Centre:
-    """The deepest centre under `root_centre` whose jurisdiction holds the point; the root
-    centre when there is no point or no jurisdiction holds it."""
-    if lat is None or lon is None:
-        return root_centre
-    for centre in await subtree(session, root_centre):
-        if centre.jurisdiction and contains(centre.jurisdiction, lat, lon):
-            return centre
-    return root_centre
+    """See `Router.route`."""
+    return (await router(session, root_centre)).route(lat, lon)
 
 
 def public(centre: Centre) -> dict[str, Any]:

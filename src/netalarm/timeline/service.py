@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.core import outbox
 from netalarm.core.clock import iso, utcnow
+from netalarm.core.ids import uuid7
 from netalarm.timeline.chain import GENESIS, canonical, entry_hash
 from netalarm.timeline.models import TimelineEntry
 
@@ -33,7 +34,6 @@ async def append(
 ) -> TimelineEntry:
     """Append one entry chained to the last one and, if `publish`, queue the matching
     event in the outbox of the same transaction."""
-    data = orjson.loads(orjson.dumps(data))
     last = (
         await session.execute(
             select(TimelineEntry.seq, TimelineEntry.hash)
@@ -42,9 +42,40 @@ async def append(
             .limit(1)
         )
     ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    entry = await add_entry(
+        session,
+        after=(last[0], last[1]) if last else (0, GENESIS),
+        incident_id=incident_id,
+        actor=actor,
+        type=type,
+        data=data,
+        centre_id=centre_id,
+        alarm_ids=alarm_ids,
+        publish=publish,
+    )
+    await session.flush()
+    return entry
+
+
+async def add_entry(
+    session: AsyncSession,
+    *,
+    after: tuple[int, str],
+    incident_id: uuid.UUID,
+    actor: str,
+    type: str,
+    data: dict[str, Any],
+    centre_id: uuid.UUID | None = None,
+    alarm_ids: list[uuid.UUID] | None = None,
+    publish: bool = True,
+) -> TimelineEntry:
+    """Add the entry that follows `after` (seq, hash) — `(0, GENESIS)` starts a timeline —
+    without reading the chain and without flushing: intake adds many first entries at once."""
+    data = orjson.loads(orjson.dumps(data))
+    seq, prev = after[0] + 1, after[1]
     at = utcnow()
     entry = TimelineEntry(
+        id=uuid7(),
         incident_id=incident_id,
         seq=seq,
         at=at,
@@ -64,7 +95,6 @@ async def append(
             centre_id=centre_id,
             alarm_ids=alarm_ids,
         )
-    await session.flush()
     return entry
 
 

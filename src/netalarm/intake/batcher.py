@@ -1,0 +1,82 @@
+"""Groups the intake requests that arrive together in this process into one transaction.
+
+While one batch commits, new requests queue; the next batch takes them all (up to
+`max_batch`). Each request is answered only after the commit of its batch — a 2xx still
+means committed — and a busy server pays one commit, one counter upsert per centre and one
+insert per table for many alarms instead of for each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.core.db import transaction
+from netalarm.intake import service as intake_service
+from netalarm.intake.service import Submission, Submitted
+from netalarm.routing import service as routing_service
+
+log = logging.getLogger(__name__)
+
+
+class IntakeBatcher:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, centre: str, timezone: str, max_batch: int = 256
+    ) -> None:
+        self._sessions = sessions
+        self._centre = centre or None
+        self._timezone = timezone
+        self._max_batch = max_batch
+        self._pending: list[tuple[Submission, asyncio.Future[Submitted]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="intake-batcher")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for _, waiter in self._pending:
+            if not waiter.done():
+                waiter.set_exception(RuntimeError("server stopping; the alarm was not stored"))
+
+    async def submit(self, submission: Submission) -> Submitted:
+        """Store the alarm with the next batch; returns once that batch is committed."""
+        waiter: asyncio.Future[Submitted] = asyncio.get_running_loop().create_future()
+        self._pending.append((submission, waiter))
+        self._wake.set()
+        return await waiter
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+                await self._flush(batch)
+
+    async def _flush(self, batch: list[tuple[Submission, asyncio.Future[Submitted]]]) -> None:
+        results: list[Submitted | BaseException]
+        try:
+            async with transaction(self._sessions) as session:
+                root = await routing_service.root(session, self._centre)
+                results = list(
+                    await intake_service.submit_many(
+                        session, [submission for submission, _ in batch], root=root, timezone=self._timezone
+                    )
+                )
+        except Exception as exc:  # nothing of the batch committed: every request gets the error
+            log.exception("intake batch of %d failed", len(batch))
+            results = [exc] * len(batch)
+        for (_, waiter), result in zip(batch, results, strict=True):
+            if waiter.done():  # the client went away; its alarm is stored all the same
+                continue
+            if isinstance(result, BaseException):
+                waiter.set_exception(result)
+            else:
+                waiter.set_result(result)
