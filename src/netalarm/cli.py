@@ -54,6 +54,11 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     settings = get_settings()
+    if workers > 1 and settings.bus_url.partition("://")[0] in ("", "memory"):
+        # Each worker would push only what it relayed itself.
+        raise click.UsageError(
+            "several workers need a shared event bus: set NETALARM_BUS_URL to postgresql://… or nats://…"
+        )
     base = f"http://{host}:{port}"
     click.echo(f"netalarm on {base}  (database: {settings.resolved_database_url})")
     click.echo(f"  API docs  {base}/docs   OpenAPI {base}/openapi.json")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -23,6 +24,7 @@ from netalarm.realtime.events import Event
 from netalarm.realtime.relay import Relay
 from tests.support import factories
 from tests.support.factories import Tree
+from tests.support.servers import netalarm
 
 # The NATS bus does not write to the relay's transaction.
 NO_SESSION = cast(AsyncSession, None)
@@ -127,3 +129,9 @@ def test_a_bus_url_that_cannot_work_is_refused(url: str, database_url: str) -> N
 def test_a_stream_name_is_taken_from_the_url_path() -> None:
     assert stream_name("nats://127.0.0.1:4222") == "netalarm"
     assert stream_name("nats://127.0.0.1:4222/city.440300") == "city_440300"
+
+
+def test_several_workers_without_a_shared_bus_are_refused(tmp_path: Path) -> None:
+    done = netalarm(["serve", "--workers", "2"], {"NETALARM_DATA_DIR": str(tmp_path), "NETALARM_BUS_URL": ""})
+    assert done.returncode == 2
+    assert "NETALARM_BUS_URL" in done.stderr

@@ -1,12 +1,18 @@
-"""The hub: each event reaches the clients it concerns, once; a client that stops reading
-is cut off instead of buffered without bound; reporters see a narrow view."""
+"""The hub and the frame stream: each event reaches the clients it concerns, once; a client
+that stops reading is cut off instead of buffered without bound; reporters see a narrow
+view; an idle connection gets heartbeats."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from netalarm.core.clock import utcnow
+from netalarm.realtime import stream
 from netalarm.realtime.events import Event
 from netalarm.realtime.hub import Client, Hub
 
@@ -78,3 +84,23 @@ def test_recent_events_bridge_a_reconnect_in_publication_order() -> None:
     for event in events:
         hub.dispatch(event)
     assert [e.published_seq for e in hub.recent_after(1)] == [2, 3]
+
+
+async def test_an_idle_connection_gets_heartbeats_and_a_slow_one_is_ended() -> None:
+    hub = Hub()
+    client = Client(queue_size=1, centre_ids=[DISTRICT])
+    # No cursor, so the stream never reads the database.
+    frames = stream.frames(hub, async_sessionmaker(), client, None, heartbeat_s=0.05)
+    async with contextlib.aclosing(frames):
+        assert (await anext(frames))[0]["type"] == "hello"
+        assert (await anext(frames))[0]["type"] == "heartbeat"
+        assert hub.clients == 1
+        event = _event("accepted")
+        hub.dispatch(event)
+        assert await anext(frames) == (event.wire(), event)
+        hub.dispatch(_event("dispatched", seq=2))
+        hub.dispatch(_event("resolved", seq=3))
+        assert client.slow.is_set()
+        with pytest.raises(StopAsyncIteration):
+            await anext(frames)
+    assert hub.clients == 0

@@ -19,6 +19,7 @@ import logging
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
@@ -67,7 +68,9 @@ async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> 
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue
         last += 1
-        row.published_at, row.published_seq = now, last
+        # Already written by the update above; only the loaded row is told.
+        set_committed_value(row, "published_at", now)
+        set_committed_value(row, "published_seq", last)
         events.append(Event.from_row(row))
     await bus.publish(session, events)
     return len(events)
