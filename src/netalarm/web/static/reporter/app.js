@@ -68,7 +68,9 @@ function reporterFields() {
   return fields;
 }
 
+// A second tap while an alarm is on its way must not make (or drop) another one.
 function silentSos() {
+  if (store.pending) return;
   setDim(true);
   const body = { idempotency_key: newIdempotencyKey(), category: "other", silent: true, channel: "web", reporter: reporterFields() };
   const here = position.best();
@@ -147,6 +149,7 @@ async function sendChatMedia(entry) {
 
 function submitDetails(event) {
   event.preventDefault();
+  if (store.pending) return;
   const chosen = document.querySelector('input[name="category"]:checked');
   const address = $("address").value.trim();
   const description = [$("description").value.trim(), address ? t("details.addressLine", { address }) : ""].filter(Boolean).join("\n\n");
@@ -188,7 +191,9 @@ function showSent(current) {
   openStatus(current, true);
 }
 
-function showRefused(err) {
+function showRefused(err, pending) {
+  attachments = pending.attachments || [];
+  renderAttachments();
   setDim(false);
   show("details");
   $("details-error").hidden = false;
