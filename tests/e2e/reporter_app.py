@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from tests.support.http import seat_headers
 
-PHONE = {"width": 360, "height": 640}
+PHONE: ViewportSize = {"width": 360, "height": 640}
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "e2e-artefacts" / "reporter"
 
 # Records every way a page could make a sound or buzz, before any page script runs.
