@@ -32,8 +32,12 @@ test: $(STAMP) system
 	$(MAKE) lint
 	$(PY) -m pytest
 
-bench: $(STAMP)
-	@echo "benchmarks arrive with issue 7"
+# Each benchmark prints one JSON object and writes bench/results/<name>.json.
+bench: $(STAMP) system
+	$(PY) bench/intake.py
+	$(PY) bench/notify.py
+	$(PY) bench/connections.py
+	$(PY) bench/upload.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -105,9 +105,12 @@ def main() -> None:
                 levels[connections] = load(port, connections, args.seconds)
         acknowledged = warm["acknowledged"] + sum(level["acknowledged"] for level in levels.values())
         stored = int(psql("SELECT count(*) FROM alarms", name))
-        max_connections = int(psql("SHOW max_connections", name))
         for connections in LEVELS:
-            usable = min(connections, max_connections - 10)
+            # PostgreSQL's connection limit is shared with whatever else runs on the machine.
+            free = int(
+                psql("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity", name)
+            )
+            usable = min(connections, free - 5)
             levels[connections]["limit_inserts_per_s"] = round(insert_limit(name, usable, args.seconds), 1)
             levels[connections]["limit_connections"] = usable
     best = max(LEVELS, key=lambda c: levels[c]["per_s"])
