@@ -1,6 +1,6 @@
 """A file sent in the chat survives a network drop in the middle of its upload: the page says
 it waits, resumes from the server's offset when the connection returns, and the seat gets the
-file whole, attached to the chat message."""
+file whole, attached to the chat message. A file chosen offline waits for the connection."""
 
 from __future__ import annotations
 
@@ -68,6 +68,28 @@ def test_a_chat_attachment_resumes_after_a_network_drop_and_arrives_whole(
     assert media[0]["sha256"] == hashlib.sha256(content).hexdigest()
     assert media[0]["size"] == len(content)
     assert media[0]["message_id"] == note["id"]
+    context.close()
+
+
+def test_a_chat_attachment_chosen_offline_is_sent_when_the_connection_returns(
+    browser: Browser, demo_server: Server, tmp_path: Path
+) -> None:
+    base = demo_server.url
+    content = voice_note(tmp_path / "later.wav", seconds=1)
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    incident_id = kept(page, "current")["incident_id"]
+
+    context.set_offline(True)
+    page.locator("#file-chat").set_input_files(str(tmp_path / "later.wav"))
+    expect(page.locator("#uploads .upload")).to_have_attribute("data-state", "waiting")
+    context.set_offline(False)
+
+    expect(page.locator("#uploads .upload")).to_have_attribute("data-state", "done")
+    media = httpx.get(f"{base}/api/v1/incidents/{incident_id}/media", headers=seat(base)).json()
+    assert [m["sha256"] for m in media] == [hashlib.sha256(content).hexdigest()]
     context.close()
 
 

@@ -9,7 +9,7 @@ import { createLiveShare, createPosition } from "./position.js";
 import { createStatus } from "./status.js";
 import { STRINGS } from "./strings.js";
 import { newIdempotencyKey, store } from "./store.js";
-import { keep, upload } from "./uploads.js";
+import { keep, upload, waiting } from "./uploads.js";
 
 const i18n = makeI18n(STRINGS);
 const t = i18n.t;
@@ -139,9 +139,19 @@ function renderAttachments() {
   });
 }
 
+// A chat attachment: its message first, then the file uploaded into it. Without a
+// connection it waits (kept in IndexedDB) for the connection to return.
 async function sendChatMedia(entry) {
   const current = store.current;
-  const message = await status.say(t("chat.attachment", { name: entry.name }));
+  let message;
+  try {
+    message = await status.say(t("chat.attachment", { name: entry.name }));
+  } catch (err) {
+    if (!(err instanceof Offline)) return;
+    const row = waiting($("uploads"), entry.name, t);
+    window.addEventListener("online", () => { row.remove(); sendChatMedia(entry); }, { once: true });
+    return;
+  }
   await upload(current, entry, $("uploads"), t, { message_id: message.id });
 }
 

@@ -73,6 +73,14 @@ export function upload(alarm, entry, list, t, meta = {}) {
   }));
 }
 
+// A row for a file that waits for the connection before its upload can even start.
+export function waiting(list, name, t) {
+  const ui = row(list, name);
+  ui.label.textContent = t("uploads.waiting", { name });
+  ui.item.dataset.state = "waiting";
+  return ui.item;
+}
+
 // Keeps a captured or chosen file on the device and returns its entry {key, name}.
 export async function keep(blob, name) {
   const key = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
