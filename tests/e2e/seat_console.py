@@ -15,12 +15,19 @@ DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 expect.set_options(timeout=15_000)
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "e2e-artefacts" / "seat"
 
-# Keeps the title of every browser notification the page raises (and still raises it).
+# Keeps the title of every browser notification the page raises and counts the tones it
+# plays (both still happen).
 NOTIFICATION_PROBE = """
 window.__notifications = [];
+window.__tones = 0;
 const RealNotification = window.Notification;
 window.Notification = class extends RealNotification {
   constructor(title, options) { super(title, options); window.__notifications.push(title); }
+};
+const createOscillator = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function (...args) {
+  window.__tones += 1;
+  return createOscillator.apply(this, args);
 };
 """
 

@@ -44,6 +44,7 @@ def test_waiting_turns_amber_then_red_and_a_banner_demands_acceptance(
 
     expect(console.locator("#toasts")).to_contain_text(f"New P1 alarm {urgent['case_number']}")
     assert console.evaluate("window.__notifications") == ["New P1 alarm"]
+    assert console.evaluate("window.__tones") > 0
     expect(late).to_have_class(re.compile(r"\bsla-near\b"))
     expect(console.locator("#sla-banner")).to_be_hidden()
     expect(late).to_have_class(re.compile(r"\bsla-over\b"))

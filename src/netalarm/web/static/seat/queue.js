@@ -9,6 +9,7 @@ import { icon, pictogram } from "./words.js";
 const OPEN = "received,accepted,dispatched,resolved";
 const NEAR = 2 / 3; // share of the SLA after which a waiting incident turns amber
 const REPEAT_MS = 5000;
+const MAX_TOASTS = 3; // the newest; the queue itself lists them all
 
 export function waited(incident, now = Date.now()) {
   return Math.max(0, (now - Date.parse(incident.created_at)) / 1000);
@@ -141,7 +142,8 @@ export class Queue {
       toast.dataset.id = incident.id;
       toast.innerHTML = `${icon("siren")} ${t("new_p1", { case: incident.case_number })}`;
       toast.onclick = () => { toast.remove(); this.onOpen(incident.id); };
-      this.toasts.append(toast);
+      this.toasts.prepend(toast);
+      while (this.toasts.children.length > MAX_TOASTS) this.toasts.lastElementChild.remove();
       setTimeout(() => toast.remove(), 20000);
     }
   }
