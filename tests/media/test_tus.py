@@ -44,6 +44,7 @@ def test_options_advertises_version_extensions_and_checksum(media_server: MediaS
     assert answer.headers["tus-version"] == "1.0.0" and answer.headers["tus-resumable"] == "1.0.0"
     assert set(answer.headers["tus-extension"].split(",")) >= {"creation", "termination", "checksum"}
     assert answer.headers["tus-checksum-algorithm"] == "sha256"
+    assert answer.headers["tus-max-size"] == str(16 * 1024 * 1024)
     assert "Upload-Offset" in answer.headers["access-control-expose-headers"]
 
 

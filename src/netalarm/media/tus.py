@@ -124,8 +124,8 @@ def _expires(upload: Upload) -> dict[str, str]:
 
 @router.options("", include_in_schema=False)
 @router.options("/{upload_id}", include_in_schema=False)
-async def discover() -> Response:
-    """What this tus server supports; no token needed."""
+async def discover(media: MediaDep) -> Response:
+    """What this tus server supports, and its largest file; no token needed."""
     return Response(
         status_code=204,
         headers=_headers(
@@ -133,6 +133,7 @@ async def discover() -> Response:
                 "Tus-Version": VERSION,
                 "Tus-Extension": EXTENSIONS,
                 "Tus-Checksum-Algorithm": "sha256",
+                "Tus-Max-Size": str(media.limits.max_file_bytes),
                 "Access-Control-Allow-Methods": "POST, HEAD, PATCH, DELETE, OPTIONS",
                 "Access-Control-Allow-Headers": "Authorization, Content-Type, Tus-Resumable, Upload-Length, "
                 "Upload-Metadata, Upload-Offset, Upload-Checksum, X-HTTP-Method-Override",
