@@ -125,12 +125,13 @@ def bus_url_for(kind: str, database_url: str, nats_server: str, stream: str) -> 
 PAIR_SLA_P1_S = 1.0
 
 
-@pytest.fixture(scope="session", params=["nats", "postgresql"])
+@pytest.fixture(scope="package", params=["nats", "postgresql"])
 def pair(
     request: pytest.FixtureRequest, nats_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pair]:
     """Two processes on a fresh PostgreSQL database, once with each distributed bus; shared
-    by every test that needs one (each test makes its own alarms)."""
+    by the realtime tests (each makes its own alarms) and stopped when they are done, so
+    their database connections are not held through the rest of the run."""
     name, url = create_pg_database("netalarm_rt")
     stream = f"test_{secrets.token_hex(4)}"
     data = tmp_path_factory.mktemp(f"pair-{request.param}")
