@@ -105,9 +105,7 @@ async def _serve_ws(websocket: WebSocket, client: Client, after: str | None) -> 
     async def listen() -> None:
         while True:
             text = await websocket.receive_text()
-            answer = await commands.handle(rt, client, text)
-            if answer is not None:
-                await send(answer)
+            await send(await commands.handle(rt, client, text))
 
     tasks = [asyncio.create_task(job) for job in (pump(), listen(), client.slow.wait())]
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -46,7 +46,7 @@ def _parse(text: str) -> Command:
         raise Invalid(str(first["msg"]), field=field) from exc
 
 
-async def handle(rt: Runtime, client: Client, text: str) -> dict[str, Any] | None:
+async def handle(rt: Runtime, client: Client, text: str) -> dict[str, Any]:
     """Run one frame received from `client`; the frame to answer with."""
     ref: str | None = None
     try:
