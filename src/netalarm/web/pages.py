@@ -68,6 +68,19 @@ async def seat_page() -> FileResponse:
     return _page("seat.html")
 
 
+@router.get("/api/v1/seat/config")
+async def seat_config(rt: RuntimeDep) -> dict[str, object]:
+    """What the seat console needs from the settings: SLA seconds per priority (time to
+    accept), the idle sign-out time, and the map tiles (empty URL: outlines only)."""
+    s = rt.settings
+    return {
+        "sla_s": {"P1": s.sla_p1_s, "P2": s.sla_p2_s, "P3": s.sla_p3_s, "P4": s.sla_p4_s},
+        "idle_timeout_s": s.seat_idle_timeout_s,
+        "map_tile_url": s.map_tile_url,
+        "map_tile_attribution": s.map_tile_attribution,
+    }
+
+
 def mount(app: FastAPI) -> None:
     """Serve the pages, /static (project files) and /vendor/<package> (npm libraries)."""
     app.include_router(router)
