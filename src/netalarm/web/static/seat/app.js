@@ -117,6 +117,8 @@ function main() {
   setLanguage(i18n.lang);
   $("lang").onclick = () => setLanguage(i18n.lang === "zh" ? "en" : "zh");
   session.onSignedOut((error) => showLogin(error.code === "session_idle" ? i18n.t("signed_out_idle") : ""));
+  // Sound needs a user gesture: after a reload that kept the session, the first one unlocks it.
+  ["pointerdown", "keydown"].forEach((type) => document.addEventListener(type, unlock, { once: true }));
   $("login-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     unlock();
