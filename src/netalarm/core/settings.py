@@ -52,7 +52,8 @@ class Settings(BaseSettings):
         default=120, description="Lifetime of a signed link to a printable report."
     )
     media_url: str = Field(
-        default="", description="Media storage: '' (folder data_dir/media), file:///path, or s3://bucket/prefix."
+        default="",
+        description="Media storage: '' (folder data_dir/media), file:///path, or s3://bucket/prefix.",
     )
     media_max_file_bytes: int = Field(default=2 * 1024**3, ge=1, description="Largest single upload.")
     media_max_alarm_bytes: int = Field(default=4 * 1024**3, ge=1, description="Most media bytes per alarm.")
