@@ -20,7 +20,7 @@ from netalarm.realtime.bus import make_bus
 from netalarm.realtime.bus.memory import MemoryBus
 from netalarm.realtime.bus.nats import NatsBus, stream_name
 from netalarm.realtime.bus.postgres import PostgresBus
-from netalarm.realtime.events import Event
+from netalarm.realtime.events import Event, RecentIds, decode_batch, encode_batches
 from netalarm.realtime.relay import Relay
 from tests.support import factories
 from tests.support.factories import Tree
@@ -53,6 +53,25 @@ async def _until(condition: Callable[[], bool], within: float = 5) -> None:
 def test_an_event_survives_the_trip_over_the_wire_unchanged() -> None:
     event = _event(7)
     assert Event.decode(event.encode()) == event
+    assert decode_batch(event.encode()) == [event]
+
+
+def test_a_batch_travels_in_order_in_as_few_payloads_as_fit_under_the_limit() -> None:
+    events = [_event(n) for n in range(1, 51)]
+    one_size = len(events[0].encode())
+    payloads = list(encode_batches(events, max_bytes=one_size * 10))
+    assert all(len(payload) <= one_size * 10 for _, payload in payloads)
+    assert 5 <= len(payloads) <= 7
+    assert [e for batch, _ in payloads for e in batch] == events
+    assert [e for _, payload in payloads for e in decode_batch(payload)] == events
+    assert [list(batch) for batch, _ in encode_batches(events[:3], max_bytes=10)] == [[e] for e in events[:3]]
+    assert list(encode_batches([], max_bytes=1000)) == []
+
+
+def test_recent_ids_let_each_id_through_once_and_forget_the_oldest() -> None:
+    recent = RecentIds(size=2)
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    assert [recent.first_time(x) for x in (a, a, b, c, a)] == [True, False, True, True, True]
 
 
 async def test_every_nats_subscriber_receives_each_event_in_order_and_a_repeat_once(nats_bus: str) -> None:

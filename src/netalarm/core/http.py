@@ -45,8 +45,15 @@ async def db(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# FastAPI runs a plain `def` dependency in a thread pool; the ones here do no I/O, so their
+# dependency forms are `async def` and stay on the event loop (a hop per request costs more
+# than the work).
+async def _runtime(request: Request) -> Runtime:
+    return runtime(request)
+
+
 Session = Annotated[AsyncSession, Depends(db)]
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 def bearer(request: Request) -> str | None:
@@ -86,9 +93,17 @@ def optional_reporter(request: Request) -> uuid.UUID | None:
     return current_reporter(request) if bearer(request) else None
 
 
+async def _reporter(request: Request) -> uuid.UUID:
+    return current_reporter(request)
+
+
+async def _optional_reporter(request: Request) -> uuid.UUID | None:
+    return optional_reporter(request)
+
+
 SeatDep = Annotated[SeatIdentity, Depends(current_seat)]
-ReporterDep = Annotated[uuid.UUID, Depends(current_reporter)]
-OptionalReporterDep = Annotated[uuid.UUID | None, Depends(optional_reporter)]
+ReporterDep = Annotated[uuid.UUID, Depends(_reporter)]
+OptionalReporterDep = Annotated[uuid.UUID | None, Depends(_optional_reporter)]
 
 
 def parse_uuid(value: str, field: str) -> uuid.UUID:

@@ -125,7 +125,8 @@ async def start(settings: Settings, sessions: async_sessionmaker[AsyncSession]) 
     return media
 
 
-def media_runtime(request: Request) -> MediaRuntime:
+async def media_runtime(request: Request) -> MediaRuntime:
+    """The dependency form (async: no thread-pool hop for a lookup)."""
     media: MediaRuntime = request.app.state.media
     return media
 

@@ -4,6 +4,8 @@ and shown to seats in full and to reporters through a narrow projection."""
 from __future__ import annotations
 
 import uuid
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,22 +47,26 @@ class Event:
 
     def encode(self) -> bytes:
         """The bus payload (all routing fields included)."""
-        return orjson.dumps(
-            {
-                "id": str(self.id),
-                "published_seq": self.published_seq,
-                "type": self.type,
-                "at": iso(self.at),
-                "incident_id": str(self.incident_id) if self.incident_id else None,
-                "centre_id": str(self.centre_id) if self.centre_id else None,
-                "alarm_ids": [str(a) for a in self.alarm_ids],
-                "data": self.data,
-            }
-        )
+        return orjson.dumps(self._doc())
 
     @classmethod
     def decode(cls, payload: bytes) -> Event:
-        doc = orjson.loads(payload)
+        return cls._from_doc(orjson.loads(payload))
+
+    def _doc(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "published_seq": self.published_seq,
+            "type": self.type,
+            "at": iso(self.at),
+            "incident_id": str(self.incident_id) if self.incident_id else None,
+            "centre_id": str(self.centre_id) if self.centre_id else None,
+            "alarm_ids": [str(a) for a in self.alarm_ids],
+            "data": self.data,
+        }
+
+    @classmethod
+    def _from_doc(cls, doc: dict[str, Any]) -> Event:
         return cls(
             id=uuid.UUID(doc["id"]),
             published_seq=int(doc["published_seq"]),
@@ -81,6 +87,46 @@ class Event:
             "incident_id": str(self.incident_id) if self.incident_id else None,
             "data": self.data if data is None else data,
         }
+
+
+def encode_batches(events: Sequence[Event], max_bytes: int) -> Iterator[tuple[Sequence[Event], bytes]]:
+    """The events as few payloads as possible, in order, each under `max_bytes` (an event
+    bigger than that alone travels alone): one bus message per relay batch, normally."""
+    start, size = 0, 2
+    parts: list[bytes] = []
+    for index, event in enumerate(events):
+        part = event.encode()
+        if parts and size + len(part) + 1 > max_bytes:
+            yield events[start:index], b"[" + b",".join(parts) + b"]"
+            start, parts, size = index, [], 2
+        parts.append(part)
+        size += len(part) + 1
+    if parts:
+        yield events[start:], b"[" + b",".join(parts) + b"]"
+
+
+def decode_batch(payload: bytes) -> list[Event]:
+    """The events of a payload made by `encode_batches` (or by `Event.encode`), in order."""
+    doc = orjson.loads(payload)
+    return [Event._from_doc(d) for d in (doc if isinstance(doc, list) else [doc])]
+
+
+class RecentIds:
+    """The last `size` event ids seen, to drop a repeat cheaply (a relay retrying a batch)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._order: deque[uuid.UUID] = deque()
+        self._seen: set[uuid.UUID] = set()
+        self._size = size
+
+    def first_time(self, event_id: uuid.UUID) -> bool:
+        if event_id in self._seen:
+            return False
+        self._seen.add(event_id)
+        self._order.append(event_id)
+        if len(self._order) > self._size:
+            self._seen.discard(self._order.popleft())
+        return True
 
 
 # What a reporter learns of each timeline event type: the status it leads to. Seat notes,

@@ -57,20 +57,17 @@ async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> 
         return 0
     last = await last_published(session)
     now = utcnow()
+    # The turn (advisory lock or write lock) and the row locks make these rows ours alone:
+    # nobody else can have published them since the select, so one bulk update marks them all.
+    marks = [
+        {"seq": row.seq, "published_at": now, "published_seq": last + n} for n, row in enumerate(rows, 1)
+    ]
+    await session.execute(update(OutboxEvent), marks)
     events: list[Event] = []
-    for row in rows:
-        claimed = await session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.seq == row.seq, OutboxEvent.published_at.is_(None))
-            .values(published_at=now, published_seq=last + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        last += 1
+    for row, mark in zip(rows, marks, strict=True):
         # Already written by the update above; only the loaded row is told.
         set_committed_value(row, "published_at", now)
-        set_committed_value(row, "published_seq", last)
+        set_committed_value(row, "published_seq", mark["published_seq"])
         events.append(Event.from_row(row))
     await bus.publish(session, events)
     return len(events)
