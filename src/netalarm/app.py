@@ -12,6 +12,9 @@ from sqlalchemy import text
 
 from netalarm import __version__
 from netalarm.accounts.api import router as accounts_router
+from netalarm.channels.phone.api import router as phone_router
+from netalarm.channels.sms import worker as sms_worker
+from netalarm.channels.sms.api import router as sms_router
 from netalarm.core import migrate
 from netalarm.core.db import make_engine, make_sessionmaker
 from netalarm.core.http import Runtime, RuntimeDep, install_error_handlers
@@ -53,9 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.runtime.sessions, centre=settings.centre, timezone=settings.timezone
         )
         app.state.intake.start()
+        app.state.sms = await sms_worker.start(settings, app.state.runtime.sessions)
         try:
             yield
         finally:
+            await app.state.sms.stop()
             await app.state.intake.stop()
             await app.state.media.stop()
             await app.state.realtime.stop()
@@ -76,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(supervision_router)
     app.include_router(tus_router)
     app.include_router(media_router)
+    app.include_router(sms_router)
+    app.include_router(phone_router)
     pages.mount(app)
 
     @app.get("/healthz", tags=["operations"])

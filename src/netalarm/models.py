@@ -1,6 +1,7 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
 from netalarm.accounts.models import Reporter, Seat, SeatToken
+from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
 from netalarm.core.db import Base
 from netalarm.core.outbox import OutboxEvent
 from netalarm.incidents.models import Alarm, CaseCounter, Incident, LocationUpdate
@@ -23,6 +24,8 @@ __all__ = [
     "Reporter",
     "Seat",
     "SeatToken",
+    "SmsAttempt",
+    "SmsDelivery",
     "TimelineEntry",
     "Upload",
     "metadata",

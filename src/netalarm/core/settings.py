@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         default=False, description="Testing only: exit right after the first commit that queued events."
     )
     sms_number: str = Field(default="12110", description="Alarm SMS number the reporter app offers offline.")
+    sms_url: str = Field(
+        default="",
+        description="SMS transport: '' (JSON lines in data_dir/sms/outbox.jsonl) or an http(s):// gateway.",
+    )
+    sms_max_attempts: int = Field(default=5, ge=1, description="Sending tries of one SMS before it fails.")
+    sms_retry_s: float = Field(
+        default=5.0, gt=0, description="Wait before the first retry of an SMS; doubles on each retry."
+    )
+    sms_poll_s: float = Field(default=1.0, gt=0, description="How often the SMS worker looks for work.")
     map_tile_url: str = Field(
         default="", description="Leaflet tile URL template for the reporter map; empty means outlines only."
     )

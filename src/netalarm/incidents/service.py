@@ -21,6 +21,7 @@ from netalarm.messaging.models import Message
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
 from netalarm.timeline import service as timeline_service
+from netalarm.timeline.models import TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,9 @@ async def alarm_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.
 
 async def record(
     session: AsyncSession, incident: Incident, *, actor: str, type: str, data: dict[str, Any]
-) -> None:
+) -> TimelineEntry:
     """A timeline entry for this incident, published to its centre and its alarms."""
-    await timeline_service.append(
+    return await timeline_service.append(
         session,
         incident_id=incident.id,
         actor=actor,
