@@ -143,6 +143,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "location_hint": "Position found in a file: {lat}, {lon}.",
         "message_delivered": "A message was delivered to the {by}.",
         "message_read": "A message was read by the {by}.",
+        "sms_queued": "SMS to {to} ({to_source}) queued for sending: “{text}”",
+        "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
+        "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
+        "call": "The seat called back {to} ({to_source}): {outcome}. Note: {note}",
     },
     "zh": {
         "alarm_received": "通过 {channel} 收到报警：类别 {category}，优先级 {priority}{silent}，"
@@ -167,8 +171,34 @@ SENTENCES: dict[str, dict[str, str]] = {
         "location_hint": "文件中的位置：{lat}, {lon}。",
         "message_delivered": "消息已送达{by}。",
         "message_read": "{by}已读消息。",
+        "sms_queued": "短信待发送至 {to}（{to_source}）：“{text}”",
+        "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
+        "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",
+        "call": "坐席回拨 {to}（{to_source}）：{outcome}。备注：{note}",
     },
 }
+
+
+# Codes of the SMS and phone channels: where a number came from, how a call went.
+CHANNEL_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "reporter": "the reporter's number",
+        "seat": "a number the seat gave",
+        "reached": "reached",
+        "no_answer": "no answer",
+        "busy": "line busy",
+        "failed": "the call failed",
+    },
+    "zh": {
+        "reporter": "报警人号码",
+        "seat": "坐席输入的号码",
+        "reached": "已接通",
+        "no_answer": "无人接听",
+        "busy": "占线",
+        "failed": "呼叫失败",
+    },
+}
+CHANNEL_TYPES = ("sms_queued", "sms_delivered", "sms_failed", "call")
 
 
 def actor_words(actor: str, lang: str) -> str:
@@ -210,6 +240,10 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         fields["text"] = message.get("text", "")
         media = message.get("media_ids") or []
         fields["media"] = f" (+{len(media)} {labels['media']})" if media else ""
+    if entry["type"] in CHANNEL_TYPES:
+        for code in ("to_source", "outcome"):
+            if isinstance(data.get(code), str):
+                fields[code] = CHANNEL_WORDS[lang].get(data[code], data[code])
     template = SENTENCES[lang].get(entry["type"])
     if template is None:
         return f"{entry['type']}: {fields['data']}"

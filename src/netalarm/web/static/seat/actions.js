@@ -51,6 +51,8 @@ export class Actions {
     if (k === "/") { e.preventDefault(); this.view.chat.focus(); return; }
     if (k === "i") { e.preventDefault(); this.view.showIdentity(); return; }
     if (k === "h") { e.preventDefault(); this.view.openReport(); return; }
+    if (k === "s") { e.preventDefault(); this.view.reach.openSms(); return; }
+    if (k === "c") { e.preventDefault(); this.view.reach.openCall(); return; }
     const found = Object.entries(ACTIONS).find(([, [key]]) => key === k);
     if (!found) return;
     e.preventDefault();

@@ -1,11 +1,12 @@
 // The incident view: case data, map, description, reporter identity (each opening is
 // recorded on the timeline), earlier alarms of the same person, media playable in place,
-// the chat, and the full timeline with its chain check.
+// the chat, SMS and call-backs (reach.js), and the full timeline with its chain check.
 import { api } from "./api.js";
 import { Chat } from "./chat.js";
 import { dateTime, esc, time } from "./dom.js";
 import { IncidentMap } from "./map.js";
 import { clock, waited } from "./queue.js";
+import { Reach, reachSummary } from "./reach.js";
 import { icon, pictogram } from "./words.js";
 
 export class IncidentView {
@@ -17,6 +18,7 @@ export class IncidentView {
     this.map = null;
     this.$ = (sel) => root.querySelector(sel);
     this.chat = new Chat({ root: this.$(".chat"), i18n, onSent: () => this.refresh() });
+    this.reach = new Reach({ root: this.$("#reach"), i18n, onDone: () => this.refresh({ background: false }) });
     this.$("#identity-button").addEventListener("click", () => this.showIdentity());
     this.$("#report-button").addEventListener("click", () => this.openReport());
     this.$("#earlier").addEventListener("click", (e) => {
@@ -59,13 +61,14 @@ export class IncidentView {
     if (!this.id) return;
     const base = `/api/v1/incidents/${this.id}`;
     const id = this.id;
-    let incident, messages, timeline, verify;
+    let incident, messages, timeline, verify, sms;
     try {
-      [incident, messages, timeline, verify] = await Promise.all([
+      [incident, messages, timeline, verify, sms] = await Promise.all([
         api(base, { background }),
         api(`${base}/messages`, { background }),
         api(`${base}/timeline`, { background }),
         api(`${base}/timeline/verify`, { background }),
+        api(`${base}/sms`, { background }),
       ]);
     } catch (error) {
       if (error.status === 404 && this.incident && this.incident.id === id) this.gone();
@@ -76,6 +79,7 @@ export class IncidentView {
     this.incident = incident;
     this.renderHead(incident);
     this.chat.show(incident, messages);
+    this.reach.show(incident, sms);
     this.renderTimeline(timeline, verify);
     if (moveMap || positionChanged) {
       const trail = await api(`${base}/locations`, { background });
@@ -127,7 +131,7 @@ export class IncidentView {
     this.$("#timeline").innerHTML = entries.map((e) => `
       <li data-type="${esc(e.type)}"><span class="seq">#${e.seq}</span> <span class="at">${time(e.at, lang)}</span>
       <span class="actor">${esc(e.actor.startsWith("reporter:") ? t("from_reporter") : e.actor)}</span>
-      <b class="type">${esc(e.type)}</b> <span class="data">${esc(summary(e))}</span></li>`).join("");
+      <b class="type">${esc(e.type)}</b> <span class="data">${esc(reachSummary(e, t) ?? summary(e))}</span></li>`).join("");
   }
 
   async showIdentity() {

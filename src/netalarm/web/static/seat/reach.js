@@ -1,0 +1,145 @@
+// Reaching the reporter besides the chat: an SMS (short form with quick texts; its delivery
+// status follows live: pending → sent or failed) and a call-back (the number is read through
+// the recorded identity read, dialled with a tel: link, and its outcome recorded).
+// Both need the reporter's phone and an open incident; otherwise they say why not.
+import { api } from "./api.js";
+import { esc, time } from "./dom.js";
+
+const QUICK = ["sms_quick_coming", "sms_quick_answer", "sms_quick_safe"];
+const OUTCOMES = ["reached", "no_answer", "busy", "failed"];
+
+export class Reach {
+  constructor({ root, i18n, onDone }) {
+    Object.assign(this, { root, i18n, onDone });
+    this.$ = (sel) => root.querySelector(sel);
+    this.incident = null;
+    this.error = ""; // the last refusal, shown until the next success or another incident
+    this.smsForm = this.$("#sms-form");
+    this.callForm = this.$("#call-form");
+    this.$("#sms-button").addEventListener("click", () => this.openSms());
+    this.$("#call-button").addEventListener("click", () => this.openCall());
+    this.$("#sms-quick").addEventListener("click", (e) => {
+      const button = e.target.closest("[data-quick]");
+      if (button) this.smsForm.elements.text.value = this.i18n.t(button.dataset.quick);
+    });
+    this.smsForm.addEventListener("submit", (e) => { e.preventDefault(); this.sendSms(); });
+    this.callForm.addEventListener("submit", (e) => { e.preventDefault(); this.recordCall(); });
+    root.querySelectorAll("[data-cancel]").forEach((b) => b.addEventListener("click", () => this.closeForms()));
+  }
+
+  // Why the channels cannot be used on this incident now, or "" when they can.
+  blocked() {
+    const i = this.incident;
+    if (!i) return "no_incident";
+    if (i.status === "closed") return "reach_closed";
+    if (!i.reporter_has_phone) return "reach_no_phone";
+    return "";
+  }
+
+  show(incident, deliveries) {
+    const { t, lang } = this.i18n;
+    if (!this.incident || this.incident.id !== incident.id) {
+      this.closeForms();
+      this.error = "";
+    }
+    this.incident = incident;
+    const reason = this.blocked();
+    this.$("#sms-button").disabled = Boolean(reason);
+    this.$("#call-button").disabled = Boolean(reason);
+    this.renderReason();
+    if (reason) this.closeForms();
+    this.$("#sms-list").innerHTML = deliveries.slice().reverse().map((d) => `
+      <li data-id="${d.id}" data-status="${d.status}">
+        <span class="sms-status">${esc(t(`sms_${d.status}`))}</span>
+        <span class="meta">${time(d.at, lang)} · ${esc(d.to)}${d.attempts > 1 ? ` · ${esc(t("sms_attempts", { n: d.attempts }))}` : ""}</span>
+        <div class="text">${esc(d.text)}</div>
+        ${d.error ? `<div class="sms-error">${esc(d.error)}</div>` : ""}</li>`).join("");
+  }
+
+  closeForms() {
+    this.smsForm.hidden = true;
+    this.callForm.hidden = true;
+  }
+
+  openSms() {
+    if (this.blocked()) return;
+    const { t } = this.i18n;
+    this.callForm.hidden = true;
+    this.$("#sms-quick").innerHTML = QUICK.map((k) => `<button type="button" data-quick="${k}">${esc(t(k))}</button>`).join("");
+    this.smsForm.hidden = false;
+    this.smsForm.elements.text.focus();
+  }
+
+  async sendSms() {
+    const text = this.smsForm.elements.text.value.trim();
+    if (!text) return;
+    try {
+      await api(`/api/v1/incidents/${this.incident.id}/sms`, { method: "POST", body: { text } });
+      this.smsForm.elements.text.value = "";
+      this.smsForm.hidden = true;
+      this.say("");
+    } catch (error) {
+      this.say(this.i18n.t("refused", { message: error.message }));
+    }
+    await this.onDone();
+  }
+
+  // The number is part of the reporter's identity: reading it is recorded on the timeline.
+  async openCall() {
+    if (this.blocked()) return;
+    const { t } = this.i18n;
+    this.smsForm.hidden = true;
+    let who;
+    try {
+      who = await api(`/api/v1/incidents/${this.incident.id}/reporter`);
+    } catch (error) {
+      this.say(t("refused", { message: error.message }));
+      return;
+    }
+    const link = this.$("#call-link");
+    link.href = `tel:${who.phone}`;
+    link.textContent = who.phone;
+    this.$("#call-outcomes").innerHTML = OUTCOMES.map((o, n) =>
+      `<label><input type="radio" name="outcome" value="${o}" ${n === 0 ? "checked" : ""}> ${esc(t(`call_${o}`))}</label>`).join("");
+    this.callForm.elements.note.value = "";
+    this.callForm.hidden = false;
+    link.focus();
+    await this.onDone();
+  }
+
+  async recordCall() {
+    const form = this.callForm.elements;
+    const body = { outcome: form.outcome.value, note: form.note.value.trim() || null };
+    try {
+      await api(`/api/v1/incidents/${this.incident.id}/call`, { method: "POST", body });
+      this.callForm.hidden = true;
+      this.say("");
+    } catch (error) {
+      this.say(this.i18n.t("refused", { message: error.message }));
+    }
+    await this.onDone();
+  }
+
+  say(text) {
+    this.error = text;
+    this.renderReason();
+  }
+
+  renderReason() {
+    const reason = this.blocked();
+    this.$("#reach-reason").textContent = reason ? this.i18n.t(reason) : this.error;
+  }
+}
+
+// The timeline panel's plain words for the channels' entries (other types are summarised
+// by incident.js).
+export function reachSummary(entry, t) {
+  const d = entry.data || {};
+  switch (entry.type) {
+    case "sms_queued": return t("tl_sms_queued", { to: d.to, text: d.text });
+    case "sms_delivered": return t("tl_sms_delivered", { to: d.to, n: d.attempts });
+    case "sms_failed": return t("tl_sms_failed", { to: d.to, n: d.attempts, error: d.error });
+    case "call": return t("tl_call", { to: d.to, outcome: t(`call_${d.outcome}`) }) + (d.note ? ` — ${d.note}` : "");
+    default: return null;
+  }
+}

@@ -1,0 +1,65 @@
+"""Reaching the reporter from the console: an SMS with a quick text that turns `sent` live,
+a call-back through a tel: link whose outcome is recorded, both on the timeline panel in
+plain words and in the printable report; without a phone number both say why not."""
+
+from __future__ import annotations
+
+import secrets
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.seat_console import desk, open_incident, report_text, screenshot, sign_in
+from tests.support.http import FUTIAN, raise_alarm, seat_headers
+from tests.support.servers import Server
+
+
+def test_a_seat_sends_an_sms_and_records_a_call_back(browser: Browser, demo_server: Server) -> None:
+    base = demo_server.url
+    phone = f"1390013{secrets.randbelow(10_000):04d}"
+    alarm = raise_alarm(base, FUTIAN, category="domestic_violence", reporter={"phone": phone})
+    anonymous = raise_alarm(base, FUTIAN, silent=True)
+    context = desk(browser)
+    page = sign_in(context, base, "futian.net")
+
+    open_incident(page, anonymous["incident_id"], anonymous["case_number"])
+    expect(page.locator("#sms-button")).to_be_disabled()
+    expect(page.locator("#call-button")).to_be_disabled()
+    expect(page.locator("#reach-reason")).to_contain_text("none was given")
+
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    expect(page.locator("#sms-button")).to_be_enabled()
+    page.locator("body").press("s")
+    form = page.locator("#sms-form")
+    expect(form).to_be_visible()
+    form.locator("[data-quick=sms_quick_coming]").click()
+    expect(form.locator("textarea")).to_have_value("Police are on the way. Stay where you are if it is safe.")
+    form.locator("button[type=submit]").click()
+    expect(form).to_be_hidden()
+    sms = page.locator("#sms-list li").first
+    expect(sms).to_have_attribute("data-status", "sent")
+    expect(sms).to_contain_text("Police are on the way.")
+    expect(sms).to_contain_text(f"+86 139****{phone[-4:]}")
+    timeline = page.locator("#timeline")
+    expect(timeline.locator('[data-type="sms_queued"]')).to_contain_text("SMS to +86 139****")
+    expect(timeline.locator('[data-type="sms_delivered"]')).to_contain_text("sent (attempt 1)")
+
+    page.locator("body").press("c")
+    call = page.locator("#call-form")
+    expect(call).to_be_visible()
+    expect(page.locator("#call-link")).to_have_attribute("href", f"tel:+86{phone}")
+    expect(timeline.locator('[data-type="identity_viewed"]')).to_have_count(1)  # the number was read
+    call.locator('input[value="no_answer"]').check()
+    call.locator("textarea[name=note]").fill("Rang twice, no answer")
+    screenshot(page, "seat-call-back-en")
+    call.locator("button[type=submit]").click()
+    expect(call).to_be_hidden()
+    expect(timeline.locator('[data-type="call"]')).to_contain_text("Called back +86 139****")
+    expect(timeline.locator('[data-type="call"]')).to_contain_text("no answer — Rang twice, no answer")
+    screenshot(page, "seat-sms-call-en")
+
+    report = report_text(base, alarm["incident_id"], seat_headers(base, "futian.net"))
+    assert "(the reporter&#x27;s number) queued for sending" in report or "(the reporter's number)" in report
+    assert "sent (attempt 1)." in report
+    assert "The seat called back +86 139****" in report and "no answer. Note: Rang twice" in report
+    assert phone not in report
+    context.close()
