@@ -58,7 +58,7 @@ def test_a_seat_sends_an_sms_and_records_a_call_back(browser: Browser, demo_serv
     screenshot(page, "seat-sms-call-en")
 
     report = report_text(base, alarm["incident_id"], seat_headers(base, "futian.net"))
-    assert "(the reporter&#x27;s number) queued for sending" in report or "(the reporter's number)" in report
+    assert "queued for sending: “Police are on the way." in report
     assert "sent (attempt 1)." in report
     assert "The seat called back +86 139****" in report and "no answer. Note: Rang twice" in report
     assert phone not in report

@@ -1,0 +1,44 @@
+"""The printable report tells SMS and call-back entries in plain words, in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from netalarm.exports.words import describe
+
+ENTRIES = [
+    ("sms_queued", {"delivery_id": "d", "to": "+86 138****8000", "to_source": "reporter", "text": "Hi"}),
+    ("sms_delivered", {"delivery_id": "d", "to": "+86 138****8000", "attempts": 2}),
+    ("sms_failed", {"delivery_id": "d", "to": "+86 138****8000", "attempts": 5, "error": "answered 500"}),
+    (
+        "call",
+        {"to": "+86 138****8000", "to_source": "seat", "outcome": "busy", "note": "", "placed_by": "seat"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "SMS to +86 138****8000 (the reporter's number) queued for sending: “Hi”",
+                "SMS to +86 138****8000 sent (attempt 2).",
+                "SMS to +86 138****8000 could not be sent after 5 attempt(s): answered 500",
+                "The seat called back +86 138****8000 (a number the seat gave): line busy. Note: —",
+            ],
+        ),
+        (
+            "zh",
+            [
+                "短信待发送至 +86 138****8000（报警人号码）：“Hi”",
+                "短信已发送至 +86 138****8000（第 2 次尝试）。",
+                "短信未能发送至 +86 138****8000，共尝试 5 次：answered 500",
+                "坐席回拨 +86 138****8000（坐席输入的号码）：占线。备注：—",
+            ],
+        ),
+    ],
+)
+def test_sms_and_call_entries_read_as_sentences(lang: str, expected: list[str]) -> None:
+    assert [describe({"type": t, "data": d}, lang) for t, d in ENTRIES] == expected
