@@ -17,10 +17,10 @@ from netalarm.core.clock import utcnow
 from netalarm.core.db import Base, UTCDateTime
 from netalarm.core.ids import uuid7
 
-STATUSES = ("pending", "sending", "sent", "failed")
-
 
 class SmsDelivery(Base):
+    """One SMS; `status` is `pending`, `sending` (claimed), `sent` or `failed`."""
+
     __tablename__ = "sms_deliveries"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
