@@ -7,16 +7,18 @@ so an acknowledged alarm survives a power cut. PostgreSQL needs nothing special.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, event, insert, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -97,3 +99,42 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         except BaseException:
             await session.rollback()
             raise
+
+
+async def insert_all(session: AsyncSession, objects: Sequence[Base]) -> None:
+    """INSERT new mapped objects with one multi-row statement per table, tables in the
+    order they first appear (parents before children), without the unit of work: a
+    fraction of its cost for the thousands of rows of an intake batch.
+
+    Attributes left unset take their column defaults (set on the object too). Afterwards
+    each object is persistent in the session, as after `add` and `flush` — except one
+    whose key the database assigns (an autoincrement column), which stays transient."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for obj in objects:
+        mapper = inspect(type(obj))
+        table = mapper.local_table
+        values: dict[str, Any] = {}
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            if attr.key in obj.__dict__:
+                values[column.key] = obj.__dict__[attr.key]
+            elif column is table.autoincrement_column:  # type: ignore[attr-defined]
+                continue
+            else:
+                default = column.default
+                value = None
+                if isinstance(default, ScalarElementColumnDefault):
+                    value = default.arg
+                elif isinstance(default, CallableColumnDefault):
+                    # SQLAlchemy wraps our zero-argument defaults (uuid7, utcnow, list) to take a
+                    # context they ignore.
+                    value = default.arg(None)  # type: ignore[arg-type]
+                set_committed_value(obj, attr.key, value)
+                values[column.key] = value
+        groups.setdefault(table, []).append(values)
+    for table, rows in groups.items():
+        await session.execute(insert(table), rows)
+    for obj in objects:
+        if None not in inspect(type(obj)).primary_key_from_instance(obj):
+            make_transient_to_detached(obj)
+            session.add(obj)

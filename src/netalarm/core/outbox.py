@@ -54,7 +54,21 @@ async def emit(
     alarm_ids: list[uuid.UUID] | None = None,
 ) -> OutboxEvent:
     """Queue an event in the caller's transaction; it is published only if that commits."""
-    row = OutboxEvent(
+    row = new_event(type, data=data, incident_id=incident_id, centre_id=centre_id, alarm_ids=alarm_ids)
+    session.add(row)
+    return row
+
+
+def new_event(
+    type: str,
+    *,
+    data: dict[str, Any],
+    incident_id: uuid.UUID | None = None,
+    centre_id: uuid.UUID | None = None,
+    alarm_ids: list[uuid.UUID] | None = None,
+) -> OutboxEvent:
+    """The outbox row of an event, not yet in any session (`emit` queues one)."""
+    return OutboxEvent(
         id=uuid7(),
         type=type,
         at=utcnow(),
@@ -63,8 +77,6 @@ async def emit(
         alarm_ids=[str(a) for a in alarm_ids or []],
         data=data,
     )
-    session.add(row)
-    return row
 
 
 async def last_published(session: AsyncSession) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
 from netalarm.core.clock import iso, utcnow
+from netalarm.core.db import Base, insert_all
 from netalarm.core.errors import DomainError, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.incidents import service as incident_service
@@ -162,15 +163,18 @@ async def _store(session: AsyncSession, plans: list[_Plan], timezone: str) -> di
             group, await take_case_numbers(session, code, now, timezone, len(group)), strict=True
         ):
             numbers[plan.key] = number
-    # Without ORM relationships the flush does not order tables by their foreign keys, so
-    # each table that others point to is flushed first: reporters, then incidents.
-    session.add_all([plan.reporter for plan in plans if plan.reporter is not None])
-    await session.flush()
     incidents = {plan.key: _incident(plan, numbers[plan.key], now) for plan in plans}
-    session.add_all(incidents.values())
-    await session.flush()
-    stored = {plan.key: await _add_alarm(session, plan, incidents[plan.key], now) for plan in plans}
-    await session.flush()
+    stored: dict[str, Submitted] = {}
+    alarms: list[Alarm] = []
+    entries: list[Base] = []
+    for plan in plans:
+        alarm, first = _alarm(plan, incidents[plan.key], now)
+        stored[plan.key] = Submitted(alarm, incidents[plan.key], created=True)
+        alarms.append(alarm)
+        entries.extend(first)
+    reporters = [plan.reporter for plan in plans if plan.reporter is not None]
+    # Parents before children: reporters, incidents, then what points at them.
+    await insert_all(session, [*reporters, *incidents.values(), *alarms, *entries])
     return stored
 
 
@@ -188,8 +192,8 @@ def _incident(plan: _Plan, case_number: str, now: datetime) -> Incident:
     )
 
 
-async def _add_alarm(session: AsyncSession, plan: _Plan, incident: Incident, now: datetime) -> Submitted:
-    """The alarm row and the incident's first timeline entry (with its outbox event)."""
+def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Alarm, list[Base]]:
+    """The alarm row and the incident's first timeline entry with its outbox event."""
     body, location = plan.submission.body, plan.location
     alarm = Alarm(
         id=uuid7(),
@@ -206,10 +210,8 @@ async def _add_alarm(session: AsyncSession, plan: _Plan, incident: Incident, now
         location_source=location.source if location else None,
         created_at=now,
     )
-    session.add(alarm)
     person = body.reporter
-    await timeline_service.add_entry(
-        session,
+    entry, event = timeline_service.new_entry(
         after=(0, GENESIS),
         incident_id=incident.id,
         actor=f"reporter:{plan.reporter_id}",
@@ -229,7 +231,7 @@ async def _add_alarm(session: AsyncSession, plan: _Plan, incident: Incident, now
         centre_id=incident.centre_id,
         alarm_ids=[alarm.id],
     )
-    return Submitted(alarm, incident, created=True)
+    return alarm, [entry] if event is None else [entry, event]
 
 
 async def _by_keys(session: AsyncSession, keys: set[str]) -> dict[str, Submitted]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.core import outbox
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.ids import uuid7
+from netalarm.core.outbox import OutboxEvent
 from netalarm.timeline.chain import GENESIS, canonical, entry_hash
 from netalarm.timeline.models import TimelineEntry
 
@@ -70,7 +71,36 @@ async def add_entry(
     publish: bool = True,
 ) -> TimelineEntry:
     """Add the entry that follows `after` (seq, hash) — `(0, GENESIS)` starts a timeline —
-    without reading the chain and without flushing: intake adds many first entries at once."""
+    without reading the chain and without flushing."""
+    entry, event = new_entry(
+        after=after,
+        incident_id=incident_id,
+        actor=actor,
+        type=type,
+        data=data,
+        centre_id=centre_id,
+        alarm_ids=alarm_ids,
+        publish=publish,
+    )
+    session.add(entry)
+    if event is not None:
+        session.add(event)
+    return entry
+
+
+def new_entry(
+    *,
+    after: tuple[int, str],
+    incident_id: uuid.UUID,
+    actor: str,
+    type: str,
+    data: dict[str, Any],
+    centre_id: uuid.UUID | None = None,
+    alarm_ids: list[uuid.UUID] | None = None,
+    publish: bool = True,
+) -> tuple[TimelineEntry, OutboxEvent | None]:
+    """The entry that follows `after` and, if `publish`, its outbox event — neither yet in
+    a session: intake inserts the first entries of a whole batch at once."""
     data = orjson.loads(orjson.dumps(data))
     seq, prev = after[0] + 1, after[1]
     at = utcnow()
@@ -85,17 +115,16 @@ async def add_entry(
         prev_hash=prev,
         hash=entry_hash(prev, canonical(incident_id, seq, at, actor, type, data)),
     )
-    session.add(entry)
-    if publish:
-        await outbox.emit(
-            session,
-            type,
-            data={**data, "actor": actor, "seq": seq},
-            incident_id=incident_id,
-            centre_id=centre_id,
-            alarm_ids=alarm_ids,
-        )
-    return entry
+    if not publish:
+        return entry, None
+    event = outbox.new_event(
+        type,
+        data={**data, "actor": actor, "seq": seq},
+        incident_id=incident_id,
+        centre_id=centre_id,
+        alarm_ids=alarm_ids,
+    )
+    return entry, event
 
 
 async def entries(session: AsyncSession, incident_id: uuid.UUID) -> list[TimelineEntry]:
