@@ -66,7 +66,7 @@ def test_an_sms_reaches_the_gateway_exactly_once_and_turns_sent(sms_server: Serv
     phone = _phone()
     alarm = raise_alarm(base, FUTIAN, reporter={"phone": phone})
     incident = httpx.get(f"{base}/api/v1/incidents/{alarm['incident_id']}", headers=seat).json()
-    assert incident["reporter_has_phone"] is True
+    assert incident["reporter_reachable"] is True
     answer = httpx.post(
         f"{base}/api/v1/incidents/{alarm['incident_id']}/sms",
         json={"text": "Police are on the way."},
@@ -144,7 +144,7 @@ def test_bad_sms_and_call_requests_get_their_status_and_field(demo_server: Serve
     luohu = seat_headers(base, "luohu.net")
     assert httpx.get(f"{base}/api/v1/incidents/{known['incident_id']}/sms", headers=luohu).status_code == 404
     anonymous_view = httpx.get(f"{base}/api/v1/incidents/{anonymous['incident_id']}", headers=seat).json()
-    assert anonymous_view["reporter_has_phone"] is False
+    assert anonymous_view["reporter_reachable"] is False
 
     call = post(known, "call", {"outcome": "reached", "note": "Safe at home"})
     assert call.status_code == 201, call.text

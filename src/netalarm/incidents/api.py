@@ -79,12 +79,12 @@ async def list_incidents(
 
 @router.get("/{incident_id}")
 async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dict[str, Any]:
-    """The incident; `reporter_has_phone` says whether SMS and call-backs can reach the
+    """The incident; `reporter_reachable` says whether SMS and call-backs can reach the
     reporter without revealing the number (reading it is `.../reporter`, recorded)."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     has_phone = bool(reporter is not None and reporter.phone)
-    return {**await incident_service.public(session, incident), "reporter_has_phone": has_phone}
+    return {**await incident_service.public(session, incident), "reporter_reachable": has_phone}
 
 
 @router.post("/{incident_id}/actions/{action}")

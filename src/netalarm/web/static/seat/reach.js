@@ -32,7 +32,7 @@ export class Reach {
     const i = this.incident;
     if (!i) return "no_incident";
     if (i.status === "closed") return "reach_closed";
-    if (!i.reporter_has_phone) return "reach_no_phone";
+    if (!i.reporter_reachable) return "reach_no_phone";
     return "";
   }
 
