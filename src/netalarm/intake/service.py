@@ -155,14 +155,14 @@ async def _store(session: AsyncSession, plans: list[_Plan], timezone: str) -> di
     by_centre: dict[str, list[_Plan]] = defaultdict(list)
     for plan in plans:
         by_centre[plan.centre.code].append(plan)
-    numbers: dict[str, str] = {}
-    # Counter rows are locked in code order, so two batches never wait on each other in a cycle.
-    for code in sorted(by_centre):
-        group = by_centre[code]
-        for plan, number in zip(
-            group, await take_case_numbers(session, code, now, timezone, len(group)), strict=True
-        ):
-            numbers[plan.key] = number
+    taken = await take_case_numbers(
+        session, {code: len(group) for code, group in by_centre.items()}, now, timezone
+    )
+    numbers = {
+        plan.key: number
+        for code, group in by_centre.items()
+        for plan, number in zip(group, taken[code], strict=True)
+    }
     incidents = {plan.key: _incident(plan, numbers[plan.key], now) for plan in plans}
     stored: dict[str, Submitted] = {}
     alarms: list[Alarm] = []

@@ -1,7 +1,7 @@
 """Noticing commits that queued outbox events, so the relay publishes them at once.
 
 Sessions made by a sessionmaker passed to `watch` call `on_commit` after every commit
-that flushed at least one outbox row — after the commit, never before, so nothing is
+that flushed or bulk-inserted at least one outbox row — after the commit, never before, so nothing is
 announced that could still roll back."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from netalarm.core.outbox import OutboxEvent
 
@@ -27,6 +27,13 @@ def watch(sessions: async_sessionmaker[AsyncSession], on_commit: Callable[[], No
 def _note_outbox_rows(session: Session, _context: Any, _instances: Any) -> None:
     if _HOOK in session.info and any(isinstance(obj, OutboxEvent) for obj in session.new):
         session.info[_PENDING] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_outbox_insert(state: ORMExecuteState) -> None:
+    # Bulk inserts (`core.db.insert_all`) bypass the flush.
+    if _HOOK in state.session.info and state.is_insert and state.statement.table is OutboxEvent.__table__:  # type: ignore[attr-defined]
+        state.session.info[_PENDING] = True
 
 
 @event.listens_for(Session, "after_commit")

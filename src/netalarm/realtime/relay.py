@@ -19,7 +19,6 @@ import logging
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
@@ -44,31 +43,27 @@ async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> 
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres and not await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK))):
         return None
-    rows = list(
-        await session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.published_at.is_(None))
-            .order_by(OutboxEvent.seq)
+    outbox = OutboxEvent.__table__
+    rows = (
+        await session.execute(
+            select(outbox)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
             .limit(batch)
             .with_for_update(skip_locked=True)
         )
-    )
+    ).all()
     if not rows:
         return 0
     last = await last_published(session)
-    now = utcnow()
     # The turn (advisory lock or write lock) and the row locks make these rows ours alone:
     # nobody else can have published them since the select, so one bulk update marks them all.
+    now = utcnow()
     marks = [
         {"seq": row.seq, "published_at": now, "published_seq": last + n} for n, row in enumerate(rows, 1)
     ]
     await session.execute(update(OutboxEvent), marks)
-    events: list[Event] = []
-    for row, mark in zip(rows, marks, strict=True):
-        # Already written by the update above; only the loaded row is told.
-        set_committed_value(row, "published_at", now)
-        set_committed_value(row, "published_seq", mark["published_seq"])
-        events.append(Event.from_row(row))
+    events = [Event.from_row(row, mark["published_seq"]) for row, mark in zip(rows, marks, strict=True)]
     await bus.publish(session, events)
     return len(events)
 
