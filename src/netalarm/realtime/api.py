@@ -88,9 +88,9 @@ async def _serve_ws(websocket: WebSocket, client: Client, after: str | None) -> 
     await websocket.accept()
     lock = asyncio.Lock()
 
-    async def send(frame: dict[str, Any]) -> None:
+    async def send(text: str) -> None:
         async with lock:
-            await websocket.send_text(_json(frame))
+            await websocket.send_text(text)
 
     async def pump() -> None:
         frames = stream.frames(
@@ -98,14 +98,14 @@ async def _serve_ws(websocket: WebSocket, client: Client, after: str | None) -> 
         )
         async with contextlib.aclosing(frames):
             async for frame, event in frames:
-                await send(frame)
-                if event is not None:
+                await send(stream.text(frame, event))
+                if event is not None and event.type == "message":
                     await stream.acknowledge(rt.sessions, client, event)
 
     async def listen() -> None:
         while True:
             text = await websocket.receive_text()
-            await send(await commands.handle(rt, client, text))
+            await send(_json(await commands.handle(rt, client, text)))
 
     tasks = [asyncio.create_task(job) for job in (pump(), listen(), client.slow.wait())]
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -166,8 +166,10 @@ async def _sse(request: Request, client: Client, after: str | None) -> Streaming
                 if event is None:
                     yield f"event: {frame['type']}\ndata: {_json(frame)}\n\n".encode()
                     continue
-                yield f"id: {frame['id']}\nevent: {frame['type']}\ndata: {_json(frame)}\n\n".encode()
-                await stream.acknowledge(rt.sessions, client, event)
+                data = stream.text(frame, event)
+                yield f"id: {frame['id']}\nevent: {frame['type']}\ndata: {data}\n\n".encode()
+                if event.type == "message":
+                    await stream.acknowledge(rt.sessions, client, event)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(body(), media_type="text/event-stream", headers=headers)

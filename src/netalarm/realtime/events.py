@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -91,6 +92,17 @@ class Event:
             "incident_id": str(self.incident_id) if self.incident_id else None,
             "data": self.data if data is None else data,
         }
+
+    @cached_property
+    def seat_frame(self) -> dict[str, Any]:
+        """`wire()` as every seat receives it, made once per event and shared by all the
+        seats' connections: read it, never change it."""
+        return self.wire()
+
+    @cached_property
+    def seat_text(self) -> str:
+        """`seat_frame` as JSON text, serialised once per event rather than once per socket."""
+        return orjson.dumps(self.seat_frame).decode()
 
 
 def encode_batches(events: Sequence[Event], max_bytes: int) -> Iterator[tuple[Sequence[Event], bytes]]:

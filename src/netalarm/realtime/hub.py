@@ -44,7 +44,8 @@ class Client:
         """The frame this client receives for `event`, or None if it is not for it."""
         if self.alarm_id is not None:
             return for_reporter(event, self.alarm_id)
-        return event.wire() if event.centre_id in self.centre_ids else None
+        # Every seat sees the same frame: one dict (and one JSON text) per event, shared.
+        return event.seat_frame if event.centre_id in self.centre_ids else None
 
     def offer(self, event: Event) -> None:
         if self.slow.is_set():

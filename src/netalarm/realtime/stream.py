@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
+import orjson
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -83,6 +84,13 @@ async def missed(
         after = rows[-1].published_seq or after
 
 
+def text(frame: dict[str, Any], event: Event | None) -> str:
+    """`frame` as JSON text; a seat's view of an event is serialised once per event."""
+    if event is not None and frame is event.seat_frame:
+        return event.seat_text
+    return orjson.dumps(frame).decode()
+
+
 def control(type: str, **data: Any) -> dict[str, Any]:
     """A frame that is not an event: it has no id and is never replayed."""
     return {"type": type, "at": iso(utcnow()), "data": data}
@@ -111,12 +119,18 @@ async def frames(
                 if event.id not in sent and (view := client.view(event)) is not None:
                     sent.add(event.id)
                     yield view, event
+        queue = client.queue
         while not client.slow.is_set():
-            try:
-                event = await asyncio.wait_for(client.queue.get(), timeout=heartbeat_s)
-            except TimeoutError:
-                yield control("heartbeat"), None
-                continue
+            if queue.empty():
+                # A deadline rather than `wait_for`, which makes a task per event.
+                try:
+                    async with asyncio.timeout(heartbeat_s):
+                        event = await queue.get()
+                except TimeoutError:
+                    yield control("heartbeat"), None
+                    continue
+            else:
+                event = queue.get_nowait()
             if event.id in sent:
                 continue
             if (view := client.view(event)) is not None:
