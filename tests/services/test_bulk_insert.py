@@ -16,9 +16,9 @@ from netalarm.core.outbox import OutboxEvent
 
 
 async def test_rows_are_stored_and_objects_are_persistent_with_their_defaults(session: AsyncSession) -> None:
-    reporters = [accounts_service.new_reporter(name=f"r{n}") for n in range(3)]
+    reporters = [Reporter(**accounts_service.reporter_row(name=f"r{n}")) for n in range(3)]
     bare = Reporter(id=uuid7())  # nothing else set: the column defaults apply
-    event = outbox.new_event("test_event", data={"n": 1})
+    event = OutboxEvent(**outbox.event_row("test_event", data={"n": 1}))
     await insert_all(session, [*reporters, bare, event])
     stored = await session.scalar(
         select(func.count()).select_from(Reporter).where(Reporter.id.in_([r.id for r in [*reporters, bare]]))
@@ -32,7 +32,7 @@ async def test_rows_are_stored_and_objects_are_persistent_with_their_defaults(se
 
 
 async def test_a_duplicate_key_fails_the_whole_statement(session: AsyncSession) -> None:
-    first = accounts_service.new_reporter(name="first")
+    first = Reporter(**accounts_service.reporter_row(name="first"))
     twin = Reporter(id=first.id, name="twin")
     with pytest.raises(IntegrityError):
         async with session.begin_nested():

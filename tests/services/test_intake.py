@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.accounts.models import Reporter
 from netalarm.core.errors import Invalid
+from netalarm.incidents.case_numbers import reserve_case_numbers, take_case_numbers
 from netalarm.incidents.models import Alarm
 from netalarm.intake import service as intake_service
 from netalarm.intake.batcher import IntakeBatcher
@@ -160,3 +162,22 @@ async def test_the_batcher_commits_concurrent_alarms_and_answers_each(
             select(func.count()).select_from(Alarm).where(Alarm.idempotency_key.in_(keys))
         )
         assert stored == 30
+
+
+async def test_reserved_case_numbers_are_never_handed_out_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as setup:
+        t = await factories.tree(setup)
+        await setup.commit()
+    at = datetime.now(UTC)
+    reserved = await reserve_case_numbers(sessions, {t.a.code: 2, t.b.code: 1}, at, "UTC")
+    assert [n[-6:] for n in reserved[t.a.code]] == ["000001", "000002"]
+    assert [n[-6:] for n in reserved[t.b.code]] == ["000001"]
+    # The batch that reserved them failed: the numbers stay used, the next alarm goes on.
+    async with sessions() as s:
+        made = await factories.alarm(s, t.city, Tree.A_POINT)
+        await s.commit()
+    assert made.incident.case_number[-6:] == "000003"
+    async with sessions() as s:
+        assert await take_case_numbers(s, {}, at, "UTC") == {}

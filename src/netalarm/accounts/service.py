@@ -9,6 +9,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -176,23 +177,23 @@ def reporter_id_from_token(token: str, key: bytes) -> uuid.UUID:
     return reporter_id
 
 
-def new_reporter(
+def reporter_row(
     *,
     name: str | None = None,
     phone: str | None = None,
     id_number: str | None = None,
     language: str | None = None,
-) -> Reporter:
-    """A reporter with checked, normalised identity (not yet added to a session); raises
-    `Invalid` naming the field for a bad phone or ID number."""
-    return Reporter(
-        id=uuid7(),
-        name=name.strip() if name else None,
-        phone=normalise_phone(phone) if phone else None,
-        id_number=normalise_id_number(id_number) if id_number else None,
-        language=language,
-        created_at=utcnow(),
-    )
+) -> dict[str, Any]:
+    """The row of a new reporter with checked, normalised identity (for `insert_rows`);
+    raises `Invalid` naming the field for a bad phone or ID number."""
+    return {
+        "id": uuid7(),
+        "name": name.strip() if name else None,
+        "phone": normalise_phone(phone) if phone else None,
+        "id_number": normalise_id_number(id_number) if id_number else None,
+        "language": language,
+        "created_at": utcnow(),
+    }
 
 
 def reporter_identity(reporter: Reporter) -> dict[str, str | None]:

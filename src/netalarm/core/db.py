@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, event, insert, inspect
+import orjson
+from sqlalchemy import JSON, DateTime, MetaData, Table, event, insert, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -57,8 +58,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for `url`, with the SQLite tuning described in the module docstring."""
+    """An async engine for `url`, with the SQLite tuning described in the module docstring.
+    JSON columns go through orjson (several times faster than the standard library)."""
+    kwargs.setdefault("json_serializer", _json_text)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -138,3 +146,10 @@ async def insert_all(session: AsyncSession, objects: Sequence[Base]) -> None:
         if None not in inspect(type(obj)).primary_key_from_instance(obj):
             make_transient_to_detached(obj)
             session.add(obj)
+
+
+async def insert_rows(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT rows given as column values (the same keys in each) into `model`'s table with
+    one multi-row statement; no objects are made. Unset columns take their defaults."""
+    if rows:
+        await session.execute(insert(cast(Table, model.__table__)), rows)

@@ -54,29 +54,31 @@ async def emit(
     alarm_ids: list[uuid.UUID] | None = None,
 ) -> OutboxEvent:
     """Queue an event in the caller's transaction; it is published only if that commits."""
-    row = new_event(type, data=data, incident_id=incident_id, centre_id=centre_id, alarm_ids=alarm_ids)
+    row = OutboxEvent(
+        **event_row(type, data=data, incident_id=incident_id, centre_id=centre_id, alarm_ids=alarm_ids)
+    )
     session.add(row)
     return row
 
 
-def new_event(
+def event_row(
     type: str,
     *,
     data: dict[str, Any],
     incident_id: uuid.UUID | None = None,
     centre_id: uuid.UUID | None = None,
     alarm_ids: list[uuid.UUID] | None = None,
-) -> OutboxEvent:
-    """The outbox row of an event, not yet in any session (`emit` queues one)."""
-    return OutboxEvent(
-        id=uuid7(),
-        type=type,
-        at=utcnow(),
-        incident_id=incident_id,
-        centre_id=centre_id,
-        alarm_ids=[str(a) for a in alarm_ids or []],
-        data=data,
-    )
+) -> dict[str, Any]:
+    """The outbox row of an event, as values (`emit` queues one; intake bulk-inserts many)."""
+    return {
+        "id": uuid7(),
+        "type": type,
+        "at": utcnow(),
+        "incident_id": incident_id,
+        "centre_id": centre_id,
+        "alarm_ids": [str(a) for a in alarm_ids or []],
+        "data": data,
+    }
 
 
 async def last_published(session: AsyncSession) -> int:

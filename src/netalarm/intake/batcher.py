@@ -1,19 +1,23 @@
 """Groups the intake requests that arrive together in this process into one transaction.
 
-While one batch commits, new requests queue; the next batch takes them all (up to
-`max_batch`). Each request is answered only after the commit of its batch — a 2xx still
-means committed — and a busy server pays one commit, one counter upsert per centre and one
-insert per table for many alarms instead of for each."""
+While batches commit, new requests queue; the next batch takes them all (up to
+`max_batch`), with at most `in_flight` batches committing at once. Each request is answered
+only after the commit of its batch — a 2xx still means committed — and a busy server pays
+one commit, one counter upsert and one insert per table for many alarms instead of for
+each. On PostgreSQL the case numbers are reserved in a short transaction of their own
+(`reserve_case_numbers`), so batches do not queue behind each other's counter rows."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.core.db import transaction
+from netalarm.incidents.case_numbers import reserve_case_numbers
 from netalarm.intake import service as intake_service
 from netalarm.intake.service import Submission, Submitted
 from netalarm.routing import service as routing_service
@@ -23,15 +27,27 @@ log = logging.getLogger(__name__)
 
 class IntakeBatcher:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, centre: str, timezone: str, max_batch: int = 256
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        centre: str,
+        timezone: str,
+        max_batch: int = 256,
+        in_flight: int = 4,
     ) -> None:
+        """`in_flight` applies on PostgreSQL; SQLite lets one writer in at a time, so there
+        batches go one by one."""
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._postgres = bind is not None and bind.dialect.name == "postgresql"
         self._centre = centre or None
         self._timezone = timezone
         self._max_batch = max_batch
         self._pending: list[tuple[Submission, asyncio.Future[Submitted]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(in_flight if self._postgres else 1)
+        self._flushing: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="intake-batcher")
@@ -41,6 +57,8 @@ class IntakeBatcher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._flushing:  # batches under way finish: their alarms may already be committed
+            await asyncio.gather(*self._flushing, return_exceptions=True)
         for _, waiter in self._pending:
             if not waiter.done():
                 waiter.set_exception(RuntimeError("server stopping; the alarm was not stored"))
@@ -57,8 +75,24 @@ class IntakeBatcher:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
+                await self._slots.acquire()
                 batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
-                await self._flush(batch)
+                task = asyncio.create_task(self._flush(batch))
+                self._flushing.add(task)
+                task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._flushing.discard(task)
+        self._slots.release()
+
+    def _numbering(self) -> intake_service.Numbering | None:
+        if not self._postgres:
+            return None  # SQLite: a second transaction would wait for this one to end
+
+        async def reserve(counts: dict[str, int], at: datetime) -> dict[str, list[str]]:
+            return await reserve_case_numbers(self._sessions, counts, at, self._timezone)
+
+        return reserve
 
     async def _flush(self, batch: list[tuple[Submission, asyncio.Future[Submitted]]]) -> None:
         results: list[Submitted | BaseException]
@@ -67,7 +101,11 @@ class IntakeBatcher:
                 root = await routing_service.root(session, self._centre)
                 results = list(
                     await intake_service.submit_many(
-                        session, [submission for submission, _ in batch], root=root, timezone=self._timezone
+                        session,
+                        [submission for submission, _ in batch],
+                        root=root,
+                        timezone=self._timezone,
+                        numbering=self._numbering(),
                     )
                 )
         except Exception as exc:  # nothing of the batch committed: every request gets the error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
 from netalarm.core.clock import iso, utcnow
-from netalarm.core.db import Base, insert_all
+from netalarm.core.db import insert_all, insert_rows
 from netalarm.core.errors import DomainError, NotFound
 from netalarm.core.ids import uuid7
+from netalarm.core.outbox import OutboxEvent
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.case_numbers import take_case_numbers
 from netalarm.incidents.models import Alarm, Incident
@@ -31,6 +33,7 @@ from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
 from netalarm.timeline import service as timeline_service
 from netalarm.timeline.chain import GENESIS
+from netalarm.timeline.models import TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Submitted:
 @dataclass(frozen=True)
 class _Plan:
     submission: Submission
-    reporter: Reporter | None
+    reporter: dict[str, Any] | None  # the row of a new reporter, if the alarm makes one
     reporter_id: uuid.UUID
     centre: Centre
     location: incident_service.Location | None
@@ -76,13 +79,23 @@ async def submit(
     return result
 
 
+# Takes case numbers: (numbers wanted per centre code, time) → the numbers per code.
+Numbering = Callable[[dict[str, int], datetime], Awaitable[dict[str, list[str]]]]
+
+
 async def submit_many(
-    session: AsyncSession, submissions: list[Submission], *, root: Centre, timezone: str
+    session: AsyncSession,
+    submissions: list[Submission],
+    *,
+    root: Centre,
+    timezone: str,
+    numbering: Numbering | None = None,
 ) -> list[Submitted | DomainError]:
     """Store every submission that is new, in the caller's transaction; one result per
     submission, in order. A key already stored (or repeated in the batch) yields the stored
     alarm with `created` False — however many identical requests race, across processes
-    too. A submission with bad identity data yields its `DomainError`; the others still go in."""
+    too. A submission with bad identity data yields its `DomainError`; the others still go in.
+    Case numbers come from `numbering` (by default taken in the caller's transaction)."""
     found = await _by_keys(session, {s.body.idempotency_key for s in submissions})
     known = await _reporters(session, {s.reporter_id for s in submissions if s.reporter_id})
     router = await routing_service.router(session, root)
@@ -96,7 +109,12 @@ async def submit_many(
             plans[key] = _plan(submission, known, router)
         except DomainError as refused:
             results[index] = refused
-    found.update(await _store_all(session, list(plans.values()), timezone))
+    if numbering is None:
+
+        async def numbering(counts: dict[str, int], at: datetime) -> dict[str, list[str]]:
+            return await take_case_numbers(session, counts, at, timezone)
+
+    found.update(await _store_all(session, list(plans.values()), numbering))
     for index, submission in enumerate(submissions):
         if results[index] is None:
             stored = found[submission.body.idempotency_key]
@@ -108,40 +126,40 @@ async def submit_many(
 
 def _plan(submission: Submission, known: set[uuid.UUID], router: routing_service.Router) -> _Plan:
     body = submission.body
-    reporter: Reporter | None = None
+    reporter: dict[str, Any] | None = None
     if submission.reporter_id is not None:
         if submission.reporter_id not in known:
             raise NotFound("unknown reporter", field="authorization")
         reporter_id = submission.reporter_id
     else:
         person = body.reporter
-        reporter = accounts_service.new_reporter(
+        reporter = accounts_service.reporter_row(
             name=person.name if person else None,
             phone=person.phone if person else None,
             id_number=person.id_number if person else None,
             language=person.language if person else None,
         )
-        reporter_id = reporter.id
+        reporter_id = reporter["id"]
     spot = body.location
     location = incident_service.Location(spot.lat, spot.lon, spot.accuracy_m, spot.source) if spot else None
     centre = router.route(location.lat if location else None, location.lon if location else None)
     return _Plan(submission, reporter, reporter_id, centre, location)
 
 
-async def _store_all(session: AsyncSession, plans: list[_Plan], timezone: str) -> dict[str, Submitted]:
+async def _store_all(session: AsyncSession, plans: list[_Plan], numbering: Numbering) -> dict[str, Submitted]:
     """Store the plans in one savepoint; if another transaction stored one of the keys in
     the meantime, fall back to one savepoint per plan and take the stored alarm instead."""
     if not plans:
         return {}
     try:
         async with session.begin_nested():
-            return await _store(session, plans, timezone)
+            return await _store(session, plans, numbering)
     except IntegrityError:
         stored: dict[str, Submitted] = {}
         for plan in plans:
             try:
                 async with session.begin_nested():
-                    stored.update(await _store(session, [plan], timezone))
+                    stored.update(await _store(session, [plan], numbering))
             except IntegrityError:
                 again = await _by_keys(session, {plan.key})
                 if not again:
@@ -150,14 +168,12 @@ async def _store_all(session: AsyncSession, plans: list[_Plan], timezone: str) -
         return stored
 
 
-async def _store(session: AsyncSession, plans: list[_Plan], timezone: str) -> dict[str, Submitted]:
+async def _store(session: AsyncSession, plans: list[_Plan], numbering: Numbering) -> dict[str, Submitted]:
     now = utcnow()
     by_centre: dict[str, list[_Plan]] = defaultdict(list)
     for plan in plans:
         by_centre[plan.centre.code].append(plan)
-    taken = await take_case_numbers(
-        session, {code: len(group) for code, group in by_centre.items()}, now, timezone
-    )
+    taken = await numbering({code: len(group) for code, group in by_centre.items()}, now)
     numbers = {
         plan.key: number
         for code, group in by_centre.items()
@@ -166,15 +182,19 @@ async def _store(session: AsyncSession, plans: list[_Plan], timezone: str) -> di
     incidents = {plan.key: _incident(plan, numbers[plan.key], now) for plan in plans}
     stored: dict[str, Submitted] = {}
     alarms: list[Alarm] = []
-    entries: list[Base] = []
+    entries: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for plan in plans:
-        alarm, first = _alarm(plan, incidents[plan.key], now)
+        alarm, entry, event = _alarm(plan, incidents[plan.key], now)
         stored[plan.key] = Submitted(alarm, incidents[plan.key], created=True)
         alarms.append(alarm)
-        entries.extend(first)
-    reporters = [plan.reporter for plan in plans if plan.reporter is not None]
+        entries.append(entry)
+        events.append(event)
     # Parents before children: reporters, incidents, then what points at them.
-    await insert_all(session, [*reporters, *incidents.values(), *alarms, *entries])
+    await insert_rows(session, Reporter, [plan.reporter for plan in plans if plan.reporter is not None])
+    await insert_all(session, [*incidents.values(), *alarms])
+    await insert_rows(session, TimelineEntry, entries)
+    await insert_rows(session, OutboxEvent, events)
     return stored
 
 
@@ -192,8 +212,8 @@ def _incident(plan: _Plan, case_number: str, now: datetime) -> Incident:
     )
 
 
-def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Alarm, list[Base]]:
-    """The alarm row and the incident's first timeline entry with its outbox event."""
+def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Alarm, dict[str, Any], dict[str, Any]]:
+    """The alarm, and the rows of the incident's first timeline entry and its outbox event."""
     body, location = plan.submission.body, plan.location
     alarm = Alarm(
         id=uuid7(),
@@ -211,7 +231,7 @@ def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Alarm, list[
         created_at=now,
     )
     person = body.reporter
-    entry, event = timeline_service.new_entry(
+    entry, event = timeline_service.entry_rows(
         after=(0, GENESIS),
         incident_id=incident.id,
         actor=f"reporter:{plan.reporter_id}",
@@ -231,7 +251,8 @@ def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Alarm, list[
         centre_id=incident.centre_id,
         alarm_ids=[alarm.id],
     )
-    return alarm, [entry] if event is None else [entry, event]
+    assert event is not None  # published: seats must learn of the alarm
+    return alarm, entry, event
 
 
 async def _by_keys(session: AsyncSession, keys: set[str]) -> dict[str, Submitted]:

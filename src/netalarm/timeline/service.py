@@ -72,7 +72,7 @@ async def add_entry(
 ) -> TimelineEntry:
     """Add the entry that follows `after` (seq, hash) — `(0, GENESIS)` starts a timeline —
     without reading the chain and without flushing."""
-    entry, event = new_entry(
+    entry, event = entry_rows(
         after=after,
         incident_id=incident_id,
         actor=actor,
@@ -82,13 +82,14 @@ async def add_entry(
         alarm_ids=alarm_ids,
         publish=publish,
     )
-    session.add(entry)
+    added = TimelineEntry(**entry)
+    session.add(added)
     if event is not None:
-        session.add(event)
-    return entry
+        session.add(OutboxEvent(**event))
+    return added
 
 
-def new_entry(
+def entry_rows(
     *,
     after: tuple[int, str],
     incident_id: uuid.UUID,
@@ -98,26 +99,26 @@ def new_entry(
     centre_id: uuid.UUID | None = None,
     alarm_ids: list[uuid.UUID] | None = None,
     publish: bool = True,
-) -> tuple[TimelineEntry, OutboxEvent | None]:
-    """The entry that follows `after` and, if `publish`, its outbox event — neither yet in
-    a session: intake inserts the first entries of a whole batch at once."""
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The row of the entry that follows `after` and, if `publish`, of its outbox event, as
+    values: intake bulk-inserts the first entries of a whole batch at once."""
     data = orjson.loads(orjson.dumps(data))
     seq, prev = after[0] + 1, after[1]
     at = utcnow()
-    entry = TimelineEntry(
-        id=uuid7(),
-        incident_id=incident_id,
-        seq=seq,
-        at=at,
-        actor=actor,
-        type=type,
-        data=data,
-        prev_hash=prev,
-        hash=entry_hash(prev, canonical(incident_id, seq, at, actor, type, data)),
-    )
+    entry = {
+        "id": uuid7(),
+        "incident_id": incident_id,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "type": type,
+        "data": data,
+        "prev_hash": prev,
+        "hash": entry_hash(prev, canonical(incident_id, seq, at, actor, type, data)),
+    }
     if not publish:
         return entry, None
-    event = outbox.new_event(
+    event = outbox.event_row(
         type,
         data={**data, "actor": actor, "seq": seq},
         incident_id=incident_id,
