@@ -65,15 +65,15 @@ def percentile(ordered: Any, fraction: float) -> float:
     return float(ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))])
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and all its descendants."""
+def cpu_s(pid: int, *, system_only: bool = False) -> float:
+    """User + system (or only system) CPU seconds of a process and all its descendants."""
     total = 0.0
     pids = [pid]
     while pids:
         current = pids.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICK
+            total += ((0 if system_only else int(fields[11])) + int(fields[12])) / TICK
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
@@ -379,6 +379,7 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
             if not pipe.poll(90) or pipe.recv() != "ready":
                 raise RuntimeError("a seat client did not connect its sockets")
         server_cpu = [cpu_s(pid) for _, pid in servers]
+        server_sys = [cpu_s(pid, system_only=True) for _, pid in servers]
         busy, total = machine_busy()
         services = {name: named_cpu_s(name) for name in ("postgres", "nats-server")}
         started = time.monotonic()
@@ -394,6 +395,8 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
         window = time.monotonic() - started
         own = time.process_time() - own
         server_cpu = [cpu_s(pid) - before for (_, pid), before in zip(servers, server_cpu, strict=True)]
+        pids = [pid for _, pid in servers]
+        server_sys = [cpu_s(pid, system_only=True) - b for pid, b in zip(pids, server_sys, strict=True)]
         busy_after, total_after = machine_busy()
         services_used = {name: service_delta(before, named_cpu_s(name)) for name, before in services.items()}
         acknowledged = [n for n in range(count) if sent[n]]
@@ -443,6 +446,7 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
         "cpu_during_send": {
             "window_s": round(window, 2),
             "server_processes_pct": [round(100 * c / window, 1) for c in server_cpu],
+            "server_processes_kernel_pct": [round(100 * c / window, 1) for c in server_sys],
             "seat_clients_pct": [round(100 * r["cpu_s"] / window, 1) for r in results],
             "reporter_process_pct": round(100 * own / window, 1),
             "postgres_all_databases_pct": round(100 * services_used["postgres"] / window, 1),
