@@ -8,6 +8,7 @@ import contextlib
 import uuid
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -37,6 +38,19 @@ def test_an_event_reaches_the_seats_of_its_centre_and_above_and_its_reporter() -
     hub.unregister(city)
     hub.dispatch(_event("dispatched", note="car 7"))
     assert city.queue.qsize() == 1 and district.queue.qsize() == 2
+
+
+def test_every_seat_gets_one_shared_frame_per_event_serialised_once() -> None:
+    event = _event("accepted", seat="a.net", note="车 7")
+    city = Client(queue_size=10, centre_ids=[CITY, DISTRICT])
+    district = Client(queue_size=10, centre_ids=[DISTRICT])
+    shown = city.view(event)
+    assert shown == event.wire() and shown is district.view(event)
+    assert shown is not None and orjson.loads(stream.text(shown, event)) == event.wire()
+    assert stream.text(shown, event) is stream.text(shown, event)  # made once, then reused
+    reporter_view = Client(queue_size=10, alarm_id=ALARM).view(event)
+    assert reporter_view is not None
+    assert orjson.loads(stream.text(reporter_view, event)) == {**event.wire(), "data": {"status": "accepted"}}
 
 
 def test_a_duplicate_event_id_is_dropped() -> None:
