@@ -81,6 +81,17 @@ def cpu_s(pid: int, *, system_only: bool = False) -> float:
     return total
 
 
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the process's threads have waited, runnable, for a CPU (scheduler statistics)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return total / 1e9
+
+
 def named_cpu_s(name: str) -> dict[int, float]:
     """CPU seconds of every process whose command name is `name` (machine-wide services)."""
     found = {}
@@ -380,6 +391,7 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
                 raise RuntimeError("a seat client did not connect its sockets")
         server_cpu = [cpu_s(pid) for _, pid in servers]
         server_sys = [cpu_s(pid, system_only=True) for _, pid in servers]
+        server_wait = [runqueue_wait_s(pid) for _, pid in servers]
         busy, total = machine_busy()
         services = {name: named_cpu_s(name) for name in ("postgres", "nats-server")}
         started = time.monotonic()
@@ -397,6 +409,7 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
         server_cpu = [cpu_s(pid) - before for (_, pid), before in zip(servers, server_cpu, strict=True)]
         pids = [pid for _, pid in servers]
         server_sys = [cpu_s(pid, system_only=True) - b for pid, b in zip(pids, server_sys, strict=True)]
+        server_wait = [runqueue_wait_s(pid) - b for pid, b in zip(pids, server_wait, strict=True)]
         busy_after, total_after = machine_busy()
         services_used = {name: service_delta(before, named_cpu_s(name)) for name, before in services.items()}
         acknowledged = [n for n in range(count) if sent[n]]
@@ -447,6 +460,8 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
             "window_s": round(window, 2),
             "server_processes_pct": [round(100 * c / window, 1) for c in server_cpu],
             "server_processes_kernel_pct": [round(100 * c / window, 1) for c in server_sys],
+            # Time runnable but waiting for a CPU: high means the machine, not the server, is full.
+            "server_processes_runqueue_wait_pct": [round(100 * c / window, 1) for c in server_wait],
             "seat_clients_pct": [round(100 * r["cpu_s"] / window, 1) for r in results],
             "reporter_process_pct": round(100 * own / window, 1),
             "postgres_all_databases_pct": round(100 * services_used["postgres"] / window, 1),
