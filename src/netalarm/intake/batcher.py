@@ -33,7 +33,7 @@ class IntakeBatcher:
         centre: str,
         timezone: str,
         max_batch: int = 256,
-        in_flight: int = 4,
+        in_flight: int = 2,
     ) -> None:
         """`in_flight` applies on PostgreSQL; SQLite lets one writer in at a time, so there
         batches go one by one."""
