@@ -194,14 +194,18 @@ class SeatSocket(asyncio.Protocol):
     def frame(self, opcode: int, payload: bytes, now: float) -> None:
         self.frames += 1
         if opcode == 0x1:
+            # One frame, or (batch=1) an array of the frames of a burst: every tagged
+            # description is one alarm_received event (nothing else happens during the run).
             at = payload.find(TAG)
             if at >= 0 and b'"type":"alarm_received"' in payload:
-                number = int(payload[at + 4 : at + 10])
-                if self.received[number]:
-                    self.duplicates += 1
-                else:
-                    self.received[number] = now
-                    self.count += 1
+                while at >= 0:
+                    number = int(payload[at + 4 : at + 10])
+                    if self.received[number]:
+                        self.duplicates += 1
+                    else:
+                        self.received[number] = now
+                        self.count += 1
+                    at = payload.find(TAG, at + 10)
             elif not self.hello.done() and b'"type":"hello"' in payload:
                 self.hello.set_result(None)
         elif opcode == 0x9 and self.transport is not None:  # ping → pong (masked, zero key)
@@ -216,7 +220,8 @@ async def seat_sockets(job: dict[str, Any], pipe: Connection) -> None:
     sockets: list[SeatSocket] = []
     for base, token in job["sockets"]:
         parts = urlsplit(base)
-        path = f"/api/v1/seat/ws?access_token={token}"
+        # As the seat console connects: bursts as one message.
+        path = f"/api/v1/seat/ws?batch=1&access_token={token}"
         _, sock = await loop.create_connection(
             lambda parts=parts, path=path: SeatSocket(parts.netloc, path, job["alarms"]),
             parts.hostname,
@@ -531,6 +536,7 @@ def main() -> None:
         "warmup_s": args.warmup,
         "schedule": "open loop, alternating servers",
         "websocket_compression": "none",
+        "seat_socket": "batch=1 (a burst is one message, as the console asks)",
         "sla_limits_s": 3600,
     }
     report(f"notify-{args.bus}" if args.bus != "nats" else "notify", settings, figures)

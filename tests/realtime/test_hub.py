@@ -106,15 +106,33 @@ async def test_an_idle_connection_gets_heartbeats_and_a_slow_one_is_ended() -> N
     # No cursor, so the stream never reads the database.
     frames = stream.frames(hub, async_sessionmaker(), client, None, heartbeat_s=0.05)
     async with contextlib.aclosing(frames):
-        assert (await anext(frames))[0]["type"] == "hello"
-        assert (await anext(frames))[0]["type"] == "heartbeat"
+        assert (await anext(frames))[0][0]["type"] == "hello"
+        assert (await anext(frames))[0][0]["type"] == "heartbeat"
         assert hub.clients == 1
         event = _event("accepted")
         hub.dispatch(event)
-        assert await anext(frames) == (event.wire(), event)
+        assert await anext(frames) == [(event.wire(), event)]
         hub.dispatch(_event("dispatched", seq=2))
         hub.dispatch(_event("resolved", seq=3))
         assert client.slow.is_set()
         with pytest.raises(StopAsyncIteration):
             await anext(frames)
     assert hub.clients == 0
+
+
+async def test_events_ready_together_come_as_one_batch_in_order() -> None:
+    hub = Hub()
+    client = Client(queue_size=500, centre_ids=[DISTRICT])
+    frames = stream.frames(hub, async_sessionmaker(), client, None, heartbeat_s=5)
+    async with contextlib.aclosing(frames):
+        await anext(frames)  # hello
+        burst = [_event("location", seq=seq) for seq in range(1, 251)]
+        for event in burst:
+            hub.dispatch(event)
+        hub.dispatch(burst[0])  # a repeat is dropped
+        batches = [await anext(frames) for _ in range(3)]
+        assert [len(b) for b in batches] == [stream.BATCH_MAX, stream.BATCH_MAX, 50]
+        assert [e for b in batches for _, e in b] == burst
+        later = _event("accepted", seq=251)
+        hub.dispatch(later)
+        assert await anext(frames) == [(later.wire(), later)]

@@ -78,7 +78,7 @@ def _json(frame: dict[str, Any]) -> str:
     return orjson.dumps(frame).decode()
 
 
-async def _serve_ws(websocket: WebSocket, client: Client, after: str | None) -> None:
+async def _serve_ws(websocket: WebSocket, client: Client, after: str | None, *, batch: bool) -> None:
     rt, realtime = _parts(websocket)
     try:
         position = await stream.position(rt.sessions, after)
@@ -96,10 +96,17 @@ async def _serve_ws(websocket: WebSocket, client: Client, after: str | None) -> 
             realtime.hub, rt.sessions, client, position, heartbeat_s=rt.settings.ws_heartbeat_s
         )
         async with contextlib.aclosing(frames):
-            async for frame, event in frames:
-                await send(stream.text(frame, event))
-                if event is not None and event.type == "message":
-                    await stream.acknowledge(rt.sessions, client, event)
+            async for ready in frames:
+                texts = [stream.text(frame, event) for frame, event in ready]
+                if batch and len(texts) > 1:
+                    # One message, one system call, for a burst: a JSON array of frames.
+                    await send("[" + ",".join(texts) + "]")
+                else:
+                    for text in texts:
+                        await send(text)
+                for _, event in ready:
+                    if event is not None and event.type == "message":
+                        await stream.acknowledge(rt.sessions, client, event)
 
     async def listen() -> None:
         while True:
@@ -133,13 +140,15 @@ async def _deny(websocket: WebSocket, exc: DomainError) -> None:
 
 
 @router.websocket("/api/v1/seat/ws")
-async def seat_ws(websocket: WebSocket, after: str | None = None) -> None:
+async def seat_ws(websocket: WebSocket, after: str | None = None, batch: bool = False) -> None:
+    """With `batch=1`, events that are ready together (a burst) arrive as one message holding
+    a JSON array of frames; otherwise every frame is a message of its own."""
     try:
         client = await _seat_client(websocket)
     except DomainError as exc:
         await _deny(websocket, exc)
         return
-    await _serve_ws(websocket, client, after)
+    await _serve_ws(websocket, client, after, batch=batch)
 
 
 @router.websocket("/api/v1/alarms/{alarm_id}/ws")
@@ -149,7 +158,7 @@ async def reporter_ws(websocket: WebSocket, alarm_id: str, after: str | None = N
     except DomainError as exc:
         await _deny(websocket, exc)
         return
-    await _serve_ws(websocket, client, after)
+    await _serve_ws(websocket, client, after, batch=False)
 
 
 async def _sse(request: Request, client: Client, after: str | None) -> StreamingResponse:
@@ -161,14 +170,15 @@ async def _sse(request: Request, client: Client, after: str | None) -> Streaming
             realtime.hub, rt.sessions, client, position, heartbeat_s=rt.settings.ws_heartbeat_s
         )
         async with contextlib.aclosing(frames):
-            async for frame, event in frames:
-                if event is None:
-                    yield f"event: {frame['type']}\ndata: {_json(frame)}\n\n".encode()
-                    continue
-                data = stream.text(frame, event)
-                yield f"id: {frame['id']}\nevent: {frame['type']}\ndata: {data}\n\n".encode()
-                if event.type == "message":
-                    await stream.acknowledge(rt.sessions, client, event)
+            async for ready in frames:
+                for frame, event in ready:
+                    if event is None:
+                        yield f"event: {frame['type']}\ndata: {_json(frame)}\n\n".encode()
+                        continue
+                    data = stream.text(frame, event)
+                    yield f"id: {frame['id']}\nevent: {frame['type']}\ndata: {data}\n\n".encode()
+                    if event.type == "message":
+                        await stream.acknowledge(rt.sessions, client, event)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(body(), media_type="text/event-stream", headers=headers)

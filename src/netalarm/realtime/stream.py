@@ -29,6 +29,8 @@ from netalarm.realtime.hub import Client, Hub
 log = logging.getLogger(__name__)
 
 PAGE = 500
+# The most frames one WebSocket message carries for a client that takes batches.
+BATCH_MAX = 100
 # How long a cursor whose event is committed but not yet marked published is waited for.
 CURSOR_WAIT_S = 2.0
 
@@ -96,6 +98,9 @@ def control(type: str, **data: Any) -> dict[str, Any]:
     return {"type": type, "at": iso(utcnow()), "data": data}
 
 
+Frame = tuple[dict[str, Any], Event | None]
+
+
 async def frames(
     hub: Hub,
     sessions: async_sessionmaker[AsyncSession],
@@ -103,22 +108,30 @@ async def frames(
     after: int | None,
     *,
     heartbeat_s: float,
-) -> AsyncGenerator[tuple[dict[str, Any], Event | None]]:
-    """(frame, event it shows) pairs for one connection until the client turns slow.
-    The client is registered before the replay, so nothing falls between the two."""
+) -> AsyncGenerator[list[Frame]]:
+    """Lists of (frame, event it shows) pairs for one connection, until the client turns
+    slow: each list is what is ready at once (up to `BATCH_MAX`), so a connection that
+    takes batches can carry a burst in one message. The client is registered before the
+    replay, so nothing falls between the two."""
     hub.register(client)
     try:
-        yield control("hello", side=client.side, heartbeat_s=heartbeat_s), None
+        yield [(control("hello", side=client.side, heartbeat_s=heartbeat_s), None)]
         sent: set[uuid.UUID] = set()
         if after is not None:
+            replay: list[Frame] = []
             async for event in missed(sessions, client, after):
                 sent.add(event.id)
                 if (view := client.view(event)) is not None:
-                    yield view, event
+                    replay.append((view, event))
+                if len(replay) >= BATCH_MAX:
+                    yield replay
+                    replay = []
             for event in hub.recent_after(after):
                 if event.id not in sent and (view := client.view(event)) is not None:
                     sent.add(event.id)
-                    yield view, event
+                    replay.append((view, event))
+            if replay:
+                yield replay
         queue = client.queue
         while not client.slow.is_set():
             if queue.empty():
@@ -127,14 +140,19 @@ async def frames(
                     async with asyncio.timeout(heartbeat_s):
                         event = await queue.get()
                 except TimeoutError:
-                    yield control("heartbeat"), None
+                    yield [(control("heartbeat"), None)]
                     continue
             else:
                 event = queue.get_nowait()
-            if event.id in sent:
-                continue
-            if (view := client.view(event)) is not None:
-                yield view, event
+            batch: list[Frame] = []
+            while True:
+                if event.id not in sent and (view := client.view(event)) is not None:
+                    batch.append((view, event))
+                if queue.empty() or len(batch) >= BATCH_MAX:
+                    break
+                event = queue.get_nowait()
+            if batch:
+                yield batch
     finally:
         hub.unregister(client)
 

@@ -34,17 +34,20 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const after = lastId ? `&after=${encodeURIComponent(lastId)}` : "";
     try {
-      socket = new WebSocket(`${scheme}://${location.host}/api/v1/seat/ws?access_token=${encodeURIComponent(token)}${after}`);
+      socket = new WebSocket(`${scheme}://${location.host}/api/v1/seat/ws?batch=1&access_token=${encodeURIComponent(token)}${after}`);
     } catch {
       return retry();
     }
     socket.onopen = () => { backoff = 1000; setLive(true); onPoll().catch(() => {}); };
     socket.onmessage = (message) => {
-      let frame;
-      try { frame = JSON.parse(message.data); } catch { return; }
-      if (frame.id) lastId = frame.id;
-      if (frame.type === "hello" || frame.type === "heartbeat") return;
-      onEvent(frame);
+      let data;
+      try { data = JSON.parse(message.data); } catch { return; }
+      // With batch=1 a burst arrives as one array of frames, in order.
+      for (const frame of Array.isArray(data) ? data : [data]) {
+        if (frame.id) lastId = frame.id;
+        if (frame.type === "hello" || frame.type === "heartbeat") continue;
+        onEvent(frame);
+      }
     };
     socket.onclose = () => { socket = null; if (live) setLive(false); retry(); };
     socket.onerror = () => { /* onclose follows */ };
