@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
 
+# A benchmark stopped with SIGTERM unwinds like one stopped with Ctrl-C: its servers (in
+# sessions of their own, so the signal does not reach them) are stopped and its database
+# dropped by the context managers below.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
 
 def free_port() -> int:
     with socket.socket() as sock:
