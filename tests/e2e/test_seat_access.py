@@ -97,7 +97,8 @@ def test_classify_merge_and_transfer_from_the_keyboard(browser: Browser, demo_se
     expect(console.locator("#inc-facts .prio")).to_have_text("P2")
     expect(row(console, first["incident_id"])).to_have_attribute("data-priority", "P2")
 
-    open_incident(console, again["incident_id"], again["case_number"])
+    row(console, again["incident_id"]).press("Enter")  # a focused row opens from the keyboard
+    expect(console.locator("#inc-case")).to_have_text(again["case_number"])
     act(console, "m", into=first["incident_id"])
     expect(console.locator("#inc-status")).to_have_attribute("data-status", "closed")
     expect(row(console, again["incident_id"])).to_have_count(0)

@@ -30,9 +30,20 @@ export class Queue {
     this.alerted = new Set();
     this.selected = null;
     this.lastRepeat = 0;
-    this.list.addEventListener("click", (e) => {
+    // The queue re-renders on every event; a row replaced between press and release would
+    // swallow a click, so a press and a release on rows of the same incident open it.
+    let pressed = null;
+    this.list.addEventListener("pointerdown", (e) => {
+      pressed = e.button === 0 ? e.target.closest("[data-id]")?.dataset.id ?? null : null;
+    });
+    this.list.addEventListener("pointerup", (e) => {
       const row = e.target.closest("[data-id]");
-      if (row) this.onOpen(row.dataset.id);
+      if (row && row.dataset.id === pressed) this.onOpen(row.dataset.id);
+      pressed = null;
+    });
+    this.list.addEventListener("keydown", (e) => {
+      const row = e.target.closest("[data-id]");
+      if (row && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); this.onOpen(row.dataset.id); }
     });
     this.banner.addEventListener("click", (e) => {
       const button = e.target.closest("[data-id]");
