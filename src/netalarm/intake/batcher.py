@@ -22,6 +22,7 @@ from netalarm.incidents.case_numbers import reserve_case_numbers
 from netalarm.intake import service as intake_service
 from netalarm.intake.service import Submission, Submitted
 from netalarm.routing import service as routing_service
+from netalarm.routing.models import Centre
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class IntakeBatcher:
         self._pending: list[tuple[Submission, asyncio.Future[Submitted]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._root: Centre | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="intake-batcher")
@@ -85,7 +87,9 @@ class IntakeBatcher:
         results: list[Submitted | BaseException]
         try:
             async with transaction(self._sessions) as session:
-                root = await routing_service.root(session, self._centre)
+                # The served centre, loaded once: a round trip less for every batch.
+                self._root = self._root or await routing_service.root(session, self._centre)
+                root = self._root
                 results = list(
                     await intake_service.submit_many(
                         session,

@@ -7,6 +7,8 @@ unpublished for the next relay of any process.
 
 One relay at a time gives out publication numbers (`published_seq`): on PostgreSQL a
 transaction-scoped advisory lock, on SQLite the database write lock (`BEGIN IMMEDIATE`).
+A relay waits for its turn in the database rather than polling for it: the holder may have
+looked before the waiter's rows committed, so the waiter publishes them right after.
 A row that commits late therefore gets a later number than everything published before
 it, and a client resuming "after" an event never skips one.
 """
@@ -31,18 +33,14 @@ log = logging.getLogger(__name__)
 BATCH = 200
 # Any constant works; it only has to be the same in every process of the deployment.
 RELAY_LOCK = 0x6E616C2D72656C61
-# How long a relay keeps retrying while another process holds the turn.
-BUSY_RETRY_S = 0.005
-BUSY_RETRY_MAX_S = 2.0
 
 
-async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> int | None:
+async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> int:
     """Claim up to `batch` unpublished rows in outbox order, publish them, mark them
-    published. Returns how many were published, or None when another relay holds the
-    turn. The caller commits (the mark) or rolls back (they stay unpublished)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres and not await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK))):
-        return None
+    published, once this relay has the turn. Returns how many were published. The caller
+    commits (the mark) or rolls back (they stay unpublished)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(RELAY_LOCK)))
     outbox = OutboxEvent.__table__
     rows = (
         await session.execute(
@@ -85,8 +83,6 @@ class Relay:
         """Publish until nothing is left; returns how many this process published. Gives up
         (until the next wake or poll) when the bus or the database fails."""
         published = 0
-        busy_since: float | None = None
-        loop = asyncio.get_running_loop()
         while True:
             try:
                 async with transaction(self._sessions) as session:
@@ -94,15 +90,7 @@ class Relay:
             except Exception as exc:  # a bus or database outage: the rows wait for the next round
                 log.warning("outbox relay: %s: %s", type(exc).__name__, exc)
                 return published
-            if count is None:
-                # Another process holds the turn; it may have looked before our rows committed.
-                busy_since = busy_since or loop.time()
-                if loop.time() - busy_since > BUSY_RETRY_MAX_S:
-                    return published
-                await asyncio.sleep(BUSY_RETRY_S)
-                continue
             published += count
-            busy_since = None
             if count < BATCH:
                 return published
 
