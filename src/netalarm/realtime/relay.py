@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
-from netalarm.core.outbox import OutboxEvent, last_published
+from netalarm.core.outbox import OutboxEvent
 from netalarm.realtime.bus import Bus
 from netalarm.realtime.events import Event
 
@@ -42,9 +42,12 @@ async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> 
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(RELAY_LOCK)))
     outbox = OutboxEvent.__table__
+    # The highest publication number so far rides along (a round trip less per run).
+    published = outbox.alias("published")
+    last_seq = select(func.coalesce(func.max(published.c.published_seq), 0)).scalar_subquery()
     rows = (
         await session.execute(
-            select(outbox)
+            select(outbox, last_seq.label("last_published"))
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.seq)
             .limit(batch)
@@ -53,7 +56,7 @@ async def relay_once(session: AsyncSession, bus: Bus, *, batch: int = BATCH) -> 
     ).all()
     if not rows:
         return 0
-    last = await last_published(session)
+    last = int(rows[0].last_published)
     # The turn (advisory lock or write lock) and the row locks make these rows ours alone:
     # nobody else can have published them since the select, so one bulk update marks them all.
     now = utcnow()
