@@ -3,6 +3,7 @@ process publishes the rows, or the same process once restarted; clients see each
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,15 @@ async def test_a_restarted_process_publishes_what_it_committed_before_dying(
         server.env.pop(FAULT)
         server.start()
         try:
-            async with engine.connect() as conn:
-                (row,) = (await conn.execute(query)).all()
-                assert row.published_seq is not None and row.published_at is not None
+            # The restarted relay publishes at start-up, alongside the first requests.
+            deadline = asyncio.get_running_loop().time() + 10
+            while True:
+                async with engine.connect() as conn:
+                    (row,) = (await conn.execute(query)).all()
+                if row.published_seq is not None or asyncio.get_running_loop().time() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+            assert row.published_seq is not None and row.published_at is not None
         finally:
             server.stop()
     finally:
