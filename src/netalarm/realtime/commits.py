@@ -1,8 +1,8 @@
 """Noticing commits that queued outbox events, so the relay publishes them at once.
 
 Sessions made by a sessionmaker passed to `watch` call `on_commit` after every commit
-that flushed or bulk-inserted at least one outbox row — after the commit, never before, so nothing is
-announced that could still roll back."""
+that flushed or bulk-inserted at least one outbox row — after the commit, never before, so
+nothing is announced that could still roll back."""
 
 from __future__ import annotations
 

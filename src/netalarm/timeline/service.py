@@ -43,8 +43,7 @@ async def append(
             .limit(1)
         )
     ).first()
-    entry = await add_entry(
-        session,
+    values, event = entry_rows(
         after=(last[0], last[1]) if last else (0, GENESIS),
         incident_id=incident_id,
         actor=actor,
@@ -54,39 +53,12 @@ async def append(
         alarm_ids=alarm_ids,
         publish=publish,
     )
-    await session.flush()
-    return entry
-
-
-async def add_entry(
-    session: AsyncSession,
-    *,
-    after: tuple[int, str],
-    incident_id: uuid.UUID,
-    actor: str,
-    type: str,
-    data: dict[str, Any],
-    centre_id: uuid.UUID | None = None,
-    alarm_ids: list[uuid.UUID] | None = None,
-    publish: bool = True,
-) -> TimelineEntry:
-    """Add the entry that follows `after` (seq, hash) — `(0, GENESIS)` starts a timeline —
-    without reading the chain and without flushing."""
-    entry, event = entry_rows(
-        after=after,
-        incident_id=incident_id,
-        actor=actor,
-        type=type,
-        data=data,
-        centre_id=centre_id,
-        alarm_ids=alarm_ids,
-        publish=publish,
-    )
-    added = TimelineEntry(**entry)
-    session.add(added)
+    entry = TimelineEntry(**values)
+    session.add(entry)
     if event is not None:
         session.add(OutboxEvent(**event))
-    return added
+    await session.flush()
+    return entry
 
 
 def entry_rows(
