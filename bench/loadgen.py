@@ -41,6 +41,18 @@ def request(host: str, port: int, payload: bytes) -> bytes:
     return head.encode() + payload
 
 
+async def read_status(reader: asyncio.StreamReader) -> int:
+    """Read one whole HTTP/1.1 answer (head and Content-Length body); its status code."""
+    status_line = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return int(status_line.split(b" ", 2)[1])
+
+
 async def connection(host: str, port: int, prefix: str, deadline: float, out: dict[str, list[float]]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     n = 0
@@ -49,16 +61,9 @@ async def connection(host: str, port: int, prefix: str, deadline: float, out: di
             n += 1
             started = time.perf_counter()
             writer.write(request(host, port, body(prefix, n)))
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
+            status = await read_status(reader)
             elapsed = (time.perf_counter() - started) * 1000
-            ok = status_line.split(b" ", 2)[1].startswith(b"2")
-            out["ok" if ok else "failed"].append(elapsed)
+            out["ok" if 200 <= status < 300 else "failed"].append(elapsed)
     finally:
         writer.close()
 

@@ -50,6 +50,7 @@ import httpx
 import nats
 import orjson
 from common import netalarm, pg_database, report, server
+from loadgen import read_status, request
 
 SEATS = ("shenzhen.net", "shenzhen.sup", "futian.net", "futian.sup")
 PASSWORD = "demo-pass-110"
@@ -322,20 +323,10 @@ class Reporters:
     ) -> tuple[float, int]:
         """(the moment the request was written, the answer's status)."""
         reader, writer = conn
-        head = (
-            f"POST /api/v1/alarms HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-        ).encode()
+        data = request(self.host, self.port, payload)
         sent = time.monotonic()
-        writer.write(head + payload)
-        status_line = await reader.readline()
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        await reader.readexactly(length)
-        return sent, int(status_line.split(b" ", 2)[1])
+        writer.write(data)
+        return sent, await read_status(reader)
 
     async def finish(self) -> None:
         for _ in self.workers:
