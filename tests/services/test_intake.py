@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.accounts.models import Reporter
 from netalarm.core.errors import Invalid
-from netalarm.incidents.case_numbers import reserve_case_numbers, take_case_numbers
+from netalarm.incidents.case_numbers import CaseNumberReserver, take_case_numbers
 from netalarm.incidents.models import Alarm
 from netalarm.intake import service as intake_service
 from netalarm.intake.batcher import IntakeBatcher
@@ -165,13 +165,20 @@ async def test_the_batcher_commits_concurrent_alarms_and_answers_each(
 
 
 async def test_reserved_case_numbers_are_never_handed_out_again(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], db_url: str
 ) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("on SQLite a batch takes its numbers in its own transaction")
     async with sessions() as setup:
         t = await factories.tree(setup)
         await setup.commit()
     at = datetime.now(UTC)
-    reserved = await reserve_case_numbers(sessions, {t.a.code: 2, t.b.code: 1}, at, "UTC")
+    reserver = CaseNumberReserver(db_url, "UTC")
+    try:
+        reserved = await reserver.reserve({t.a.code: 2, t.b.code: 1}, at)
+        assert await reserver.reserve({}, at) == {}
+    finally:
+        await reserver.close()
     assert [n[-6:] for n in reserved[t.a.code]] == ["000001", "000002"]
     assert [n[-6:] for n in reserved[t.b.code]] == ["000001"]
     # The batch that reserved them failed: the numbers stay used, the next alarm goes on.
@@ -181,3 +188,29 @@ async def test_reserved_case_numbers_are_never_handed_out_again(
     assert made.incident.case_number[-6:] == "000003"
     async with sessions() as s:
         assert await take_case_numbers(s, {}, at, "UTC") == {}
+
+
+async def test_a_batch_holding_a_key_stored_before_stores_the_rest_and_returns_the_stored_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as setup:
+        t = await factories.tree(setup)
+        earlier = await factories.alarm(setup, t.city, Tree.A_POINT)
+        await setup.commit()
+    batcher = IntakeBatcher(sessions, centre=t.city.code, timezone="UTC")
+    batcher.start()
+    try:
+        retry = intake_service.Submission(AlarmIn(idempotency_key=earlier.alarm.idempotency_key))
+        fresh = intake_service.Submission(AlarmIn(idempotency_key=f"fresh-{t.city.code}", category="fire"))
+        again, new = await asyncio.gather(batcher.submit(retry), batcher.submit(fresh))
+    finally:
+        await batcher.stop()
+    assert not again.created and again.alarm.id == earlier.alarm.id
+    assert new.created and new.incident.case_number != earlier.incident.case_number
+    async with sessions() as check:
+        stored = await check.scalar(
+            select(func.count())
+            .select_from(Alarm)
+            .where(Alarm.idempotency_key.in_([earlier.alarm.idempotency_key, fresh.body.idempotency_key]))
+        )
+        assert stored == 2

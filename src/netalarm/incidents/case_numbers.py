@@ -2,8 +2,8 @@
 
 A counter row per centre and day hands them out. Taken inside the caller's transaction, the
 row stays locked until that transaction commits, so concurrent intake batches queue behind
-each other's commits. `reserve_case_numbers` instead takes them in a short transaction of
-their own: batches then commit side by side. A batch that fails after reserving leaves its
+each other's commits. `CaseNumberReserver` instead takes them in a transaction of their own
+(PostgreSQL): batches then commit side by side. A batch that fails after reserving leaves its
 numbers unused (a gap in the sequence, as with a database sequence); nothing is ever
 numbered twice."""
 
@@ -13,16 +13,16 @@ from datetime import datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from netalarm.core.db import transaction
+from netalarm.core.db import make_engine
 from netalarm.incidents.models import CaseCounter
 
 
 async def take_case_numbers(
-    session: AsyncSession, counts: dict[str, int], at: datetime, timezone: str
+    db: AsyncSession | AsyncConnection, counts: dict[str, int], at: datetime, timezone: str
 ) -> dict[str, list[str]]:
     """Take the next `counts[code]` numbers of each centre's day, all in one atomic upsert
     of their counter rows; the rows stay locked until the transaction ends, so numbers
@@ -32,7 +32,7 @@ async def take_case_numbers(
         return {}
     day = at.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d")
     table = cast(Table, CaseCounter.__table__)  # the table itself: a Core upsert, no ORM layer
-    dialect = session.get_bind().dialect.name
+    dialect = (db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect).name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table).values(
         [{"centre_code": code, "day": day, "last": counts[code]} for code in sorted(counts)]
@@ -41,23 +41,33 @@ async def take_case_numbers(
         index_elements=[table.c.centre_code, table.c.day], set_={"last": table.c.last + stmt.excluded.last}
     ).returning(table.c.centre_code, table.c.last)
     numbers: dict[str, list[str]] = {}
-    for code, last in (await session.execute(upsert)).all():
+    for code, last in (await db.execute(upsert)).all():
         count = counts[code]
         numbers[code] = [f"{code}-{day}-{seq:06d}" for seq in range(last - count + 1, last + 1)]
     return numbers
 
 
-async def reserve_case_numbers(
-    sessions: async_sessionmaker[AsyncSession], counts: dict[str, int], at: datetime, timezone: str
-) -> dict[str, list[str]]:
-    """`take_case_numbers` in a transaction of its own, committed before the caller stores
-    the alarms (never call it inside another SQLite write transaction: SQLite lets one
-    writer in at a time, so it would wait for that one).
+class CaseNumberReserver:
+    """Takes case numbers on PostgreSQL outside the caller's transaction, in one round trip:
+    the upsert runs on its own connection in autocommit mode, as a transaction of its own.
 
-    On PostgreSQL its commit does not wait for the disk: the later, durable commit of the alarms that use
-    the numbers flushes the write-ahead log past it, so numbers on an acknowledged alarm are
-    never handed out again after a crash."""
-    async with transaction(sessions) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        return await take_case_numbers(session, counts, at, timezone)
+    Its commits do not wait for the disk: the later, durable commit of the alarms that use
+    the numbers flushes the write-ahead log past them, so numbers on an acknowledged alarm
+    are never handed out again after a crash."""
+
+    def __init__(self, url: str, timezone: str) -> None:
+        self._timezone = timezone
+        self._engine = make_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=2,
+            max_overflow=2,
+            connect_args={"server_settings": {"synchronous_commit": "off"}},
+        )
+
+    async def reserve(self, counts: dict[str, int], at: datetime) -> dict[str, list[str]]:
+        async with self._engine.connect() as connection:
+            return await take_case_numbers(connection, counts, at, self._timezone)
+
+    async def close(self) -> None:
+        await self._engine.dispose()

@@ -90,13 +90,19 @@ async def submit_many(
     root: Centre,
     timezone: str,
     numbering: Numbering | None = None,
+    assume_new: bool = False,
 ) -> list[Submitted | DomainError]:
     """Store every submission that is new, in the caller's transaction; one result per
     submission, in order. A key already stored (or repeated in the batch) yields the stored
     alarm with `created` False — however many identical requests race, across processes
     too. A submission with bad identity data yields its `DomainError`; the others still go in.
-    Case numbers come from `numbering` (by default taken in the caller's transaction)."""
-    found = await _by_keys(session, {s.body.idempotency_key for s in submissions})
+    Case numbers come from `numbering` (by default taken in the caller's transaction).
+
+    `assume_new` skips the lookup of stored keys and the savepoint that recovers from a
+    race (two round trips of three): a key stored before then raises `IntegrityError` and
+    the caller's transaction must be rolled back — for a caller that tries again without it.
+    Keys repeated within the batch are still stored once."""
+    found = {} if assume_new else await _by_keys(session, {s.body.idempotency_key for s in submissions})
     known = await _reporters(session, {s.reporter_id for s in submissions if s.reporter_id})
     router = await routing_service.router(session, root)
     results: list[Submitted | DomainError | None] = [None] * len(submissions)
@@ -114,7 +120,9 @@ async def submit_many(
         async def numbering(counts: dict[str, int], at: datetime) -> dict[str, list[str]]:
             return await take_case_numbers(session, counts, at, timezone)
 
-    found.update(await _store_all(session, list(plans.values()), numbering))
+    if plans:
+        store = _store if assume_new else _store_all
+        found.update(await store(session, list(plans.values()), numbering))
     for index, submission in enumerate(submissions):
         if results[index] is None:
             stored = found[submission.body.idempotency_key]
@@ -149,8 +157,6 @@ def _plan(submission: Submission, known: set[uuid.UUID], router: routing_service
 async def _store_all(session: AsyncSession, plans: list[_Plan], numbering: Numbering) -> dict[str, Submitted]:
     """Store the plans in one savepoint; if another transaction stored one of the keys in
     the meantime, fall back to one savepoint per plan and take the stored alarm instead."""
-    if not plans:
-        return {}
     try:
         async with session.begin_nested():
             return await _store(session, plans, numbering)
