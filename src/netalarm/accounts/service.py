@@ -184,7 +184,7 @@ def reporter_row(
     id_number: str | None = None,
     language: str | None = None,
 ) -> dict[str, Any]:
-    """The row of a new reporter with checked, normalised identity (for `insert_rows`);
+    """The row of a new reporter with checked, normalised identity (for `core.db.insert_tables`);
     raises `Invalid` naming the field for a bad phone or ID number."""
     return {
         "id": uuid7(),

@@ -7,13 +7,15 @@ so an acknowledged alarm survives a power cut. PostgreSQL needs nothing special.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, DateTime, MetaData, Table, event, insert, inspect
+from sqlalchemy import JSON, DateTime, MetaData, Table, event, insert, inspect, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -109,47 +111,122 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
             raise
 
 
-async def insert_all(session: AsyncSession, objects: Sequence[Base]) -> None:
-    """INSERT new mapped objects with one multi-row statement per table, tables in the
-    order they first appear (parents before children), without the unit of work: a
-    fraction of its cost for the thousands of rows of an intake batch.
+# The tables a multi-table INSERT wrote, as an execution option (`realtime.commits` looks
+# for the outbox among them; a textual statement shows it no table).
+INSERTED_TABLES = "netalarm_inserted_tables"
 
-    Attributes left unset take their column defaults (set on the object too). Afterwards
-    each object is persistent in the session, as after `add` and `flush` — except one
-    whose key the database assigns (an autoincrement column), which stays transient."""
-    groups: dict[Any, list[dict[str, Any]]] = {}
+Rows = tuple[Table, Sequence[dict[str, Any]]]
+
+
+def table(model: type[Base]) -> Table:
+    """A mapped class's table, typed as one."""
+    return cast(Table, model.__table__)
+
+
+def _default(column: Any) -> Any:
+    """The value a column's Python-side default gives (None when it has none)."""
+    default = column.default
+    if isinstance(default, ScalarElementColumnDefault):
+        return default.arg
+    if isinstance(default, CallableColumnDefault):
+        # SQLAlchemy wraps our zero-argument defaults (uuid7, utcnow, list) to take a context
+        # they ignore.
+        return default.arg(None)  # type: ignore[arg-type]
+    return None
+
+
+def object_rows(objects: Sequence[Base]) -> list[Rows]:
+    """The rows of new mapped objects, grouped by table in the order the tables first
+    appear. Attributes left unset take their column defaults (set on the object too); a
+    column the database numbers (autoincrement) is left out."""
+    groups: dict[Table, list[dict[str, Any]]] = {}
     for obj in objects:
         mapper = inspect(type(obj))
-        table = mapper.local_table
+        table = cast(Table, mapper.local_table)
         values: dict[str, Any] = {}
         for attr in mapper.column_attrs:
             column = attr.columns[0]
             if attr.key in obj.__dict__:
                 values[column.key] = obj.__dict__[attr.key]
-            elif column is table.autoincrement_column:  # type: ignore[attr-defined]
-                continue
-            else:
-                default = column.default
-                value = None
-                if isinstance(default, ScalarElementColumnDefault):
-                    value = default.arg
-                elif isinstance(default, CallableColumnDefault):
-                    # SQLAlchemy wraps our zero-argument defaults (uuid7, utcnow, list) to take a
-                    # context they ignore.
-                    value = default.arg(None)  # type: ignore[arg-type]
-                set_committed_value(obj, attr.key, value)
-                values[column.key] = value
+            elif column is not table.autoincrement_column:
+                values[column.key] = _default(column)
+                set_committed_value(obj, attr.key, values[column.key])
         groups.setdefault(table, []).append(values)
-    for table, rows in groups.items():
-        await session.execute(insert(table), rows)
+    return list(groups.items())
+
+
+def attach(session: AsyncSession, objects: Sequence[Base]) -> None:
+    """Make inserted objects persistent in the session, as after `add` and `flush` — except
+    one whose key the database assigned (it stays transient)."""
     for obj in objects:
         if None not in inspect(type(obj)).primary_key_from_instance(obj):
             make_transient_to_detached(obj)
             session.add(obj)
 
 
-async def insert_rows(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT rows given as column values (the same keys in each) into `model`'s table with
-    one multi-row statement; no objects are made. Unset columns take their defaults."""
-    if rows:
-        await session.execute(insert(cast(Table, model.__table__)), rows)
+async def insert_tables(session: AsyncSession, groups: Sequence[Rows]) -> None:
+    """INSERT rows given as column values (the same keys in each row of a table) into
+    several tables, parents before children; unset columns take their defaults.
+
+    On PostgreSQL it is one statement, whatever the number of rows and tables: one
+    data-modifying CTE per table, each reading an array per column through `unnest`.
+    (Foreign keys are checked at the end of the statement, so children may point at
+    parents inserted beside them.) One round trip and one fixed, prepared statement,
+    instead of one per table. Elsewhere it is one multi-row statement per table."""
+    groups = [(table, rows) for table, rows in groups if rows]
+    if not groups:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for table, rows in groups:
+            await session.execute(insert(table), rows)
+        return
+    shape = tuple((table, tuple(rows[0])) for table, rows in groups)
+    statement, plans = _unnest_insert(shape)
+    params: dict[str, Any] = {}
+    for (_, rows), plan in zip(groups, plans, strict=True):
+        for name, key, default, is_json in plan:
+            values = [row[key] for row in rows] if default is None else [_default(default) for _ in rows]
+            params[name] = [None if v is None else _json_text(v) for v in values] if is_json else values
+    await session.execute(statement, params)
+
+
+# One column of a multi-table INSERT: (bind name, row key, column whose default fills it, JSON?)
+_Column = tuple[str, str, Any, bool]
+
+
+@functools.cache
+def _unnest_insert(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> tuple[Any, list[list[_Column]]]:
+    """The PostgreSQL statement of `insert_tables` for tables with these row keys, built
+    once per shape (building and parsing it was a measurable share of a small batch)."""
+    dialect = postgresql.dialect()
+    parts: list[str] = []
+    plans: list[list[_Column]] = []
+    for number, (table, keys) in enumerate(shape):
+        # Columns left out but with a Python-side default get it, as SQLAlchemy's INSERT would.
+        missing = [c for c in table.columns if c.key not in keys and c.default is not None]
+        columns = [table.c[key] for key in keys] + missing
+        arrays, picks, plan = [], [], []
+        for index, column in enumerate(columns):
+            name = f"t{number}c{index}"
+            is_json = isinstance(column.type, JSON)
+            if is_json:
+                # Arrays of JSON text, each cast on its own: the element codec stays out of it.
+                arrays.append(f"CAST(:{name} AS TEXT[])")
+                picks.append(f"CAST(u.c{index} AS JSONB)")
+            else:
+                arrays.append(f"CAST(:{name} AS {column.type.compile(dialect=dialect)}[])")
+                picks.append(f"u.c{index}")
+            plan.append((name, column.key, None if index < len(keys) else column, is_json))
+        names = ", ".join(f'"{c.name}"' for c in columns)
+        aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+        parts.append(
+            f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(picks)} '
+            f"FROM unnest({', '.join(arrays)}) AS u({aliases})"
+        )
+        plans.append(plan)
+    *ctes, last = parts
+    sql = last
+    if ctes:
+        sql = "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(ctes)) + " " + last
+    inserted = frozenset(table.name for table, _ in shape)
+    return text(sql).execution_options(**{INSERTED_TABLES: inserted}), plans

@@ -9,11 +9,12 @@ numbered twice."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -31,20 +32,33 @@ async def take_case_numbers(
     if not counts:
         return {}
     day = at.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d")
-    table = cast(Table, CaseCounter.__table__)  # the table itself: a Core upsert, no ORM layer
     dialect = (db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect).name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(
-        [{"centre_code": code, "day": day, "last": counts[code]} for code in sorted(counts)]
-    )
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[table.c.centre_code, table.c.day], set_={"last": table.c.last + stmt.excluded.last}
-    ).returning(table.c.centre_code, table.c.last)
+    codes = sorted(counts)
+    params: dict[str, Any] = {"day": day}
+    for index, code in enumerate(codes):
+        params[f"code{index}"], params[f"count{index}"] = code, counts[code]
+    rows = (await db.execute(_upsert(dialect, len(codes)), params)).all()
     numbers: dict[str, list[str]] = {}
-    for code, last in (await db.execute(upsert)).all():
+    for code, last in rows:
         count = counts[code]
         numbers[code] = [f"{code}-{day}-{seq:06d}" for seq in range(last - count + 1, last + 1)]
     return numbers
+
+
+@functools.cache
+def _upsert(dialect: str, centres: int) -> Any:
+    """The counter upsert for `centres` centres, built once (a Core upsert, no ORM layer)."""
+    table = cast(Table, CaseCounter.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(
+        [
+            {"centre_code": bindparam(f"code{i}"), "day": bindparam("day"), "last": bindparam(f"count{i}")}
+            for i in range(centres)
+        ]
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.centre_code, table.c.day], set_={"last": table.c.last + stmt.excluded.last}
+    ).returning(table.c.centre_code, table.c.last)
 
 
 class CaseNumberReserver:

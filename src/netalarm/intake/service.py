@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
 from netalarm.core.clock import iso, utcnow
-from netalarm.core.db import insert_all, insert_rows
+from netalarm.core.db import attach, insert_tables, object_rows, table
 from netalarm.core.errors import DomainError, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.core.outbox import OutboxEvent
@@ -197,10 +197,17 @@ async def _store(session: AsyncSession, plans: list[_Plan], numbering: Numbering
         entries.append(entry)
         events.append(event)
     # Parents before children: reporters, incidents, then what points at them.
-    await insert_rows(session, Reporter, [plan.reporter for plan in plans if plan.reporter is not None])
-    await insert_all(session, [*incidents.values(), *alarms])
-    await insert_rows(session, TimelineEntry, entries)
-    await insert_rows(session, OutboxEvent, events)
+    made = [*incidents.values(), *alarms]
+    await insert_tables(
+        session,
+        [
+            (table(Reporter), [plan.reporter for plan in plans if plan.reporter is not None]),
+            *object_rows(made),
+            (table(TimelineEntry), entries),
+            (table(OutboxEvent), events),
+        ],
+    )
+    attach(session, made)
     return stored
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from netalarm.core.db import INSERTED_TABLES
 from netalarm.core.outbox import OutboxEvent
 
 _HOOK = "netalarm.realtime.on_commit"
@@ -31,8 +32,13 @@ def _note_outbox_rows(session: Session, _context: Any, _instances: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_outbox_insert(state: ORMExecuteState) -> None:
-    # Bulk inserts (`core.db.insert_all`) bypass the flush.
-    if _HOOK in state.session.info and state.is_insert and state.statement.table is OutboxEvent.__table__:  # type: ignore[attr-defined]
+    # Bulk inserts (`core.db.insert_tables`) bypass the flush.
+    if _HOOK not in state.session.info:
+        return
+    table = OutboxEvent.__table__
+    if (state.is_insert and state.statement.table is table) or table.name in state.execution_options.get(  # type: ignore[attr-defined]
+        INSERTED_TABLES, ()
+    ):
         state.session.info[_PENDING] = True
 
 

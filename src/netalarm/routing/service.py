@@ -107,11 +107,12 @@ class Router:
 # Routers by root code and the centre table's (count, newest) at build time: centres are
 # only ever added, so a changed pair means the snapshot is stale.
 _routers: dict[str, tuple[tuple[Any, ...], Router]] = {}
+_STAMP = select(func.count(), func.max(Centre.created_at))
 
 
 async def router(session: AsyncSession, root_centre: Centre) -> Router:
     """The routing snapshot for `root_centre`, rebuilt only when a centre was added."""
-    stamp = tuple((await session.execute(select(func.count(), func.max(Centre.created_at)))).one())
+    stamp = tuple((await session.execute(_STAMP)).one())
     cached = _routers.get(root_centre.code)
     if cached and cached[0] == stamp:
         return cached[1]
