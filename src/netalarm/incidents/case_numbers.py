@@ -9,13 +9,13 @@ numbered twice."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Integer, String, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from netalarm.core.db import make_engine
@@ -32,12 +32,15 @@ async def take_case_numbers(
     if not counts:
         return {}
     day = at.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d")
-    dialect = (db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect).name
     codes = sorted(counts)
-    params: dict[str, Any] = {"day": day}
-    for index, code in enumerate(codes):
-        params[f"code{index}"], params[f"count{index}"] = code, counts[code]
-    rows = (await db.execute(_upsert(dialect, len(codes)), params)).all()
+    if (db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect).name == "postgresql":
+        params = {"codes": codes, "day": day, "counts": [counts[code] for code in codes]}
+        rows = list((await db.execute(_POSTGRES_UPSERT, params)).all())
+    else:  # SQLite: no round trips to save, one cached statement per centre
+        rows = [
+            (await db.execute(_SQLITE_UPSERT, {"codes": code, "day": day, "counts": counts[code]})).one()
+            for code in codes
+        ]
     numbers: dict[str, list[str]] = {}
     for code, last in rows:
         count = counts[code]
@@ -45,20 +48,31 @@ async def take_case_numbers(
     return numbers
 
 
-@functools.cache
-def _upsert(dialect: str, centres: int) -> Any:
-    """The counter upsert for `centres` centres, built once (a Core upsert, no ORM layer)."""
+def _upsert(insert: Any, rows: Any) -> Any:
+    """The counter upsert of `rows` (centre code, day, count) — built once per back end, so
+    it is compiled once (a Core upsert, no ORM layer)."""
     table = cast(Table, CaseCounter.__table__)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(
-        [
-            {"centre_code": bindparam(f"code{i}"), "day": bindparam("day"), "last": bindparam(f"count{i}")}
-            for i in range(centres)
-        ]
-    )
+    stmt = insert(table).from_select(["centre_code", "day", "last"], rows)
     return stmt.on_conflict_do_update(
         index_elements=[table.c.centre_code, table.c.day], set_={"last": table.c.last + stmt.excluded.last}
     ).returning(table.c.centre_code, table.c.last)
+
+
+# PostgreSQL: every centre of the batch in one statement, the arrays unnested side by side.
+_POSTGRES_UPSERT = _upsert(
+    postgresql.insert,
+    select(
+        func.unnest(bindparam("codes", type_=ARRAY(String))),
+        bindparam("day", type_=String),
+        func.unnest(bindparam("counts", type_=ARRAY(Integer))),
+    ),
+)
+_SQLITE_UPSERT = _upsert(
+    sqlite.insert,
+    select(
+        bindparam("codes", type_=String), bindparam("day", type_=String), bindparam("counts", type_=Integer)
+    ),
+)
 
 
 class CaseNumberReserver:
