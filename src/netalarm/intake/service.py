@@ -99,9 +99,9 @@ async def submit_many(
     Case numbers come from `numbering` (by default taken in the caller's transaction).
 
     `assume_new` skips the lookup of stored keys and the savepoint that recovers from a
-    race (two round trips of three): a key stored before then raises `IntegrityError` and
-    the caller's transaction must be rolled back — for a caller that tries again without it.
-    Keys repeated within the batch are still stored once."""
+    race (three round trips): a key stored before then raises `IntegrityError`, and the
+    caller's transaction must be rolled back. It is for a caller that then tries again
+    without it. Keys repeated within the batch are still stored once."""
     found = {} if assume_new else await _by_keys(session, {s.body.idempotency_key for s in submissions})
     known = await _reporters(session, {s.reporter_id for s in submissions if s.reporter_id})
     router = await routing_service.router(session, root)

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from netalarm.core.db import INSERTED_TABLES
+from netalarm.core.db import INSERTED_TABLES, table
 from netalarm.core.outbox import OutboxEvent
 
 _HOOK = "netalarm.realtime.on_commit"
@@ -35,10 +35,9 @@ def _note_outbox_insert(state: ORMExecuteState) -> None:
     # Bulk inserts (`core.db.insert_tables`) bypass the flush.
     if _HOOK not in state.session.info:
         return
-    table = OutboxEvent.__table__
-    if (state.is_insert and state.statement.table is table) or table.name in state.execution_options.get(  # type: ignore[attr-defined]
-        INSERTED_TABLES, ()
-    ):
+    outbox = table(OutboxEvent)
+    direct = state.is_insert and state.statement.table is outbox  # type: ignore[attr-defined]
+    if direct or outbox.name in state.execution_options.get(INSERTED_TABLES, ()):
         state.session.info[_PENDING] = True
 
 
