@@ -32,13 +32,12 @@ async def record_call(
     see (else 404): `outcome` is one of `OUTCOMES` (422 `outcome`), the incident must not be
     closed (409), and a number must be known (422 `to`). Flushes; the caller commits.
     Returns the call as `public` shapes it."""
-    incident = await incident_service.get_visible(session, seat, incident_id)
+    incident = await incident_service.get_visible(session, seat, incident_id, for_update=True)
     if outcome not in OUTCOMES:
         raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Invalid(f"note must be at most {MAX_NOTE} characters", field="note")
-    incident = await incident_service.lock(session, incident.id)
     if incident.status == "closed":
         raise Conflict("the incident is closed", code="incident_closed")
     number, source = await contact.number_for(session, incident, to)

@@ -41,9 +41,8 @@ async def queue(
     """Queue an SMS from `seat` on an incident it may see (else 404), to `to` or else the
     reporter's phone (422 `to` when there is none), unless the incident is closed (409).
     Flushes; the caller commits, and only then may the worker send it."""
-    incident = await incident_service.get_visible(session, seat, incident_id)
+    incident = await incident_service.get_visible(session, seat, incident_id, for_update=True)
     text = check_text(text)
-    incident = await incident_service.lock(session, incident.id)
     if incident.status == "closed":
         raise Conflict("the incident is closed", code="incident_closed")
     number, source = await contact.number_for(session, incident, to)
