@@ -15,12 +15,12 @@ other's counter rows."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from netalarm.core import tasks
 from netalarm.core.db import transaction
 from netalarm.core.errors import DomainError
 from netalarm.incidents.case_numbers import CaseNumberReserver
@@ -63,10 +63,7 @@ class IntakeBatcher:
         self._task = asyncio.create_task(self._run(), name="intake-batcher")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.cancel(self._task)
         for _, waiter in self._pending:
             if not waiter.done():
                 waiter.set_exception(RuntimeError("server stopping; the alarm was not stored"))

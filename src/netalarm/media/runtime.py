@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from netalarm.core import tasks
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
 from netalarm.core.errors import DomainError
@@ -109,10 +110,7 @@ class MediaRuntime:
                 log.exception("media sweep failed")
 
     async def stop(self) -> None:
-        if self.sweeper is not None:
-            self.sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.sweeper
+        await tasks.cancel(self.sweeper)
         await self.storage.close()
 
 

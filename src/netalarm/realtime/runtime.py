@@ -4,11 +4,11 @@ outbox relay and the SLA watchdog."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
 
+from netalarm.core import tasks
 from netalarm.core.http import Runtime
 from netalarm.incidents import sla
 from netalarm.realtime import commits
@@ -30,11 +30,7 @@ class Realtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await tasks.cancel(*self.tasks)
         await self.bus.close()
 
 

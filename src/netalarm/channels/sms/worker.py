@@ -31,7 +31,7 @@ from netalarm.channels.sms.file import FileTransport
 from netalarm.channels.sms.gateway import GatewayTransport
 from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
 from netalarm.channels.sms.transport import Outgoing, SendError, Transport
-from netalarm.core import outbox
+from netalarm.core import outbox, tasks
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
@@ -256,10 +256,7 @@ class Worker:
                 await asyncio.wait_for(self._woken.wait(), self.poll_s)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        await tasks.cancel(self.task)
         await self.transport.close()
 
 

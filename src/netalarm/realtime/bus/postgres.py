@@ -14,6 +14,7 @@ import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from netalarm.core import tasks
 from netalarm.core.outbox import OutboxEvent, last_published
 from netalarm.realtime.bus import Deliver
 from netalarm.realtime.events import Event
@@ -85,9 +86,6 @@ class PostgresBus:
                 return
 
     async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.cancel(self._task)
         if self._conn is not None and not self._conn.is_closed():
             await self._conn.close()
