@@ -97,17 +97,12 @@ async def claim(
             claimed_until=now + timedelta(seconds=lease_s),
             attempts=SmsDelivery.attempts + 1,
         )
+        .returning(SmsDelivery.to, SmsDelivery.text, SmsDelivery.attempts)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    row = taken.first()
+    if row is None:
         return None
-    row = (
-        await session.execute(
-            select(SmsDelivery.to, SmsDelivery.text, SmsDelivery.attempts).where(
-                SmsDelivery.id == delivery_id
-            )
-        )
-    ).one()
     return Claim(Outgoing(delivery_id, row.to, row.text), token, row.attempts)
 
 
