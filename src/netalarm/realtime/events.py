@@ -33,15 +33,13 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: OutboxEvent | Row[Any], published_seq: int | None = None) -> Event:
-        """The event of an outbox row (an ORM object or a Core row of the table), with its
-        publication number (`published_seq`, when the row is being published now)."""
-        seq = row.published_seq if published_seq is None else published_seq
-        if seq is None:
+    def from_row(cls, row: OutboxEvent | Row[Any]) -> Event:
+        """The event of a published outbox row (an ORM object or a Core row of the table)."""
+        if row.published_seq is None:
             raise ValueError("an outbox row becomes an event only once it has a publication order")
         return cls(
             id=row.id,
-            published_seq=seq,
+            published_seq=row.published_seq,
             type=row.type,
             at=row.at,
             incident_id=row.incident_id,
