@@ -89,16 +89,12 @@ def current_reporter(request: Request) -> uuid.UUID:
     return accounts_service.reporter_id_from_token(token, runtime(request).key)
 
 
-def optional_reporter(request: Request) -> uuid.UUID | None:
-    return current_reporter(request) if bearer(request) else None
-
-
 async def _reporter(request: Request) -> uuid.UUID:
     return current_reporter(request)
 
 
 async def _optional_reporter(request: Request) -> uuid.UUID | None:
-    return optional_reporter(request)
+    return current_reporter(request) if bearer(request) else None
 
 
 SeatDep = Annotated[SeatIdentity, Depends(current_seat)]
