@@ -42,11 +42,17 @@ export function capture(kind, t) {
 
     const constraints = kind === "photo" ? { video: { facingMode: "environment" } }
       : kind === "video" ? { video: { facingMode: "environment" }, audio: true } : { audio: true };
-    navigator.mediaDevices.getUserMedia(constraints).then((s) => {
-      stream = s;
-      if (kind !== "voice") video.srcObject = s;
+    const ready = () => {
       go.disabled = false;
       go.focus();
+    };
+    navigator.mediaDevices.getUserMedia(constraints).then((s) => {
+      stream = s;
+      if (kind === "voice") { ready(); return; }
+      video.srcObject = s;
+      // Shooting before the camera shows its first frame would keep a black picture.
+      if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) ready();
+      else video.addEventListener("loadeddata", ready, { once: true });
     }, () => { state.textContent = t("capture.denied"); });
 
     go.onclick = () => {
