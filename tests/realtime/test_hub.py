@@ -4,6 +4,7 @@ view; an idle connection gets heartbeats."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from typing import Any
@@ -118,6 +119,26 @@ async def test_an_idle_connection_gets_heartbeats_and_a_slow_one_is_ended() -> N
         with pytest.raises(StopAsyncIteration):
             await anext(frames)
     assert hub.clients == 0
+
+
+async def test_a_heartbeat_comes_only_after_a_whole_interval_without_frames() -> None:
+    hub = Hub()
+    client = Client(queue_size=10, centre_ids=[DISTRICT])
+    frames = stream.frames(hub, async_sessionmaker(), client, None, heartbeat_s=0.2)
+    loop = asyncio.get_running_loop()
+    async with contextlib.aclosing(frames):
+        await anext(frames)  # hello
+        # An event every 0.08 s for 0.8 s: the connection is never idle for 0.2 s.
+        for seq in range(1, 11):
+            await asyncio.sleep(0.08)
+            hub.dispatch(_event("location", seq=seq))
+            assert (await anext(frames))[0][0]["type"] == "location"
+        last = loop.time()
+        assert (await anext(frames))[0][0]["type"] == "heartbeat"
+        assert 0.19 <= loop.time() - last < 0.35
+        before = loop.time()
+        assert (await anext(frames))[0][0]["type"] == "heartbeat"
+        assert 0.19 <= loop.time() - before < 0.35
 
 
 async def test_events_ready_together_come_as_one_batch_in_order() -> None:

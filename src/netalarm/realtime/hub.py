@@ -33,7 +33,8 @@ class Client:
         self.centre_ids = frozenset(centre_ids)
         self.alarm_id = alarm_id
         self.actor = actor
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=queue_size)
+        # Events to send; None asks for a heartbeat (see `stream.Pacemaker`).
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=queue_size)
         self.slow = asyncio.Event()
 
     @property
