@@ -101,7 +101,8 @@ async def submit_many(
     `assume_new` skips the lookup of stored keys and the savepoint that recovers from a
     race (three round trips): a key stored before then raises `IntegrityError`, and the
     caller's transaction must be rolled back. It is for a caller that then tries again
-    without it. Keys repeated within the batch are still stored once."""
+    without it. Keys repeated within the batch are still stored once. Its only write is one
+    `insert_tables` call (plus the numbers `numbering` takes)."""
     found = {} if assume_new else await _by_keys(session, {s.body.idempotency_key for s in submissions})
     known = await _reporters(session, {s.reporter_id for s in submissions if s.reporter_id})
     router = await routing_service.router(session, root)
