@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.routing import service as routing_service
 from netalarm.routing.geo import normalise_geojson
+from netalarm.routing.models import Centre
 from tests.support import factories
-from tests.support.factories import Tree
+from tests.support.factories import Tree, square
 
 
 async def test_a_point_in_a_district_routes_to_that_district(session: AsyncSession) -> None:
@@ -27,6 +30,40 @@ async def test_no_position_or_outside_every_jurisdiction_routes_to_the_root(sess
     t = await factories.tree(session)
     assert (await routing_service.route(session, t.city, None, None)).code == t.city.code
     assert (await routing_service.route(session, t.city, *Tree.OUTSIDE)).code == t.city.code
+
+
+NORTH = (22.9, 114.45)  # in the city, in no district
+
+
+async def test_a_centre_added_in_this_process_takes_its_alarms_at_once(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    assert (await routing_service.route(session, t.city, *NORTH)).code == t.city.code
+    north = await routing_service.add_centre(
+        session, code="N" + t.city.code, name="North", parent_code=t.city.code, geojson=square(114.4, 22.85)
+    )
+    assert (await routing_service.route(session, t.city, *NORTH)).code == north.code
+
+
+async def test_a_centre_added_by_another_process_takes_its_alarms_within_the_stamp_time(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routing_service, "STAMP_TTL_S", 0.3)
+    t = await factories.tree(session)
+    assert (await routing_service.route(session, t.city, *NORTH)).code == t.city.code
+    # As another process would: the row appears, this process's routers are not told.
+    north = Centre(
+        code="N" + t.city.code,
+        name="North",
+        parent_id=t.city.id,
+        path=f"{t.city.path}N{t.city.code}/",
+        depth=t.city.depth + 1,
+        jurisdiction=normalise_geojson(square(114.4, 22.85)),
+    )
+    session.add(north)
+    await session.flush()
+    assert (await routing_service.route(session, t.city, *NORTH)).code == t.city.code
+    await asyncio.sleep(0.35)
+    assert (await routing_service.route(session, t.city, *NORTH)).code == north.code
 
 
 async def test_the_subtree_holds_the_centre_and_its_descendants_only(session: AsyncSession) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from shapely.geometry import Point
 from sqlalchemy import func, select
@@ -40,6 +41,7 @@ async def add_centre(
     )
     session.add(centre)
     await session.flush()
+    _routers.clear()
     return centre
 
 
@@ -104,25 +106,39 @@ class Router:
         return self.root
 
 
-# Routers by root code and the centre table's (count, newest) at build time: centres are
-# only ever added, so a changed pair means the snapshot is stale.
-_routers: dict[str, tuple[tuple[Any, ...], Router]] = {}
+class _Cached(NamedTuple):
+    stamp: tuple[Any, ...]  # the centre table's (count, newest) when the router was built
+    checked: float  # when the stamp was last found unchanged (time.monotonic)
+    router: Router
+
+
+# Routers by root code. Centres are only ever added, so a changed stamp means a stale
+# router; it is looked at no more than once per STAMP_TTL_S (a round trip on every intake
+# batch otherwise). A centre added here drops the routers at once; one added by another
+# process routes its alarms within STAMP_TTL_S, to its parent until then (whose seats
+# see them too).
+STAMP_TTL_S = 1.0
+_routers: dict[str, _Cached] = {}
 _STAMP = select(func.count(), func.max(Centre.created_at))
 
 
 async def router(session: AsyncSession, root_centre: Centre) -> Router:
     """The routing snapshot for `root_centre`, rebuilt only when a centre was added."""
-    stamp = tuple((await session.execute(_STAMP)).one())
     cached = _routers.get(root_centre.code)
-    if cached and cached[0] == stamp:
-        return cached[1]
+    now = time.monotonic()
+    if cached and now - cached.checked < STAMP_TTL_S:
+        return cached.router
+    stamp = tuple((await session.execute(_STAMP)).one())
+    if cached and cached.stamp == stamp:
+        _routers[root_centre.code] = cached._replace(checked=now)
+        return cached.router
     areas = tuple(
         (centre, prepared_area(centre.jurisdiction))
         for centre in await subtree(session, root_centre)
         if centre.jurisdiction
     )
     made = Router(root_centre, areas)
-    _routers[root_centre.code] = (stamp, made)
+    _routers[root_centre.code] = _Cached(stamp, now, made)
     return made
 
 
