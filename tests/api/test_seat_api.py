@@ -85,6 +85,24 @@ def test_the_closed_loop_over_http_with_a_verifiable_timeline(demo_server: Serve
     assert verify == {"ok": True, "entries": 6, "first_broken": None}
 
 
+def test_the_timeline_in_plain_words_comes_in_the_language_asked_for(demo_server: Server) -> None:
+    base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN, category="fire")
+    incident = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    httpx.post(f"{incident}/actions/accept", json={}, headers=seat).raise_for_status()
+    english = httpx.get(f"{incident}/timeline", params={"lang": "en"}, headers=seat).json()
+    chinese = httpx.get(f"{incident}/timeline", params={"lang": "zh"}, headers=seat).json()
+    assert english[0]["words"].startswith("Alarm received through web: category fire, priority P1")
+    assert english[1]["words"].startswith("Accepted by seat futian.net after ")
+    assert chinese[0]["words"].startswith("通过 web 收到报警：类别 火灾，优先级 P1")
+    assert chinese[1]["words"].startswith("坐席 futian.net 受理")
+    # The words ride beside the record; the record and its hashes are the same in both.
+    strip = [[{k: v for k, v in e.items() if k != "words"} for e in t] for t in (english, chinese)]
+    assert strip[0] == strip[1] == httpx.get(f"{incident}/timeline", headers=seat).json()
+    refused = httpx.get(f"{incident}/timeline", params={"lang": "fr"}, headers=seat)
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "lang"
+
+
 def test_an_illegal_transition_is_409_and_changes_nothing(demo_server: Server) -> None:
     base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
     alarm = raise_alarm(base, FUTIAN)

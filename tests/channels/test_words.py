@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netalarm.exports.words import describe
+from netalarm.timeline.words import describe
 
 ENTRIES = [
     ("sms_queued", {"delivery_id": "d", "to": "+86 138****8000", "to_source": "reporter", "text": "Hi"}),

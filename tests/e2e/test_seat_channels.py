@@ -53,8 +53,8 @@ def test_a_seat_sends_an_sms_and_records_a_call_back(browser: Browser, demo_serv
     screenshot(page, "seat-call-back-en")
     call.locator("button[type=submit]").click()
     expect(call).to_be_hidden()
-    expect(timeline.locator('[data-type="call"]')).to_contain_text("Called back +86 139****")
-    expect(timeline.locator('[data-type="call"]')).to_contain_text("no answer — Rang twice, no answer")
+    expect(timeline.locator('[data-type="call"]')).to_contain_text("called back +86 139****")
+    expect(timeline.locator('[data-type="call"]')).to_contain_text("no answer. Note: Rang twice, no answer")
     screenshot(page, "seat-sms-call-en")
 
     report = report_text(base, alarm["incident_id"], seat_headers(base, "futian.net"))

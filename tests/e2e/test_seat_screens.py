@@ -18,8 +18,14 @@ WORDS = {
         "title": "Network alarm seat",
         "recorded": "recorded on the timeline",
         "report": "Incident report",
+        "viewed": "The reporter's identity was viewed.",
     },
-    "zh-CN": {"title": "网络报警坐席", "recorded": "记入时间线", "report": "警情报告"},
+    "zh-CN": {
+        "title": "网络报警坐席",
+        "recorded": "记入时间线",
+        "report": "警情报告",
+        "viewed": "查看了报警人身份。",
+    },
 }
 
 
@@ -74,7 +80,9 @@ def test_queue_incident_and_report_in_both_languages(
     console.locator("body").press("i")
     expect(console.locator("#identity")).to_contain_text("13912345678")
     expect(console.locator("#identity .recorded")).to_contain_text(words["recorded"])
-    expect(console.locator('#timeline li[data-type="identity_viewed"]')).to_have_count(1)
+    viewed = console.locator('#timeline li[data-type="identity_viewed"]')
+    expect(viewed).to_have_count(1)
+    expect(viewed).to_contain_text(words["viewed"])  # the timeline in plain words, in the console's language
     expect(console.locator(".messages .msg")).to_have_count(2)
     assert serious_violations(console) == []
     screenshot(console, f"incident-{locale}")
@@ -90,4 +98,6 @@ def test_queue_incident_and_report_in_both_languages(
 
     console.locator("#lang").click()
     expect(console.locator(".top h1")).not_to_have_text(words["title"])
+    other = WORDS["zh-CN" if locale == "en-US" else "en-US"]
+    expect(viewed).to_contain_text(other["viewed"])
     context.close()

@@ -6,8 +6,6 @@ and seat and expires after `report_link_ttl_s`. The report itself also accepts t
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -17,10 +15,9 @@ from netalarm.core.http import RuntimeDep, SeatDep, Session, bearer, current_sea
 from netalarm.exports import links, render, report
 from netalarm.incidents import service as incident_service
 from netalarm.media import service as media_service
+from netalarm.timeline.words import Language as Lang
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["exports"])
-
-Lang = Literal["en", "zh"]
 
 
 @router.post("/{incident_id}/report-link")

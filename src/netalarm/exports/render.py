@@ -7,7 +7,8 @@ from html import escape
 from typing import Any
 
 from netalarm.exports.report import Report
-from netalarm.exports.words import LABELS, actor_words, describe, value_words
+from netalarm.exports.words import LABELS
+from netalarm.timeline.words import actor_words, describe, value_words
 
 CSS = """
 body{font:14px/1.45 system-ui,'Noto Sans CJK SC',sans-serif;margin:24px auto;max-width:960px;color:#111}

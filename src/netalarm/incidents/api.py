@@ -17,6 +17,7 @@ from netalarm.incidents import actions, history
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import CATEGORIES
 from netalarm.timeline import service as timeline_service
+from netalarm.timeline.words import Language
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["seat"])
 
@@ -126,9 +127,13 @@ async def classify(incident_id: str, body: ClassifyIn, session: Session, seat: S
 
 
 @router.get("/{incident_id}/timeline")
-async def timeline(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
+async def timeline(
+    incident_id: str, session: Session, seat: SeatDep, lang: Language | None = None
+) -> list[dict[str, Any]]:
+    """The incident's timeline, oldest first. With `lang` (`en` or `zh`) each entry also
+    has `words`: what happened, as a sentence for people (the printable report's)."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
-    return [timeline_service.public(e) for e in await timeline_service.entries(session, incident.id)]
+    return [timeline_service.public(e, lang) for e in await timeline_service.entries(session, incident.id)]
 
 
 @router.get("/{incident_id}/timeline/verify")

@@ -18,8 +18,10 @@ from netalarm.core import outbox
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.ids import uuid7
 from netalarm.core.outbox import OutboxEvent
+from netalarm.timeline import words
 from netalarm.timeline.chain import GENESIS, canonical, entry_hash
 from netalarm.timeline.models import TimelineEntry
+from netalarm.timeline.words import Language
 
 
 async def append(
@@ -130,8 +132,10 @@ async def verify(session: AsyncSession, incident_id: uuid.UUID) -> Verification:
     return verify_entries(await entries(session, incident_id))
 
 
-def public(entry: TimelineEntry) -> dict[str, Any]:
-    return {
+def public(entry: TimelineEntry, lang: Language | None = None) -> dict[str, Any]:
+    """The entry as the API shows it; with `lang`, also `words`: what happened, as a sentence
+    in that language (outside the hash: the data are the record)."""
+    shown = {
         "seq": entry.seq,
         "at": iso(entry.at),
         "actor": entry.actor,
@@ -140,3 +144,6 @@ def public(entry: TimelineEntry) -> dict[str, Any]:
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
+    if lang is not None:
+        shown["words"] = words.describe(shown, lang)
+    return shown

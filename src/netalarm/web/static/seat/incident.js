@@ -6,7 +6,7 @@ import { Chat } from "./chat.js";
 import { dateTime, esc, time } from "./dom.js";
 import { IncidentMap } from "./map.js";
 import { clock, waited } from "./queue.js";
-import { Reach, reachSummary } from "./reach.js";
+import { Reach } from "./reach.js";
 import { icon, pictogram } from "./words.js";
 
 export class IncidentView {
@@ -66,7 +66,7 @@ export class IncidentView {
       [incident, messages, timeline, verify, sms] = await Promise.all([
         api(base, { background }),
         api(`${base}/messages`, { background }),
-        api(`${base}/timeline`, { background }),
+        api(`${base}/timeline?lang=${this.i18n.lang}`, { background }),
         api(`${base}/timeline/verify`, { background }),
         api(`${base}/sms`, { background }),
       ]);
@@ -131,7 +131,7 @@ export class IncidentView {
     this.$("#timeline").innerHTML = entries.map((e) => `
       <li data-type="${esc(e.type)}"><span class="seq">#${e.seq}</span> <span class="at">${time(e.at, lang)}</span>
       <span class="actor">${esc(e.actor.startsWith("reporter:") ? t("from_reporter") : e.actor)}</span>
-      <b class="type">${esc(e.type)}</b> <span class="data">${esc(reachSummary(e, t) ?? summary(e))}</span></li>`).join("");
+      <span class="words">${esc(e.words)}</span></li>`).join("");
   }
 
   async showIdentity() {
@@ -194,22 +194,3 @@ export class IncidentView {
   }
 }
 
-function summary(entry) {
-  const d = entry.data || {};
-  switch (entry.type) {
-    case "message": return `“${(d.message && d.message.text) || ""}”`;
-    case "accepted": return d.seat || "";
-    case "dispatched": return d.note || "";
-    case "resolved": return d.outcome || "";
-    case "closed": return d.disposition || "";
-    case "classified": return `${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}`;
-    case "location": return `${Number(d.lat).toFixed(5)}, ${Number(d.lon).toFixed(5)}`;
-    case "transferred": return `${d.from} → ${d.to}`;
-    case "message_delivered": case "message_read": return d.by || "";
-    case "identity_viewed": return "";
-    case "media_attached": return `${d.filename || ""} ${d.kind || ""} ${d.size || ""} B`;
-    case "media_downloaded": return d.variant || "";
-    case "alarm_received": return `${d.category} ${d.priority}${d.silent ? " silent" : ""} → ${d.centre}`;
-    default: return Object.entries(d).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}=${v}`).join(" ");
-  }
-}

@@ -130,16 +130,3 @@ export class Reach {
     this.$("#reach-reason").textContent = reason ? this.i18n.t(reason) : this.error;
   }
 }
-
-// The timeline panel's plain words for the channels' entries (other types are summarised
-// by incident.js).
-export function reachSummary(entry, t) {
-  const d = entry.data || {};
-  switch (entry.type) {
-    case "sms_queued": return t("tl_sms_queued", { to: d.to, text: d.text });
-    case "sms_delivered": return t("tl_sms_delivered", { to: d.to, n: d.attempts });
-    case "sms_failed": return t("tl_sms_failed", { to: d.to, n: d.attempts, error: d.error });
-    case "call": return t("tl_call", { to: d.to, outcome: t(`call_${d.outcome}`) }) + (d.note ? ` — ${d.note}` : "");
-    default: return null;
-  }
-}

@@ -128,10 +128,6 @@ export const WORDS = {
     call_no_answer: "no answer",
     call_busy: "busy",
     call_failed: "call failed",
-    tl_sms_queued: "SMS to {to} queued: “{text}”",
-    tl_sms_delivered: "SMS to {to} sent (attempt {n})",
-    tl_sms_failed: "SMS to {to} failed after {n} attempts: {error}",
-    tl_call: "Called back {to}: {outcome}",
   },
   zh: {
     title: "网络报警坐席",
@@ -261,10 +257,6 @@ export const WORDS = {
     call_no_answer: "无人接听",
     call_busy: "占线",
     call_failed: "呼叫失败",
-    tl_sms_queued: "短信待发送至 {to}：“{text}”",
-    tl_sms_delivered: "短信已发送至 {to}（第 {n} 次尝试）",
-    tl_sms_failed: "短信发送失败（{to}，尝试 {n} 次）：{error}",
-    tl_call: "回拨 {to}：{outcome}",
   },
 };
 

@@ -1,0 +1,195 @@
+"""Timeline entries in plain words, in English and Chinese: for the printable report and
+the seat console's timeline panel."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+Language = Literal["en", "zh"]
+
+# Who acted, and two words the sentences share with the report's headings.
+WHO: dict[str, dict[str, str]] = {
+    "en": {
+        "silent": "Silent alarm",
+        "media": "Media files",
+        "seat": "seat",
+        "reporter": "reporter",
+        "system": "system",
+    },
+    "zh": {
+        "silent": "静默报警",
+        "media": "媒体文件",
+        "seat": "坐席",
+        "reporter": "报警人",
+        "system": "系统",
+    },
+}
+
+# Code values (status, category, disposition) in the reader's language; English keeps codes
+# readable by replacing underscores.
+VALUES_ZH: dict[str, str] = {
+    "received": "待受理",
+    "accepted": "已受理",
+    "dispatched": "已派警",
+    "resolved": "处置完毕",
+    "closed": "已结案",
+    "violence": "暴力",
+    "robbery_theft": "抢劫/盗窃",
+    "fraud": "诈骗",
+    "traffic": "交通",
+    "fire": "火灾",
+    "medical": "急救",
+    "missing_person": "人员走失",
+    "domestic_violence": "家庭暴力",
+    "disturbance": "扰乱秩序",
+    "other": "其他",
+    "handled": "已处置",
+    "false_alarm": "误报",
+    "prank": "恶意骚扰",
+    "duplicate": "重复报警",
+    "transferred": "已移交",
+    "test": "测试",
+}
+
+
+def value_words(code: str | None, lang: str) -> str | None:
+    """A status, category or disposition code as a reader would say it."""
+    if code is None:
+        return None
+    return VALUES_ZH.get(code, code) if lang == "zh" else code.replace("_", " ")
+
+
+# One sentence per entry type; `{name}` is filled from the entry's data.
+SENTENCES: dict[str, dict[str, str]] = {
+    "en": {
+        "alarm_received": "Alarm received through {channel}: category {category}, "
+        "priority {priority}{silent}, routed to centre {centre}, case {case_number}.",
+        "accepted": "Accepted by seat {seat} after {waited_s} s.",
+        "classified": "Classification changed from {from} to {to}.",
+        "dispatched": "Dispatched. Note: {note}",
+        "resolved": "Resolved. Outcome: {outcome}",
+        "closed": "Closed as {disposition}.",
+        "transferred": "Transferred from centre {from} to centre {to} (was {previous_status}).",
+        "received_by_transfer": "Received by centre {centre} through a transfer.",
+        "merged": "Merged into case {into_case_number} as a duplicate.",
+        "merged_in": "Case {from_case_number} merged into this one.",
+        "message": "Message from the {sender}: “{text}”{media}",
+        "location": "Position update: {lat}, {lon} (±{accuracy_m} m, {source}).",
+        "identity_viewed": "The reporter's identity was viewed.",
+        "escalated": "Escalated: {data}",
+        "sla_alert": "Not accepted within the SLA: alert raised.",
+        "media_attached": "File {filename} attached ({kind}, {content_type}, {size} bytes, "
+        "SHA-256 {sha256}).",
+        "media_downloaded": "File {media_id} opened ({variant}).",
+        "media_verified": "File {media_id} checked against its hash: {data}.",
+        "location_hint": "Position found in a file: {lat}, {lon}.",
+        "message_delivered": "A message was delivered to the {by}.",
+        "message_read": "A message was read by the {by}.",
+        "sms_queued": "SMS to {to} ({to_source}) queued for sending: “{text}”",
+        "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
+        "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
+        "call": "The seat called back {to} ({to_source}): {outcome}. Note: {note}",
+    },
+    "zh": {
+        "alarm_received": "通过 {channel} 收到报警：类别 {category}，优先级 {priority}{silent}，"
+        "分派至中心 {centre}，警情编号 {case_number}。",
+        "accepted": "坐席 {seat} 受理，等待 {waited_s} 秒。",
+        "classified": "分类由 {from} 改为 {to}。",
+        "dispatched": "已派警。备注：{note}",
+        "resolved": "处置完毕。结果：{outcome}",
+        "closed": "结案：{disposition}。",
+        "transferred": "由中心 {from} 移交至中心 {to}（原状态 {previous_status}）。",
+        "received_by_transfer": "中心 {centre} 接收移交。",
+        "merged": "作为重复警情并入 {into_case_number}。",
+        "merged_in": "警情 {from_case_number} 并入本警情。",
+        "message": "{sender}消息：“{text}”{media}",
+        "location": "位置更新：{lat}, {lon}（±{accuracy_m} 米，{source}）。",
+        "identity_viewed": "查看了报警人身份。",
+        "escalated": "已上报：{data}",
+        "sla_alert": "超过受理时限：已告警。",
+        "media_attached": "附加文件 {filename}（{kind}，{content_type}，{size} 字节，SHA-256 {sha256}）。",
+        "media_downloaded": "打开文件 {media_id}（{variant}）。",
+        "media_verified": "按哈希校验文件 {media_id}：{data}。",
+        "location_hint": "文件中的位置：{lat}, {lon}。",
+        "message_delivered": "消息已送达{by}。",
+        "message_read": "{by}已读消息。",
+        "sms_queued": "短信待发送至 {to}（{to_source}）：“{text}”",
+        "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
+        "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",
+        "call": "坐席回拨 {to}（{to_source}）：{outcome}。备注：{note}",
+    },
+}
+
+
+# Codes of the SMS and phone channels: where a number came from, how a call went.
+CHANNEL_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "reporter": "the reporter's number",
+        "seat": "a number the seat gave",
+        "reached": "reached",
+        "no_answer": "no answer",
+        "busy": "line busy",
+        "failed": "the call failed",
+    },
+    "zh": {
+        "reporter": "报警人号码",
+        "seat": "坐席输入的号码",
+        "reached": "已接通",
+        "no_answer": "无人接听",
+        "busy": "占线",
+        "failed": "呼叫失败",
+    },
+}
+CHANNEL_TYPES = ("sms_queued", "sms_delivered", "sms_failed", "call")
+
+
+def actor_words(actor: str, lang: str) -> str:
+    """`seat:futian.net` → `seat futian.net`; a reporter's id is not repeated."""
+    kind, _, name = actor.partition(":")
+    label = WHO[lang].get(kind, kind)
+    return label if kind == "reporter" or not name else f"{label} {name}"
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value) < 1000 else str(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_flat(v)}" for k, v in value.items())
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def describe(entry: dict[str, Any], lang: str) -> str:
+    """One timeline entry (`timeline_service.public` shape) as a sentence."""
+    data = entry["data"]
+    labels = WHO[lang]
+    fields: dict[str, str] = {k: _flat(v) for k, v in data.items()}
+    fields["data"] = _flat(data)
+    for coordinate in ("lat", "lon"):
+        if isinstance(data.get(coordinate), float):
+            fields[coordinate] = f"{data[coordinate]:.6f}"
+    for code in ("category", "disposition", "previous_status"):
+        if isinstance(data.get(code), str):
+            fields[code] = value_words(data[code], lang) or ""
+    if entry["type"] == "alarm_received":
+        fields["silent"] = f", {labels['silent']}" if data.get("silent") else ""
+    if "by" in data:
+        fields["by"] = labels.get(data["by"], data["by"])
+    if entry["type"] == "message":
+        message = data.get("message", {})
+        fields["sender"] = labels.get(message.get("from", ""), message.get("from", ""))
+        fields["text"] = message.get("text", "")
+        media = message.get("media_ids") or []
+        fields["media"] = f" (+{len(media)} {labels['media']})" if media else ""
+    if entry["type"] in CHANNEL_TYPES:
+        for code in ("to_source", "outcome"):
+            if isinstance(data.get(code), str):
+                fields[code] = CHANNEL_WORDS[lang].get(data[code], data[code])
+    template = SENTENCES[lang].get(entry["type"])
+    if template is None:
+        return f"{entry['type']}: {fields['data']}"
+    try:
+        return template.format(**fields)
+    except KeyError:
+        return f"{entry['type']}: {fields['data']}"
