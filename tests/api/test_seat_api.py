@@ -94,10 +94,13 @@ def test_the_timeline_in_plain_words_comes_in_the_language_asked_for(demo_server
     chinese = httpx.get(f"{incident}/timeline", params={"lang": "zh"}, headers=seat).json()
     assert english[0]["words"].startswith("Alarm received through web: category fire, priority P1")
     assert english[1]["words"].startswith("Accepted by seat futian.net after ")
+    assert [e["who"] for e in english] == ["reporter", "seat futian.net"]
+    assert [e["who"] for e in chinese] == ["报警人", "坐席 futian.net"]
     assert chinese[0]["words"].startswith("通过 web 收到报警：类别 火灾，优先级 P1")
     assert chinese[1]["words"].startswith("坐席 futian.net 受理")
     # The words ride beside the record; the record and its hashes are the same in both.
-    strip = [[{k: v for k, v in e.items() if k != "words"} for e in t] for t in (english, chinese)]
+    plain = ("who", "words")
+    strip = [[{k: v for k, v in e.items() if k not in plain} for e in t] for t in (english, chinese)]
     assert strip[0] == strip[1] == httpx.get(f"{incident}/timeline", headers=seat).json()
     refused = httpx.get(f"{incident}/timeline", params={"lang": "fr"}, headers=seat)
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "lang"

@@ -133,8 +133,8 @@ async def verify(session: AsyncSession, incident_id: uuid.UUID) -> Verification:
 
 
 def public(entry: TimelineEntry, lang: Language | None = None) -> dict[str, Any]:
-    """The entry as the API shows it; with `lang`, also `words`: what happened, as a sentence
-    in that language (outside the hash: the data are the record)."""
+    """The entry as the API shows it; with `lang`, also `who` and `words`: the actor and what
+    happened, in plain words in that language (outside the hash: the data are the record)."""
     shown = {
         "seq": entry.seq,
         "at": iso(entry.at),
@@ -145,5 +145,6 @@ def public(entry: TimelineEntry, lang: Language | None = None) -> dict[str, Any]
         "hash": entry.hash,
     }
     if lang is not None:
+        shown["who"] = words.actor_words(entry.actor, lang)
         shown["words"] = words.describe(shown, lang)
     return shown

@@ -130,7 +130,7 @@ export class IncidentView {
       : `<span class="broken">✖ ${esc(t("chain_broken", { seq: verify.first_broken }))}</span>`;
     this.$("#timeline").innerHTML = entries.map((e) => `
       <li data-type="${esc(e.type)}"><span class="seq">#${e.seq}</span> <span class="at">${time(e.at, lang)}</span>
-      <span class="actor">${esc(e.actor.startsWith("reporter:") ? t("from_reporter") : e.actor)}</span>
+      <span class="actor">${esc(e.who)}</span>
       <span class="words">${esc(e.words)}</span></li>`).join("");
   }
 
