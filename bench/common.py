@@ -1,8 +1,10 @@
-"""What every benchmark shares: a throwaway PostgreSQL database, server processes, RSS
-readings, and the JSON result written to bench/results/<name>.json."""
+"""What every benchmark shares: a throwaway PostgreSQL database and NATS stream, server
+processes, RSS readings, and the JSON result written to bench/results/<name>.json."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
+from nats.js.errors import NotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -54,6 +58,26 @@ def pg_database() -> Iterator[tuple[str, str]]:
         yield name, f"postgresql+asyncpg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
     finally:
         psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def nats_stream(server_url: str) -> Iterator[str]:
+    """A bus URL naming a JetStream stream of its own on `server_url`, deleted afterwards:
+    a stream left behind would keep one run's events on the nats-server the next run uses."""
+    name = f"bench_{secrets.token_hex(4)}"
+    try:
+        yield f"{server_url}/{name}"
+    finally:
+        asyncio.run(_delete_stream(server_url, name))
+
+
+async def _delete_stream(server_url: str, name: str) -> None:
+    nc = await nats.connect(server_url)
+    try:
+        with contextlib.suppress(NotFoundError):  # no server ever made it
+            await nc.jetstream().delete_stream(name)
+    finally:
+        await nc.close()
 
 
 def netalarm(args: list[str], env: dict[str, str]) -> None:

@@ -1,14 +1,15 @@
 """Intake throughput against the machine's own limit.
 
 A load generator in its own process (bench/loadgen.py) posts realistic alarms at 16, 64 and
-256 connections to a server on PostgreSQL (durable commits) with the NATS bus. In the same
+256 connections to a server on PostgreSQL (durable commits) with the NATS bus (a stream of
+its own, deleted afterwards). In the same
 run, pgbench measures the physical limit: single-row durable INSERT transactions into the
 same database at the same concurrency. Afterwards every acknowledged alarm must be in the
 database. SLA limits are raised to one hour, so the watchdog's alerts on the thousands of
 unaccepted incidents (a workload of its own) do not mix in. Prints one JSON object (see
 bench/README.md).
 
-    python bench/intake.py [--seconds 10] [--workers 2]
+    python bench/intake.py [--seconds 10] [--workers 2] [--nats nats://127.0.0.1:4222]
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from common import PG, netalarm, pg_database, psql, report, server
+from common import PG, nats_stream, netalarm, pg_database, psql, report, server
 
 LEVELS = (16, 64, 256)
 SLA_S = 3600
@@ -89,13 +90,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--bus", default="nats://127.0.0.1:4222")
+    parser.add_argument("--nats", default="nats://127.0.0.1:4222", help="NATS server (own stream)")
     args = parser.parse_args()
-    with pg_database() as (name, url), tempfile.TemporaryDirectory() as data:
+    with (
+        pg_database() as (name, url),
+        tempfile.TemporaryDirectory() as data,
+        nats_stream(args.nats) as bus,
+    ):
         env = {
             "NETALARM_DATABASE_URL": url,
             "NETALARM_DATA_DIR": data,
-            "NETALARM_BUS_URL": args.bus,
+            "NETALARM_BUS_URL": bus,
             "NETALARM_CENTRE": "440300",
             **{f"NETALARM_SLA_P{p}_S": str(SLA_S) for p in range(1, 5)},
         }
@@ -123,7 +128,8 @@ def main() -> None:
         {
             "workers": args.workers,
             "seconds_per_level": args.seconds,
-            "bus": args.bus,
+            "bus": "nats",
+            "nats": args.nats,
             "database": "postgresql",
             "synchronous_commit": sync_commit,
             "sla_limits_s": SLA_S,

@@ -47,9 +47,8 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
-import nats
 import orjson
-from common import netalarm, pg_database, report, server
+from common import nats_stream, netalarm, pg_database, report, server
 from loadgen import read_status, request
 
 SEATS = ("shenzhen.net", "shenzhen.sup", "futian.net", "futian.sup")
@@ -483,14 +482,6 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
     }
 
 
-async def delete_stream(server_url: str, name: str) -> None:
-    nc = await nats.connect(server_url)
-    try:
-        await nc.jetstream().delete_stream(name)
-    finally:
-        await nc.close()
-
-
 def started_servers(stack: ExitStack, env: dict[str, str], data: str) -> Iterator[tuple[str, int]]:
     for name in ("a", "b"):
         base, process = stack.enter_context(server({**env, "NETALARM_DATA_DIR": f"{data}/{name}"}))
@@ -510,10 +501,11 @@ def main() -> None:
     parser.add_argument("--nats", default="nats://127.0.0.1:4222")
     parser.add_argument("--bus", choices=["nats", "postgresql"], default="nats")
     args = parser.parse_args()
-    stream = f"bench_{secrets.token_hex(4)}"
-    with pg_database() as (_name, url), tempfile.TemporaryDirectory() as data:
+    with ExitStack() as resources:
+        _name, url = resources.enter_context(pg_database())
+        data = resources.enter_context(tempfile.TemporaryDirectory())
         bus = (
-            f"{args.nats}/{stream}"
+            resources.enter_context(nats_stream(args.nats))
             if args.bus == "nats"
             else url.replace("postgresql+asyncpg://", "postgresql://")
         )
@@ -525,12 +517,8 @@ def main() -> None:
             **{f"NETALARM_SLA_P{p}_S": "3600" for p in range(1, 5)},
         }
         netalarm(["demo"], {**env, "NETALARM_DATA_DIR": f"{data}/seed"})
-        try:
-            with ExitStack() as stack:
-                figures = measure(list(started_servers(stack, env, data)), args)
-        finally:
-            if args.bus == "nats":
-                asyncio.run(delete_stream(args.nats, stream))
+        with ExitStack() as stack:
+            figures = measure(list(started_servers(stack, env, data)), args)
     settings = {
         "server_processes": 2,
         "workers_per_process": 1,
