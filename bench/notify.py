@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import multiprocessing
 import os
 import random
@@ -43,7 +44,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -145,8 +146,9 @@ class SeatSocket(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport
-        transport.write(self.request)
+        # uvloop's transport is no asyncio.Transport subclass, but it writes like one.
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(self.request)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = self.closed or f"connection lost: {exc}"
@@ -223,7 +225,7 @@ async def seat_sockets(job: dict[str, Any], pipe: Connection) -> None:
         # As the seat console connects: bursts as one message.
         path = f"/api/v1/seat/ws?batch=1&access_token={token}"
         _, sock = await loop.create_connection(
-            lambda parts=parts, path=path: SeatSocket(parts.netloc, path, job["alarms"]),
+            functools.partial(SeatSocket, parts.netloc, path, job["alarms"]),
             parts.hostname,
             parts.port,
         )
