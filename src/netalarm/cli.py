@@ -61,7 +61,9 @@ def serve(host: str, port: int, workers: int) -> None:
         )
     base = f"http://{host}:{port}"
     click.echo(f"netalarm on {base}  (database: {settings.resolved_database_url})")
-    click.echo(f"  API docs  {base}/docs   OpenAPI {base}/openapi.json")
+    click.echo(f"  reporter app  {base}/report")
+    click.echo(f"  seat console  {base}/seat")
+    click.echo(f"  API docs      {base}/docs   OpenAPI {base}/openapi.json")
     uvicorn.run(
         "netalarm.app:create_app",
         factory=True,

@@ -107,3 +107,20 @@ def test_a_geojson_point_is_refused_as_a_jurisdiction(env: dict[str, str], tmp_p
     point.write_text(json.dumps({"type": "Point", "coordinates": [1, 2]}))
     done = netalarm(["centre", "add", "PT", "--name", "Point", "--geojson", str(point)], env)
     assert done.returncode != 0 and "Polygon" in done.stderr
+
+
+def test_serve_prints_the_addresses_of_the_pages_and_they_answer(env: dict[str, str], tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    server = Server({**env, "PYTHONUNBUFFERED": "1"}, log=log).start()
+    try:
+        printed = log.read_text()
+        urls = {
+            line.split()[-1]
+            for line in printed.splitlines()
+            if "reporter app" in line or "seat console" in line
+        }
+        assert urls == {f"{server.url}/report", f"{server.url}/seat"}
+        assert f"{server.url}/docs" in printed
+        assert all(httpx.get(url).status_code == 200 for url in urls)
+    finally:
+        server.stop()
