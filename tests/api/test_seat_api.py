@@ -96,7 +96,7 @@ def test_the_timeline_in_plain_words_comes_in_the_language_asked_for(demo_server
     assert english[1]["words"].startswith("Accepted by seat futian.net after ")
     assert [e["who"] for e in english] == ["reporter", "seat futian.net"]
     assert [e["who"] for e in chinese] == ["报警人", "坐席 futian.net"]
-    assert chinese[0]["words"].startswith("通过 web 收到报警：类别 火灾，优先级 P1")
+    assert chinese[0]["words"].startswith("通过网页收到报警：类别 火灾，优先级 P1")
     assert chinese[1]["words"].startswith("坐席 futian.net 受理")
     # The words ride beside the record; the record and its hashes are the same in both.
     plain = ("who", "words")

@@ -25,7 +25,7 @@ WHO: dict[str, dict[str, str]] = {
     },
 }
 
-# Code values (status, category, disposition) in the reader's language; English keeps codes
+# Code values (status, channel, category, disposition) in the reader's language; English keeps codes
 # readable by replacing underscores.
 VALUES_ZH: dict[str, str] = {
     "received": "待受理",
@@ -49,6 +49,10 @@ VALUES_ZH: dict[str, str] = {
     "duplicate": "重复报警",
     "transferred": "已移交",
     "test": "测试",
+    "web": "网页",
+    "app": "应用",
+    "sms": "短信",
+    "api": "接口",
 }
 
 
@@ -91,7 +95,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "call": "The seat called back {to} ({to_source}): {outcome}. Note: {note}",
     },
     "zh": {
-        "alarm_received": "通过 {channel} 收到报警：类别 {category}，优先级 {priority}{silent}，"
+        "alarm_received": "通过{channel}收到报警：类别 {category}，优先级 {priority}{silent}，"
         "分派至中心 {centre}，警情编号 {case_number}。",
         "accepted": "坐席 {seat} 受理，等待 {waited_s} 秒。",
         "classified": "分类由 {from} 改为 {to}。",
@@ -169,7 +173,7 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     for coordinate in ("lat", "lon"):
         if isinstance(data.get(coordinate), float):
             fields[coordinate] = f"{data[coordinate]:.6f}"
-    for code in ("category", "disposition", "previous_status"):
+    for code in ("channel", "category", "disposition", "previous_status"):
         if isinstance(data.get(code), str):
             fields[code] = value_words(data[code], lang) or ""
     if entry["type"] == "alarm_received":
