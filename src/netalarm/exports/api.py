@@ -15,14 +15,14 @@ from netalarm.core.http import RuntimeDep, SeatDep, Session, bearer, current_sea
 from netalarm.exports import links, render, report
 from netalarm.incidents import service as incident_service
 from netalarm.media import service as media_service
-from netalarm.timeline.words import Language as Lang
+from netalarm.timeline.words import Language
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["exports"])
 
 
 @router.post("/{incident_id}/report-link")
 async def report_link(
-    incident_id: str, session: Session, rt: RuntimeDep, seat: SeatDep, lang: Lang = "en"
+    incident_id: str, session: Session, rt: RuntimeDep, seat: SeatDep, lang: Language = "en"
 ) -> dict[str, str]:
     """A link to the report that works without the bearer header, for `report_link_ttl_s`."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
@@ -37,7 +37,7 @@ async def report_html(
     request: Request,
     session: Session,
     rt: RuntimeDep,
-    lang: Lang = "en",
+    lang: Language = "en",
     seat: str | None = None,
     exp: str | None = None,
     sig: str | None = None,
