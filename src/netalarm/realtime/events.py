@@ -49,12 +49,8 @@ class Event:
         )
 
     def encode(self) -> bytes:
-        """The bus payload (all routing fields included)."""
+        """The event as one item of a bus payload (all routing fields included)."""
         return orjson.dumps(self._doc())
-
-    @classmethod
-    def decode(cls, payload: bytes) -> Event:
-        return cls._from_doc(orjson.loads(payload))
 
     def _doc(self) -> dict[str, Any]:
         return {
@@ -120,9 +116,8 @@ def encode_batches(events: Sequence[Event], max_bytes: int) -> Iterator[tuple[Se
 
 
 def decode_batch(payload: bytes) -> list[Event]:
-    """The events of a payload made by `encode_batches` (or by `Event.encode`), in order."""
-    doc = orjson.loads(payload)
-    return [Event._from_doc(d) for d in (doc if isinstance(doc, list) else [doc])]
+    """The events of a payload made by `encode_batches`, in order."""
+    return [Event._from_doc(d) for d in orjson.loads(payload)]
 
 
 class RecentIds:
