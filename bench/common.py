@@ -95,8 +95,19 @@ def server(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A `netalarm serve` process (with `workers` worker processes), ready when yielded."""
     port = port or free_port()
+    argv = ["-m", "netalarm.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    with serving(argv, env, port, "/readyz") as running:
+        yield running
+
+
+@contextmanager
+def serving(
+    argv: list[str], env: dict[str, str], port: int, ready_path: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python <argv>` listening on `port`, yielded once `ready_path` answers 200 and
+    stopped (with all its workers) afterwards."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "netalarm.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        [sys.executable, *argv],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -107,12 +118,12 @@ def server(
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}{ready_path}", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
+                raise RuntimeError(f"{argv} did not start")
             time.sleep(0.2)
         yield url, process
     finally:

@@ -2,12 +2,13 @@
 
 A load generator in its own process (bench/loadgen.py) posts realistic alarms at 16, 64 and
 256 connections to a server on PostgreSQL (durable commits) with the NATS bus (a stream of
-its own, deleted afterwards). In the same
-run, pgbench measures the physical limit: single-row durable INSERT transactions into the
-same database at the same concurrency. Afterwards every acknowledged alarm must be in the
-database. SLA limits are raised to one hour, so the watchdog's alerts on the thousands of
-unaccepted incidents (a workload of its own) do not mix in. Prints one JSON object (see
-bench/README.md).
+its own, deleted afterwards). In the same run, pgbench measures the physical limit:
+single-row durable INSERT transactions into the same database at the same concurrency.
+Afterwards every acknowledged alarm must be in the database. Last, the same load at the best
+concurrency goes to bench/ceiling.py's two servers that store nothing (bare ASGI; FastAPI
+with the intake's body model): the most a Python intake could do on these cores. SLA limits
+are raised to one hour, so the watchdog's alerts on the thousands of unaccepted incidents (a
+workload of its own) do not mix in. Prints one JSON object (see bench/README.md).
 
     python bench/intake.py [--seconds 10] [--workers 2] [--nats nats://127.0.0.1:4222]
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from common import PG, nats_stream, netalarm, pg_database, psql, report, server
+from common import PG, free_port, nats_stream, netalarm, pg_database, psql, report, server, serving
 
 LEVELS = (16, 64, 256)
 SLA_S = 3600
@@ -48,6 +49,16 @@ def load(port: int, connections: int, seconds: float) -> dict[str, Any]:
     )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+def ceiling(app: str, workers: int, connections: int, seconds: float) -> dict[str, Any]:
+    """The same load against one of bench/ceiling.py's apps, which store nothing."""
+    port = free_port()
+    argv = ["-m", "uvicorn", f"ceiling:{app}", "--app-dir", str(Path(__file__).parent)]
+    argv += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    with serving(argv, {}, port, "/"):
+        load(port, 16, 2)
+        return load(port, connections, seconds)
 
 
 def insert_limit(database: str, connections: int, seconds: float) -> float:
@@ -123,6 +134,7 @@ def main() -> None:
             levels[connections]["limit_inserts_per_s"] = round(insert_limit(name, usable, args.seconds), 1)
             levels[connections]["limit_connections"] = usable
     best = max(LEVELS, key=lambda c: levels[c]["per_s"])
+    bare, framework = (ceiling(app, args.workers, best, args.seconds) for app in ("bare", "framework"))
     report(
         "intake",
         {
@@ -141,6 +153,13 @@ def main() -> None:
             "limit_inserts_per_s": levels[best]["limit_inserts_per_s"],
             "ratio": round(levels[best]["per_s"] / levels[best]["limit_inserts_per_s"], 3),
             "p99_ms_at_64": levels[64]["p99_ms"],
+            "ceilings": {
+                name: {
+                    "per_s": level["per_s"],
+                    "ratio": round(level["per_s"] / levels[best]["limit_inserts_per_s"], 3),
+                }
+                for name, level in (("bare", bare), ("framework", framework))
+            },
             "acknowledged": acknowledged,
             "stored": stored,
             "lost": acknowledged - stored if stored < acknowledged else 0,
