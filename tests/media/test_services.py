@@ -88,35 +88,65 @@ async def test_the_sweeper_refuses_a_whole_impostor_and_deletes_it(runtime: Medi
     assert [k for k in await runtime.storage.keys() if str(upload.id) in k] == []
 
 
-async def test_the_sweeper_removes_expired_uploads_but_not_live_ones(runtime: MediaRuntime) -> None:
+async def _uploads(runtime: MediaRuntime, *names: str, expired: bool) -> list[Upload]:
+    """Fresh uploads of one alarm (nothing stored yet), past their expiry if `expired`."""
     made = await _alarm(runtime.sessions)
     async with runtime.sessions() as session:
-        old, live = [
+        made_uploads = [
             await uploads.create(
                 session,
                 runtime.storage,
                 ROOMY,
                 reporter_id=made.alarm.reporter_id,
                 alarm_id=made.alarm.id,
-                filename=f"{n}.jpg",
+                filename=name,
                 length=100,
             )
-            for n in ("old", "live")
+            for name in names
         ]
-        await session.execute(
-            update(Upload).where(Upload.id == old.id).values(expires_at=utcnow() - timedelta(seconds=1))
-        )
+        if expired:
+            past = utcnow() - timedelta(seconds=1)
+            ids = [u.id for u in made_uploads]
+            await session.execute(update(Upload).where(Upload.id.in_(ids)).values(expires_at=past))
         await session.commit()
-    await runtime.sweep()
+        return made_uploads
+
+
+async def _statuses(runtime: MediaRuntime, *made: Upload) -> dict[str, str]:
     async with runtime.sessions() as session:
-        statuses = {
-            u.filename: u.status
-            for u in [await session.get(Upload, i, populate_existing=True) for i in (old.id, live.id)]
-            if u is not None
-        }
-    assert statuses == {"old.jpg": "expired", "live.jpg": "uploading"}
-    keys = await runtime.storage.keys()
-    assert [k for k in keys if str(old.id) in k] == [] and [k for k in keys if str(live.id) in k] != []
+        found = [await session.get(Upload, u.id, populate_existing=True) for u in made]
+        return {u.filename: u.status for u in found if u is not None}
+
+
+async def _kept(runtime: MediaRuntime, upload: Upload) -> list[str]:
+    return [k for k in await runtime.storage.keys() if str(upload.id) in k]
+
+
+async def test_the_sweeper_removes_expired_uploads_but_not_live_ones(runtime: MediaRuntime) -> None:
+    [old] = await _uploads(runtime, "old.jpg", expired=True)
+    [live] = await _uploads(runtime, "live.jpg", expired=False)
+    await runtime.sweep()
+    assert await _statuses(runtime, old, live) == {"old.jpg": "expired", "live.jpg": "uploading"}
+    assert await _kept(runtime, old) == [] and await _kept(runtime, live) != []
+
+
+async def test_an_expired_upload_whose_bytes_cannot_be_deleted_is_tried_again_and_holds_up_no_other(
+    runtime: MediaRuntime, tmp_path: Path
+) -> None:
+    stuck, other = await _uploads(runtime, "stuck.jpg", "other.jpg", expired=True)
+    # The local store cannot unlink a directory: a real failure to delete the staged bytes.
+    staged = tmp_path / "media" / "uploads" / str(stuck.id)
+    staged.unlink()
+    (staged / "obstacle").mkdir(parents=True)
+    assert await runtime.sweep() == 1
+    assert await _statuses(runtime, stuck, other) == {"stuck.jpg": "uploading", "other.jpg": "expired"}
+    assert await _kept(runtime, other) == []
+    (staged / "obstacle").rmdir()
+    staged.rmdir()
+    staged.write_bytes(b"partial")
+    assert await runtime.sweep() == 1
+    assert await _statuses(runtime, stuck) == {"stuck.jpg": "expired"}
+    assert not staged.exists()
 
 
 async def test_creation_enforces_the_limits_in_order(runtime: MediaRuntime) -> None:

@@ -72,33 +72,50 @@ class MediaRuntime:
 
     async def sweep(self) -> int:
         """Complete uploads left whole but unfinished by a process that died, and remove
-        expired unfinished ones (rows marked `expired`, bytes deleted); returns how many
-        uploads this process ended. Safe to run in several processes at once."""
+        expired unfinished ones (bytes deleted, rows marked `expired`); returns how many
+        uploads this process ended. Safe to run in several processes at once. An upload that
+        fails is logged and left for the next sweep; it does not hold up the others."""
         ended = 0
         async with transaction(self.sessions) as session:
             stalled = await uploads.stalled(session, utcnow())
         for upload_id in stalled:
-            async with self.sessions() as session:
-                upload = await session.get(Upload, upload_id)
-                if upload is None:
-                    continue
-                try:
-                    await uploads.claim(session, upload, upload.length, self.limits)
-                except DomainError:
-                    continue  # another process holds it
-                await session.commit()
-                with contextlib.suppress(DomainError):  # a refused upload has ended too
-                    await self.complete_or_refuse(session, upload)
-                ended += 1
+            try:
+                ended += await self._complete_stalled(upload_id)
+            except Exception:
+                log.exception("completing stalled upload %s failed", upload_id)
         async with transaction(self.sessions) as session:
             ids = await uploads.expired(session, utcnow())
         for upload_id in ids:
-            async with transaction(self.sessions) as session:
-                expired = await uploads.expire(session, upload_id)
-            if expired is not None:
-                await self.storage.abort(str(expired.id), expired.storage_state)
-                ended += 1
+            try:
+                ended += await self._expire(upload_id)
+            except Exception:
+                log.exception("expiring upload %s failed", upload_id)
         return ended
+
+    async def _complete_stalled(self, upload_id: uuid.UUID) -> int:
+        async with self.sessions() as session:
+            upload = await session.get(Upload, upload_id)
+            if upload is None:
+                return 0
+            try:
+                await uploads.claim(session, upload, upload.length, self.limits)
+            except DomainError:
+                return 0  # another process holds it
+            await session.commit()
+            with contextlib.suppress(DomainError):  # a refused upload has ended too
+                await self.complete_or_refuse(session, upload)
+            return 1
+
+    async def _expire(self, upload_id: uuid.UUID) -> int:
+        # The bytes go before the mark commits: if deleting them fails, the upload is still
+        # `uploading` and past its expiry, so the next sweep tries again (marked first, a
+        # failed delete would leave the bytes behind for good).
+        async with transaction(self.sessions) as session:
+            expired = await uploads.expire(session, upload_id)
+            if expired is None:
+                return 0
+            await self.storage.abort(str(expired.id), expired.storage_state)
+            return 1
 
     async def _sweep_forever(self) -> None:
         interval = max(0.5, min(60.0, self.limits.expiry_s / 4))

@@ -352,9 +352,10 @@ async def expired(session: AsyncSession, now: datetime, limit: int = 50) -> list
 
 
 async def expire(session: AsyncSession, upload_id: uuid.UUID) -> Upload | None:
-    """Mark one expired upload as such and return it, so the caller deletes its bytes after
-    committing; None if another process got there first or it came back to life. The status
-    changes by a conditional update, so only one process deletes."""
+    """Mark one expired upload as such and return it, for the caller to delete its bytes
+    before committing (a failed delete rolls the mark back); None if another process got
+    there first or it came back to life. The status changes by a conditional update, so only
+    one process deletes."""
     now = utcnow()
     claimed = await session.execute(
         update(Upload)
