@@ -6,6 +6,7 @@ import { capture } from "./capture.js";
 import { CATEGORIES, pictogram } from "./icons.js";
 import { createOutbox } from "./outbox.js";
 import { createLiveShare, createPosition } from "./position.js";
+import { clearField, markField, markServerField, phoneLooksValid } from "./fields.js";
 import { createStatus } from "./status.js";
 import { STRINGS } from "./strings.js";
 import { newIdempotencyKey, store } from "./store.js";
@@ -64,13 +65,17 @@ function reporterFields() {
   const saved = store.identity;
   const fields = { language: i18n.lang === "zh" ? "zh-CN" : "en" };
   if (saved && saved.name) fields.name = saved.name;
-  if (saved && saved.phone) fields.phone = saved.phone;
+  if (saved && saved.phone && phoneLooksValid(saved.phone)) fields.phone = saved.phone;
   return fields;
 }
 
-// A second tap while an alarm is on its way must not make (or drop) another one.
+// A second tap while an alarm is on its way must not make (or drop) another one: it shows
+// the alarm that is on its way.
 function silentSos() {
-  if (store.pending) return;
+  if (store.pending) {
+    showWaiting(store.pending, outbox.sending);
+    return;
+  }
   setDim(true);
   const body = { idempotency_key: newIdempotencyKey(), category: "other", silent: true, channel: "web", reporter: reporterFields() };
   const here = position.best();
@@ -157,14 +162,29 @@ async function sendChatMedia(entry) {
 
 // ---- details form ---------------------------------------------------------------------
 
+function setSending(on) {
+  const button = $("send-details");
+  button.disabled = on;
+  button.dataset.i18n = on ? "details.sending" : "details.send";
+  button.textContent = t(button.dataset.i18n);
+}
+
 function submitDetails(event) {
   event.preventDefault();
-  if (store.pending) return;
+  if (store.pending) {
+    showWaiting(store.pending, outbox.sending);
+    return;
+  }
+  $("details-error").hidden = true;
+  const phone = $("phone").value.trim();
+  if (phone && !phoneLooksValid(phone)) {
+    markField("phone", "field.phone", t);
+    return;
+  }
   const chosen = document.querySelector('input[name="category"]:checked');
   const address = $("address").value.trim();
   const description = [$("description").value.trim(), address ? t("details.addressLine", { address }) : ""].filter(Boolean).join("\n\n");
   const name = $("name").value.trim();
-  const phone = $("phone").value.trim();
   store.identity = $("remember").checked && (name || phone) ? { name, phone } : null;
   store.shareLive = $("share-live").checked;
   const reporter = { language: i18n.lang === "zh" ? "zh-CN" : "en" };
@@ -174,6 +194,7 @@ function submitDetails(event) {
   const here = position.best();
   if (here) body.location = here;
   setDim(false);
+  setSending(true);
   outbox.send(body, attachments);
   attachments = [];
   renderAttachments();
@@ -191,23 +212,39 @@ function renderSms() {
   $("sms-link").textContent = t("waiting.sms", { number: config.sms_number });
 }
 
-function showWaiting(pending) {
+// `sending`: an attempt is on its way (a slow network), rather than waiting for a connection.
+function showWaiting(pending, sending = false) {
+  setSending(false);
+  $("waiting-title").dataset.i18n = sending ? "waiting.sendingTitle" : "waiting.title";
+  $("waiting-body").dataset.i18n = sending ? "waiting.sendingBody" : "waiting.body";
+  i18n.apply($("view-waiting"));
   setDim(Boolean(pending.body.silent));
   renderSms();
   show("waiting");
 }
 
 function showSent(current) {
+  setSending(false);
   openStatus(current, true);
 }
 
+// The server refused the alarm: back to the form with what was sent, the refused field marked
+// beside it (or the error above the send button), in view.
 function showRefused(err, pending) {
+  setSending(false);
   attachments = pending.attachments || [];
   renderAttachments();
+  const reporter = pending.body.reporter || {};
+  $("name").value = reporter.name || "";
+  $("phone").value = reporter.phone || "";
+  const identity = store.identity;
+  if (err.field === "reporter.phone" && identity) store.identity = identity.name ? { name: identity.name, phone: "" } : null;
   setDim(false);
   show("details");
+  if (markServerField(err.field, t)) return;
   $("details-error").hidden = false;
   $("details-error").textContent = t("error.generic", { message: err.message });
+  $("details-error").scrollIntoView({ block: "center" });
 }
 
 async function uploadPending(current) {
@@ -275,6 +312,7 @@ function wire() {
   $("open-details").addEventListener("click", () => openDetails());
   $("details-back").addEventListener("click", () => show("home"));
   $("details-form").addEventListener("submit", submitDetails);
+  for (const id of ["name", "phone"]) $(id).addEventListener("input", () => clearField(id));
   $("retry").addEventListener("click", () => outbox.flush());
   $("undim").addEventListener("click", () => {
     const current = store.current;

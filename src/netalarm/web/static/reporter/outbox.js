@@ -51,5 +51,7 @@ export function createOutbox({ onWaiting, onSent, onRefused }) {
       return flush();
     },
     flush,
+    // True while an attempt to send is on the way.
+    get sending() { return sending; },
   };
 }
