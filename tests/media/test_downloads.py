@@ -137,6 +137,29 @@ def test_every_seat_download_is_a_timeline_entry(
     ]
 
 
+def test_a_seat_read_on_the_timeline_names_the_file_and_its_form_in_both_languages(
+    media_server: MediaServer, samples: dict[str, bytes]
+) -> None:
+    base, seat = media_server.url, seat_headers(media_server.url, "futian.net")
+    alarm, media_id = _uploaded(media_server, samples["photo.png"], "门口.png")
+    url = f"{base}/api/v1/incidents/{alarm['incident_id']}/media/{media_id}"
+    httpx.get(url, headers=seat)
+    httpx.get(f"{url}/preview", headers=seat)
+    timeline = f"{base}/api/v1/incidents/{alarm['incident_id']}/timeline"
+    said = {
+        lang: [
+            e["words"]
+            for e in httpx.get(f"{timeline}?lang={lang}", headers=seat).json()
+            if e["type"] == "media_downloaded"
+        ]
+        for lang in ("en", "zh")
+    }
+    assert said == {
+        "en": ["File “门口.png” opened (original).", "File “门口.png” opened (preview image)."],
+        "zh": ["打开文件“门口.png”（原件）。", "打开文件“门口.png”（预览图）。"],
+    }
+
+
 def test_verify_recomputes_the_stored_hash_and_catches_tampering(
     media_server: MediaServer, samples: dict[str, bytes]
 ) -> None:

@@ -90,7 +90,12 @@ async def record_download(
         incident,
         actor=actor,
         type="media_downloaded",
-        data={"media_id": str(media.id), "variant": variant, "range": byte_range},
+        data={
+            "media_id": str(media.id),
+            "filename": media.filename,
+            "variant": variant,
+            "range": byte_range,
+        },
     )
 
 

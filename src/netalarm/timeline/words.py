@@ -84,7 +84,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sla_alert": "Not accepted within the SLA: alert raised.",
         "media_attached": "File {filename} attached ({kind}, {content_type}, {size} bytes, "
         "SHA-256 {sha256}).",
-        "media_downloaded": "File {media_id} opened ({variant}).",
+        "media_downloaded": "File “{file}” opened ({variant}).",
         "media_verified": "File {media_id} checked against its hash: {data}.",
         "location_hint": "Position found in a file: {lat}, {lon}.",
         "message_delivered": "A message was delivered to the {by}.",
@@ -112,7 +112,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "escalated": "已上报：{data}",
         "sla_alert": "超过受理时限：已告警。",
         "media_attached": "附加文件 {filename}（{kind}，{content_type}，{size} 字节，SHA-256 {sha256}）。",
-        "media_downloaded": "打开文件 {media_id}（{variant}）。",
+        "media_downloaded": "打开文件“{file}”（{variant}）。",
         "media_verified": "按哈希校验文件 {media_id}：{data}。",
         "location_hint": "文件中的位置：{lat}, {lon}。",
         "message_delivered": "消息已送达{by}。",
@@ -143,6 +143,12 @@ CHANNEL_WORDS: dict[str, dict[str, str]] = {
         "busy": "占线",
         "failed": "呼叫失败",
     },
+}
+
+# Which of a file's forms a seat read: the original bytes or the derived preview.
+VARIANT_WORDS: dict[str, dict[str, str]] = {
+    "en": {"original": "original", "preview": "preview image"},
+    "zh": {"original": "原件", "preview": "预览图"},
 }
 CHANNEL_TYPES = ("sms_queued", "sms_delivered", "sms_failed", "call")
 
@@ -186,6 +192,9 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         fields["text"] = message.get("text", "")
         media = message.get("media_ids") or []
         fields["media"] = f" (+{len(media)} {labels['media']})" if media else ""
+    if entry["type"] == "media_downloaded":
+        fields["file"] = str(data.get("filename") or data.get("media_id"))
+        fields["variant"] = VARIANT_WORDS[lang].get(data.get("variant", ""), fields.get("variant", ""))
     if entry["type"] in CHANNEL_TYPES:
         for code in ("to_source", "outcome"):
             if isinstance(data.get(code), str):

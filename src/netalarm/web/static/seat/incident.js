@@ -1,10 +1,11 @@
 // The incident view: case data, map, description, reporter identity (each opening is
-// recorded on the timeline), earlier alarms of the same person, media playable in place,
-// the chat, SMS and call-backs (reach.js), and the full timeline with its chain check.
+// recorded on the timeline), earlier alarms of the same person, the media (media.js), the
+// chat, SMS and call-backs (reach.js), and the full timeline with its chain check.
 import { api } from "./api.js";
 import { Chat } from "./chat.js";
 import { dateTime, esc, time } from "./dom.js";
 import { IncidentMap } from "./map.js";
+import { MediaList } from "./media.js";
 import { clock, waited } from "./queue.js";
 import { Reach } from "./reach.js";
 import { icon, pictogram } from "./words.js";
@@ -14,10 +15,10 @@ export class IncidentView {
     Object.assign(this, { root, i18n, config, seat });
     this.id = null;
     this.incident = null;
-    this.media = new Map(); // media id -> object URL
     this.map = null;
     this.$ = (sel) => root.querySelector(sel);
     this.chat = new Chat({ root: this.$(".chat"), i18n, onSent: () => this.refresh() });
+    this.media = new MediaList({ root: this.$("#media"), i18n, onRead: () => this.refresh() });
     this.reach = new Reach({ root: this.$("#reach"), i18n, onDone: () => this.refresh({ background: false }) });
     this.$("#identity-button").addEventListener("click", () => this.showIdentity());
     this.$("#report-button").addEventListener("click", () => this.openReport());
@@ -86,8 +87,7 @@ export class IncidentView {
       this.renderPosition(incident);
       this.map.show(incident, trail);
     }
-    if (moveMap) await Promise.all([this.loadEarlier(), this.loadMedia()]);
-    else if (timeline.some((e) => e.type.startsWith("media"))) await this.loadMedia();
+    await Promise.all([moveMap ? this.loadEarlier() : null, this.media.show(id)]);
     this.root.dispatchEvent(new CustomEvent("refreshed", { detail: incident, bubbles: true }));
   }
 
@@ -157,35 +157,6 @@ export class IncidentView {
           ${dateTime(r.created_at, lang)} · ${esc(t(`cat_${r.category}`))} · ${esc(t(`status_${r.status}`))}
           ${r.disposition ? `(${esc(t(`disp_${r.disposition}`))})` : ""} · ${esc(t(`same_${r.same}`))}</li>`).join("")
       : `<li>${esc(t("no_earlier"))}</li>`;
-  }
-
-  // Media arrive through an authenticated endpoint, so each file is fetched with the bearer
-  // and played from an object URL.
-  async loadMedia() {
-    const { t } = this.i18n;
-    const box = this.$("#media");
-    let items = [];
-    try {
-      items = await api(`/api/v1/incidents/${this.id}/media`, { background: true });
-    } catch { items = []; }
-    if (!items.length) {
-      box.innerHTML = `<p>${esc(t("no_media"))}</p>`;
-      return;
-    }
-    const parts = await Promise.all(items.map(async (m) => {
-      if (!this.media.has(m.id)) {
-        const answer = await api(`/api/v1/incidents/${this.id}/media/${m.id}`, { raw: true, background: true });
-        this.media.set(m.id, URL.createObjectURL(await answer.blob()));
-      }
-      const url = this.media.get(m.id);
-      const type = m.content_type || "";
-      const player = type.startsWith("image/") ? `<img src="${url}" alt="${esc(m.filename || m.id)}">`
-        : type.startsWith("video/") ? `<video src="${url}" controls preload="metadata"></video>`
-        : type.startsWith("audio/") ? `<audio src="${url}" controls></audio>`
-        : `<a href="${url}" download>${esc(m.filename || m.id)}</a>`;
-      return `<figure data-id="${m.id}">${player}<figcaption>${esc(m.filename || m.kind || "")} · SHA-256 <code>${esc((m.sha256 || "").slice(0, 16))}…</code></figcaption></figure>`;
-    }));
-    box.innerHTML = parts.join("");
   }
 
   async openReport() {
