@@ -7,6 +7,7 @@ import time
 import httpx
 from playwright.sync_api import Browser, expect
 
+from netalarm.incidents.lifecycle import DISPOSITIONS
 from tests.e2e.reporter_app import kept, open_app, phone, seat, somewhere_in_futian
 from tests.support.servers import Server
 
@@ -59,4 +60,40 @@ def test_acceptance_and_chat_reach_the_reporter_live_with_receipts(
     assert read.status_code == 200, read.text
     expect(mine.locator(".meta")).to_have_attribute("data-receipt", "read")
     expect(mine.locator(".meta")).to_contain_text("已读")
+    context.close()
+
+
+def close_incident(base: str, incident_id: str, disposition: str = "handled") -> None:
+    """The seat takes the incident through to closed, as a real one would go."""
+    headers = seat(base)
+    steps = [("accept", {}), ("dispatch", {"note": "unit 7"}), ("resolve", {"outcome": "found, helped"})]
+    for action, body in [*steps, ("close", {"disposition": disposition})]:
+        url = f"{base}/api/v1/incidents/{incident_id}/actions/{action}"
+        answer = httpx.post(url, json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+
+
+def test_a_closed_case_shows_its_outcome_in_words_and_offers_no_quick_categories_or_live_position(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    expect(page.locator("#quick")).to_be_visible()
+    expect(page.locator("#share-live-status")).to_be_visible()
+
+    close_incident(base, kept(page, "current")["incident_id"])
+
+    expect(page.locator("#steps li[data-step=closed]")).to_have_class("done")
+    expect(page.locator("#disposition")).to_have_text("结案结论：已妥善处置")
+    expect(page.locator("#quick")).to_be_hidden()
+    expect(page.locator("#share-live-status")).to_be_hidden()
+    expect(page.locator("#chat-form")).to_be_hidden()
+    page.locator("#lang").tap()
+    expect(page.locator("#disposition")).to_have_text("Outcome: handled")
+    strings = page.evaluate("import('/static/reporter/strings.js').then((m) => m.STRINGS)")
+    for lang in ("zh", "en"):
+        assert [d for d in DISPOSITIONS if f"disposition.{d}" not in strings[lang]] == [], lang
     context.close()

@@ -265,7 +265,6 @@ async function uploadPending(current) {
 function openStatus(current, fresh) {
   setDim(Boolean(current.dim));
   $("sent-note").hidden = !fresh;
-  $("quick").hidden = !current.silent;
   $("uploads").replaceChildren();
   $("share-live-status").checked = store.shareLive;
   show("status");

@@ -45,7 +45,14 @@ export function createStatus({ i18n, onGone, onClosed }) {
     });
     $("case-number").textContent = t("status.case", { case: status.case_number });
     $("disposition").hidden = !status.disposition;
-    $("disposition").textContent = status.disposition ? t("status.disposition", { d: status.disposition }) : "";
+    $("disposition").textContent = status.disposition ? t("status.disposition", { d: disposition(status.disposition) }) : "";
+  }
+
+  // A disposition code in plain words; a code this page does not know yet is shown as it is.
+  function disposition(code) {
+    const key = `disposition.${code}`;
+    const words = t(key);
+    return words === key ? code : words;
   }
 
   function receipt(message) {
@@ -85,9 +92,12 @@ export function createStatus({ i18n, onGone, onClosed }) {
     renderSteps();
     renderMessages();
     renderMode();
-    const closed = status && status.status === "closed";
+    // A closed case takes no more messages, files, quick categories or positions.
+    const closed = Boolean(status && status.status === "closed");
     $("chat-form").hidden = closed;
     document.querySelector('[data-media="chat"]').hidden = closed;
+    $("quick").hidden = closed || !(alarm && alarm.silent);
+    $("share-live-row").hidden = closed;
   }
 
   // Tells the server the reporter has seen the seat's messages (a read receipt for each).
