@@ -44,7 +44,11 @@ export class Actions {
   key(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || this.dialog.open) return;
     const tag = (e.target.tagName || "").toLowerCase();
-    if (["input", "textarea", "select"].includes(tag)) return;
+    if (["input", "textarea", "select"].includes(tag)) {
+      // Escape leaves a text field (its text kept), so the single keys act again.
+      if (e.key === "Escape") { e.preventDefault(); e.target.blur(); }
+      return;
+    }
     const k = e.key.toLowerCase();
     if (k === "n") { e.preventDefault(); this.next(); return; }
     if (!this.view.incident) return;

@@ -1,10 +1,13 @@
 // The chat with the reporter: messages of both sides with delivered/read receipts, quick
-// replies in the seat's language, and read receipts sent for the reporter's messages.
+// replies in the seat's language, read receipts sent for the reporter's messages, and a
+// visible reason (the text kept) when a message cannot be sent.
 import { api } from "./api.js";
 import { esc, time } from "./dom.js";
 import { icon } from "./words.js";
 
 const QUICK = ["quick_safe", "quick_stay", "quick_where"];
+const MAX_TEXT = 4000; // the server's longest message (messaging.service.MAX_TEXT)
+const NEAR_LIMIT = 0.9; // share of the longest message from which the box counts characters
 
 export class Chat {
   constructor({ root, i18n, onSent }) {
@@ -12,13 +15,18 @@ export class Chat {
     this.list = root.querySelector(".messages");
     this.form = root.querySelector("form");
     this.input = this.form.querySelector("textarea");
+    this.input.maxLength = MAX_TEXT;
     this.quick = root.querySelector(".quick");
+    this.count = root.querySelector(".chat-count");
+    this.error = root.querySelector(".chat-error");
     this.incident = null;
+    this.failure = null; // why the last message could not be sent, until one is
     this.acknowledged = new Set();
     this.form.addEventListener("submit", (e) => { e.preventDefault(); this.send(this.input.value); });
     this.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.send(this.input.value); }
     });
+    this.input.addEventListener("input", () => this.renderCount());
     this.quick.addEventListener("click", (e) => {
       const button = e.target.closest("[data-quick]");
       if (button) this.send(this.i18n.t(button.dataset.quick));
@@ -31,8 +39,11 @@ export class Chat {
 
   show(incident, messages) {
     const { t, lang } = this.i18n;
+    if (this.incident && this.incident.id !== incident.id) this.failure = null;
     this.incident = incident;
     this.renderQuick();
+    this.renderError();
+    this.renderCount();
     const closed = incident.status === "closed";
     this.input.disabled = closed;
     this.form.querySelector("button").disabled = closed;
@@ -59,11 +70,38 @@ export class Chat {
     }
   }
 
+  // Near the limit the box counts its characters against the limit.
+  renderCount() {
+    const n = this.input.value.length;
+    this.count.hidden = n < MAX_TEXT * NEAR_LIMIT;
+    this.count.textContent = this.i18n.t("chat_count", { n, max: MAX_TEXT });
+  }
+
+  // A message that could not be sent says why beside the box and keeps its text there.
   async send(text) {
     if (!text.trim() || !this.incident) return;
-    await api(`/api/v1/incidents/${this.incident.id}/messages`, { method: "POST", body: { text: text.trim() } });
-    this.input.value = "";
+    try {
+      await api(`/api/v1/incidents/${this.incident.id}/messages`, { method: "POST", body: { text: text.trim() } });
+    } catch (error) {
+      this.failure = error;
+      this.renderError();
+      return;
+    }
+    this.failure = null;
+    this.renderError();
+    if (text === this.input.value) this.input.value = ""; // a quick reply leaves a draft alone
+    this.renderCount();
     this.onSent();
+  }
+
+  renderError() {
+    const { t } = this.i18n;
+    const error = this.failure;
+    this.error.hidden = !error;
+    if (!error) return;
+    if (!error.status) this.error.textContent = t("chat_offline");
+    else if (error.status === 422 && error.field === "text") this.error.textContent = t("chat_too_long", { n: MAX_TEXT });
+    else this.error.textContent = t("chat_failed", { message: error.message });
   }
 
   focus() { this.input.focus(); }
