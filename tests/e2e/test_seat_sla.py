@@ -1,5 +1,6 @@
 """The SLA to accept is impossible to miss: the waiting time turns amber, then red, a red
-banner names the late incident, the tab title flashes; a new P1 raises a notification.
+banner names the late incident, the tab title flashes; a new P1 raises a notification; a
+language switch redraws the banner, the title and the connection badge.
 Runs against its own server with a 6-second P1 SLA."""
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, row, screenshot, sign_in
 from tests.e2e.test_reporter_screens import serious_violations
-from tests.support.http import FUTIAN, raise_alarm
+from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import Server, netalarm
 
 
@@ -63,4 +65,29 @@ def test_waiting_turns_amber_then_red_and_a_banner_demands_acceptance(
     expect(banner).to_be_hidden()
     expect(late).not_to_have_class(re.compile(r"\bsla-over\b"))
     open_incident(console, calm["incident_id"], calm["case_number"])
+    context.close()
+
+
+def test_a_language_switch_redraws_the_sla_banner_the_tab_title_and_the_connection_badge(
+    browser: Browser, short_sla_server: Server
+) -> None:
+    base = short_sla_server.url
+    context = desk(browser)
+    console = sign_in(context, base, "futian.net")
+    urgent = raise_alarm(base, FUTIAN, silent=True)
+    banner, mode = console.locator("#sla-banner"), console.locator("#mode")
+    expect(banner).to_contain_text(f"SLA BREACHED — not accepted in time: {urgent['case_number']}")
+    expect(mode).to_have_text("live")
+
+    console.locator("#lang").click()
+    expect(banner).to_contain_text(f"超时未受理：{urgent['case_number']}")
+    expect(mode).to_have_text("实时")
+    expect(console).to_have_title(re.compile("超时未受理"))
+    console.locator("#lang").click()
+    expect(banner).to_contain_text("SLA BREACHED")
+    expect(mode).to_have_text("live")
+
+    seat = seat_headers(base, "futian.net")
+    httpx.post(f"{base}/api/v1/incidents/{urgent['incident_id']}/actions/accept", json={}, headers=seat)
+    expect(banner).to_be_hidden()
     context.close()

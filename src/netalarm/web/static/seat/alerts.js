@@ -3,6 +3,7 @@
 // so `unlock()` is called from the sign-in click.
 let audio = null;
 let titleTimer = null;
+let titleText = "";
 const baseTitle = document.title;
 
 export function unlock() {
@@ -42,12 +43,14 @@ export function notify(title, body, tag) {
   } catch { /* some browsers only allow notifications from a service worker */ }
 }
 
+// Called every second while flashing: the newest text (such as after a language switch) shows.
 export function flashTitle(text) {
+  titleText = text;
   if (titleTimer) return;
   let on = false;
   titleTimer = setInterval(() => {
     on = !on;
-    document.title = on ? `⚠ ${text}` : baseTitle;
+    document.title = on ? `⚠ ${titleText}` : baseTitle;
   }, 700);
 }
 

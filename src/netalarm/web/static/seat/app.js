@@ -78,7 +78,10 @@ async function boot(login) {
     token: login.access_token,
     onEvent: soon,
     onPoll: poll,
-    onMode: (mode) => { $("mode").textContent = i18n.t(mode); $("mode").dataset.mode = mode; },
+    onMode: (mode) => { // data-i18n: a language switch redraws the badge
+      Object.assign($("mode").dataset, { mode, i18n: mode });
+      $("mode").textContent = i18n.t(mode);
+    },
   });
   $("lang").onclick = () => {
     setLanguage(i18n.lang === "zh" ? "en" : "zh");

@@ -124,7 +124,7 @@ export class Queue {
       stopFlash();
       return;
     }
-    const key = over.map((i) => i.id).join();
+    const key = `${this.i18n.lang}:${over.map((i) => i.id).join()}`; // redrawn for a new language too
     if (this.banner.dataset.key !== key) {
       const cases = over.map((i) => `<button type="button" data-id="${i.id}">${i.case_number}</button>`).join(" ");
       this.banner.innerHTML = t("sla_banner", { cases });
