@@ -88,6 +88,13 @@ def incident(base: str, incident_id: str) -> dict[str, Any]:
     return found
 
 
+def seat_messages(base: str, incident_id: str, headers: dict[str, str]) -> list[dict[str, str]]:
+    answer = httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=headers)
+    assert answer.status_code == 200, answer.text
+    messages: list[dict[str, str]] = answer.json()
+    return messages
+
+
 def incidents_at(base: str, point: tuple[float, float]) -> list[dict[str, Any]]:
     """Every incident whose position is exactly `point` (newest 200 looked at)."""
     answer = httpx.get(f"{base}/api/v1/incidents", params={"limit": 200}, headers=seat(base))

@@ -8,15 +8,8 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from netalarm.incidents.lifecycle import DISPOSITIONS
-from tests.e2e.reporter_app import kept, open_app, phone, seat, somewhere_in_futian
+from tests.e2e.reporter_app import kept, open_app, phone, seat, seat_messages, somewhere_in_futian
 from tests.support.servers import Server
-
-
-def seat_messages(base: str, incident_id: str, headers: dict[str, str]) -> list[dict[str, str]]:
-    answer = httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=headers)
-    assert answer.status_code == 200, answer.text
-    messages: list[dict[str, str]] = answer.json()
-    return messages
 
 
 def test_acceptance_and_chat_reach_the_reporter_live_with_receipts(

@@ -3,6 +3,7 @@
 import { makeI18n } from "/static/common/i18n.js";
 import { api, Offline } from "./api.js";
 import { capture } from "./capture.js";
+import { createChat } from "./chat.js";
 import { CATEGORIES, pictogram } from "./icons.js";
 import { createOutbox } from "./outbox.js";
 import { createLiveShare, createPosition } from "./position.js";
@@ -26,6 +27,7 @@ let mapShown = false;
 const position = createPosition();
 const liveShare = createLiveShare(position);
 const status = createStatus({ i18n, onGone: () => forget(), onClosed: () => liveShare.stop() });
+const chat = createChat({ t, status });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
 function show(name) {
@@ -282,6 +284,7 @@ function openStatus(current, fresh) {
     }
   }
   uploadPending(current);
+  chat.flush();
 }
 
 function forget() {
@@ -300,6 +303,7 @@ function applyLanguage() {
   document.title = `${t("app.title")} · netalarm`;
   renderPosition();
   status.render();
+  chat.render();
 }
 
 function wire() {
@@ -322,23 +326,6 @@ function wire() {
   $("share-live-status").addEventListener("change", (event) => {
     store.shareLive = event.target.checked;
     liveShare.enabled = event.target.checked;
-  });
-  $("quick-categories").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-quick]");
-    if (!button) return;
-    button.setAttribute("aria-pressed", "true");
-    status.say(t("status.quickMessage", { category: t(`cat.${button.dataset.quick}`) })).catch(() => button.removeAttribute("aria-pressed"));
-  });
-  $("chat-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const text = $("chat-text").value.trim();
-    if (!text) return;
-    try {
-      await status.say(text);
-      $("chat-text").value = "";
-    } catch (err) {
-      if (!(err instanceof Offline)) $("chat-text").setCustomValidity(err.message);
-    }
   });
   $("lang").addEventListener("click", () => {
     i18n.set(i18n.lang === "zh" ? "en" : "zh");

@@ -22,6 +22,9 @@ export const store = {
   // {body, attachments: [{key, name}], made_at}
   get pending() { return read("pending"); },
   set pending(value) { write("pending", value); },
+  // chat messages written without a connection: [{alarm: {id, reporter_token}, text}]
+  get chat() { return read("chat") || []; },
+  set chat(value) { write("chat", value.length ? value : null); },
   // {name, phone}
   get identity() { return read("identity"); },
   set identity(value) { write("identity", value); },

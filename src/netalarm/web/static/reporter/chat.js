@@ -1,0 +1,116 @@
+// The reporter's side of the chat: the message form and the quick categories. A message
+// written without a connection is kept on the device with its alarm, listed as waiting, and
+// sent in order when the connection returns. A message the server refuses is said beside the
+// form, in the page's language, and the text stays to be corrected.
+import { api, ApiError, Offline } from "./api.js";
+import { store } from "./store.js";
+
+const RETRY_MS = 4000;
+const $ = (id) => document.getElementById(id);
+
+export function createChat({ t, status }) {
+  let flushing = false;
+  let timer = null;
+
+  function mark(err) {
+    const key = err instanceof ApiError && err.code === "incident_closed" ? "chat.closed" : "chat.refused";
+    $("chat-text").setAttribute("aria-invalid", "true");
+    $("chat-error").textContent = t(key, { message: err.message });
+    $("chat-error").hidden = false;
+  }
+
+  function unmark() {
+    $("chat-text").removeAttribute("aria-invalid");
+    $("chat-error").hidden = true;
+  }
+
+  function renderQueued() {
+    const current = store.current;
+    const list = $("queued");
+    list.replaceChildren();
+    for (const entry of store.chat) {
+      if (!current || entry.alarm.id !== current.id) continue;
+      const item = document.createElement("li");
+      item.className = "msg mine";
+      item.dataset.state = "queued";
+      const text = document.createElement("p");
+      text.textContent = entry.text;
+      const meta = document.createElement("p");
+      meta.className = "meta";
+      meta.textContent = t("chat.queued");
+      item.append(text, meta);
+      list.append(item);
+    }
+  }
+
+  // Sends the kept messages, oldest first; stops at the first that finds no connection.
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (let entry = store.chat[0]; entry; entry = store.chat[0]) {
+        try {
+          await api.say(entry.alarm, entry.text);
+        } catch (err) {
+          if (err instanceof Offline) break;
+          mark(err);
+          if (!$("chat-text").value) $("chat-text").value = entry.text;
+        }
+        store.chat = store.chat.slice(1);
+        renderQueued();
+      }
+    } finally {
+      flushing = false;
+    }
+    clearInterval(timer);
+    timer = store.chat.length ? setInterval(flush, RETRY_MS) : null;
+    renderQueued();
+    status.refresh();
+  }
+
+  function keep(text) {
+    const current = store.current;
+    store.chat = [...store.chat, { alarm: { id: current.id, reporter_token: current.reporter_token }, text }];
+    renderQueued();
+    if (!timer) timer = setInterval(flush, RETRY_MS);
+  }
+
+  // Sends `text` now, or keeps it when there is no connection (or older messages still wait).
+  // Resolves true when sent or kept; a refusal is marked beside the form and resolves false.
+  async function say(text) {
+    unmark();
+    if (store.chat.length) {
+      keep(text);
+      flush();
+      return true;
+    }
+    try {
+      await status.say(text);
+      return true;
+    } catch (err) {
+      if (err instanceof Offline) {
+        keep(text);
+        return true;
+      }
+      mark(err);
+      return false;
+    }
+  }
+
+  $("chat-text").addEventListener("input", unmark);
+  $("chat-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("chat-text").value.trim();
+    if (!text) return;
+    if (await say(text)) $("chat-text").value = "";
+  });
+  $("quick-categories").addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-quick]");
+    if (!button) return;
+    button.setAttribute("aria-pressed", "true");
+    if (!(await say(t("status.quickMessage", { category: t(`cat.${button.dataset.quick}`) })))) button.removeAttribute("aria-pressed");
+  });
+  window.addEventListener("online", flush);
+
+  return { flush, render: renderQueued };
+}
