@@ -128,10 +128,16 @@ export class IncidentView {
     this.$("#chain").innerHTML = verify.ok
       ? `<span class="ok">✔ ${esc(t("chain_ok", { n: verify.entries }))}</span>`
       : `<span class="broken">✖ ${esc(t("chain_broken", { seq: verify.first_broken }))}</span>`;
-    this.$("#timeline").innerHTML = entries.map((e) => `
+    // New entries come at the bottom: follow them if the seat was there (or has just opened
+    // this incident), stay put if they scrolled up to read.
+    const list = this.$("#timeline");
+    const follow = list.dataset.incident !== this.id || list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+    list.innerHTML = entries.map((e) => `
       <li data-type="${esc(e.type)}"><span class="seq">#${e.seq}</span> <span class="at">${time(e.at, lang)}</span>
       <span class="actor">${esc(e.who)}</span>
       <span class="words">${esc(e.words)}</span></li>`).join("");
+    list.dataset.incident = this.id;
+    if (follow) list.scrollTop = list.scrollHeight;
   }
 
   async showIdentity() {

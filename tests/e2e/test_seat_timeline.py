@@ -1,0 +1,45 @@
+"""The timeline panel follows new entries while the seat is at its bottom, and stays where
+the seat scrolled to when they went up to read."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Browser, Locator, expect
+
+from tests.e2e.seat_console import desk, open_incident, sign_in
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers
+from tests.support.servers import Server
+
+AT_BOTTOM = "el => el.scrollTop + el.clientHeight >= el.scrollHeight - 2"
+
+
+def test_the_timeline_sticks_to_the_bottom_when_the_seat_is_there_and_stays_put_when_they_scrolled_up(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, category="violence")
+    reporter = reporter_headers(alarm)
+    messages = f"{base}/api/v1/alarms/{alarm['id']}/messages"
+    for n in range(30):  # far more entries than the panel shows at once
+        httpx.post(messages, json={"text": f"update {n}"}, headers=reporter)
+    context = desk(browser)
+    page = sign_in(context, base, "futian.net")
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    timeline: Locator = page.locator("#timeline")
+    reads = timeline.locator('li[data-type="message_read"]')  # the console's read receipts
+    expect(reads).to_have_count(30)
+    assert timeline.evaluate("el => el.scrollHeight > el.clientHeight + 200")
+    timeline.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+
+    httpx.post(messages, json={"text": "they broke the door"}, headers=reporter)
+    expect(timeline.locator('li[data-type="message"]').last).to_contain_text("they broke the door")
+    expect(reads).to_have_count(31)
+    assert timeline.evaluate(AT_BOTTOM) is True
+    expect(timeline.locator("li").last).to_be_in_viewport()
+
+    timeline.evaluate("el => { el.scrollTop = 40; }")
+    httpx.post(messages, json={"text": "I am in the bathroom"}, headers=reporter)
+    expect(timeline.locator('li[data-type="message"]').last).to_contain_text("I am in the bathroom")
+    expect(reads).to_have_count(32)
+    assert timeline.evaluate("el => el.scrollTop") == 40
+    context.close()
