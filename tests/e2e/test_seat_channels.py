@@ -1,11 +1,14 @@
 """Reaching the reporter from the console: an SMS with a quick text that turns `sent` live,
 a call-back through a tel: link whose outcome is recorded, both on the timeline panel in
-plain words and in the printable report; without a phone number both say why not."""
+plain words and in the printable report; without a phone number both say why not; a call
+is recorded only with the outcome the seat chose (none is chosen in advance)."""
 
 from __future__ import annotations
 
 import secrets
 
+import httpx
+import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, report_text, screenshot, sign_in
@@ -62,4 +65,40 @@ def test_a_seat_sends_an_sms_and_records_a_call_back(browser: Browser, demo_serv
     assert "sent (attempt 1)." in report
     assert "The seat called back +86 139****" in report and "no answer. Note: Rang twice" in report
     assert phone not in report
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "pick"),
+    [("en-US", "Choose how the call went before recording it."), ("zh-CN", "请先选择通话结果，再记录。")],
+)
+def test_a_call_back_has_no_outcome_chosen_in_advance_and_is_recorded_only_once_one_is(
+    browser: Browser, demo_server: Server, locale: str, pick: str
+) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(
+        base, FUTIAN, category="fraud", reporter={"phone": f"1390014{secrets.randbelow(10_000):04d}"}
+    )
+    context = desk(browser, locale)
+    page = sign_in(context, base, "futian.net")
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    page.locator("body").press("c")
+    call = page.locator("#call-form")
+    expect(call).to_be_visible()
+    expect(call.locator('input[name="outcome"]')).to_have_count(4)
+    expect(call.locator('input[name="outcome"]:checked')).to_have_count(0)
+
+    call.locator("button[type=submit]").click()
+    expect(page.locator("#reach-reason")).to_have_text(pick)
+    expect(call).to_be_visible()
+    seat = seat_headers(base, "futian.net")
+    timeline = f"{base}/api/v1/incidents/{alarm['incident_id']}/timeline"
+    assert [e for e in httpx.get(timeline, headers=seat).json() if e["type"] == "call"] == []
+
+    call.locator('input[value="busy"]').check()
+    call.locator("button[type=submit]").click()
+    expect(call).to_be_hidden()
+    expect(page.locator("#reach-reason")).to_have_text("")
+    (recorded,) = [e for e in httpx.get(timeline, headers=seat).json() if e["type"] == "call"]
+    assert recorded["data"]["outcome"] == "busy"
     context.close()

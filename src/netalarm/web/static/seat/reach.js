@@ -99,16 +99,22 @@ export class Reach {
     const link = this.$("#call-link");
     link.href = `tel:${who.phone}`;
     link.textContent = who.phone;
-    this.$("#call-outcomes").innerHTML = OUTCOMES.map((o, n) =>
-      `<label><input type="radio" name="outcome" value="${o}" ${n === 0 ? "checked" : ""}> ${esc(t(`call_${o}`))}</label>`).join("");
+    this.$("#call-outcomes").innerHTML = OUTCOMES.map((o) =>
+      `<label><input type="radio" name="outcome" value="${o}"> ${esc(t(`call_${o}`))}</label>`).join("");
     this.callForm.elements.note.value = "";
     this.callForm.hidden = false;
     link.focus();
     await this.onDone();
   }
 
+  // No outcome is chosen in advance: a hurried click must not record a call as reached.
   async recordCall() {
     const form = this.callForm.elements;
+    if (!form.outcome.value) {
+      this.say(this.i18n.t("call_pick_outcome"));
+      form.outcome[0].focus();
+      return;
+    }
     const body = { outcome: form.outcome.value, note: form.note.value.trim() || null };
     try {
       await api(`/api/v1/incidents/${this.incident.id}/call`, { method: "POST", body });
