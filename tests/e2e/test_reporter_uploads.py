@@ -95,3 +95,34 @@ def test_a_chat_attachment_chosen_offline_is_sent_when_the_connection_returns(
 
 def _is_tus_head(request: Request) -> bool:
     return request.method == "HEAD" and "/api/v1/uploads/" in request.url
+
+
+def test_a_file_the_server_refuses_says_why_once_and_is_not_uploaded_again_after_a_reload(
+    browser: Browser, demo_server: Server, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo, a video or a voice note\n" * 20)
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, demo_server.url)
+    page.locator("[data-category=fraud]").tap()
+    page.locator("#file-details").set_input_files(str(notes))
+    expect(page.locator("#attachments li")).to_have_count(1)
+
+    page.locator("#details-form button[type=submit]").tap()
+
+    refused = page.locator("#uploads .upload")
+    expect(refused).to_have_attribute("data-state", "refused")
+    expect(refused).to_contain_text("notes.txt：无法接收这种文件")
+    dropped = "JSON.parse(localStorage.getItem('netalarm.reporter.current')).uploads.length === 0"
+    page.wait_for_function(dropped)
+    uploads: list[str] = []
+    page.on("request", lambda r: uploads.append(r.url) if "/api/v1/uploads" in r.url else None)
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    page.wait_for_timeout(500)
+
+    expect(page.locator("#uploads .upload")).to_have_count(0)
+    assert uploads == []
+    assert kept(page, "current")["uploads"] == []
+    context.close()

@@ -249,12 +249,14 @@ function showRefused(err, pending) {
   $("details-error").scrollIntoView({ block: "center" });
 }
 
+// The form's files still to upload; one done or refused for good leaves the list (a refused
+// one says why, once), one that failed otherwise is tried again on the next opening.
 async function uploadPending(current) {
   for (const entry of [...(current.uploads || [])]) {
     try {
       await upload(current, entry, $("uploads"), t);
-    } catch {
-      continue;
+    } catch (err) {
+      if (!err.permanent) continue;
     }
     const now = store.current;
     if (now && now.id === current.id) {

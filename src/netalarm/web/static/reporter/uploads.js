@@ -6,6 +6,14 @@ import { blobs } from "./blobs.js";
 
 const ENDPOINT = "/api/v1/uploads";
 const CHUNK = 1024 * 1024;
+// Why the server refused a file, by its answer's status; any other 4xx is a refusal too.
+const REFUSALS = { 413: "uploads.tooBig", 415: "uploads.refused" };
+const TRANSIENT = [408, 423, 429];
+
+function refusal(err) {
+  const code = err.originalResponse ? err.originalResponse.getStatus() : 0;
+  return code >= 400 && code < 500 && !TRANSIENT.includes(code) ? REFUSALS[code] || "uploads.failed" : null;
+}
 
 function row(list, name) {
   const item = document.createElement("li");
@@ -22,7 +30,8 @@ function row(list, name) {
 }
 
 // Uploads one stored blob for `alarm`; `meta` may add a message_id. Resolves with the
-// upload's URL when finished.
+// upload's URL when finished. A file that can never be uploaded (the server refused it, or it
+// is no longer on the device) rejects with `permanent` set, and its blob is deleted.
 export function upload(alarm, entry, list, t, meta = {}) {
   return blobs.get(entry.key).then((blob) => new Promise((resolve, reject) => {
     const ui = row(list, entry.name);
@@ -32,7 +41,7 @@ export function upload(alarm, entry, list, t, meta = {}) {
     };
     if (!blob) {
       show("uploads.failed", 0);
-      reject(new Error("blob missing"));
+      reject(Object.assign(new Error("blob missing"), { permanent: true }));
       return;
     }
     show("uploads.progress", 0);
@@ -59,9 +68,14 @@ export function upload(alarm, entry, list, t, meta = {}) {
           show("uploads.waiting", ui.bar.value);
           return;
         }
-        show("uploads.failed", ui.bar.value);
+        const refused = refusal(err);
+        show(refused || "uploads.failed", ui.bar.value);
         window.removeEventListener("online", resume);
-        reject(err);
+        if (!refused) {
+          reject(err);
+          return;
+        }
+        blobs.remove(entry.key).finally(() => reject(Object.assign(err, { permanent: true })));
       },
     });
     const resume = () => job.start();
