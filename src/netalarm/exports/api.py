@@ -2,7 +2,9 @@
 
 A new browser tab cannot send the console's bearer header, so the console first asks for a
 link (`POST …/report-link`, bearer) and opens that: the link is signed for this incident
-and seat and expires after `report_link_ttl_s`. The report itself also accepts the bearer."""
+and seat and expires after `report_link_ttl_s`. The report itself also accepts the bearer.
+A browser (asking for HTML) that opens an expired or forged link gets a small page saying so,
+with the same 401; other clients get the JSON error."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from netalarm.media import service as media_service
 from netalarm.timeline.words import Language
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["exports"])
+REFUSED_HEADERS = {"Cache-Control": "no-store", "WWW-Authenticate": "Bearer"}
 
 
 @router.post("/{incident_id}/report-link")
@@ -47,7 +50,13 @@ async def report_html(
     if bearer(request):
         identity = await current_seat(request, session)
     elif seat and exp and sig:
-        seat_id = links.check(rt.key, incident_uuid, seat, exp, sig)
+        try:
+            seat_id = links.check(rt.key, incident_uuid, seat, exp, sig)
+        except Unauthorized as refused:
+            if "text/html" not in request.headers.get("accept", ""):
+                raise
+            page = render.link_refused(lang, expired=refused.field == "exp")
+            return HTMLResponse(page, status_code=refused.status, headers=REFUSED_HEADERS)
         identity = await accounts_service.seat_identity(session, seat_id)
     else:
         raise Unauthorized("a seat bearer token or a signed report link is required", field="sig")
@@ -55,4 +64,6 @@ async def report_html(
     base = f"/api/v1/incidents/{incident.id}/media"
     media = [media_service.public(m, base) for m in await media_service.for_incident(session, incident)]
     gathered = await report.gather(session, identity, incident, media)
-    return HTMLResponse(render.html(gathered, lang), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(
+        render.html(gathered, lang, rt.settings.timezone), headers={"Cache-Control": "no-store"}
+    )

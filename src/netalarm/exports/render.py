@@ -1,10 +1,13 @@
 """The printable report as one self-contained HTML page (inline CSS, no script, no
-external resource), in English or Chinese."""
+external resource), in English or Chinese, its times in the server's time zone; and the
+small page a person gets from a report link that expired or is not valid."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from netalarm.exports.report import Report
 from netalarm.exports.words import LABELS
@@ -24,13 +27,22 @@ def _cell(value: Any) -> str:
     return escape("—" if value is None or value == "" else str(value))
 
 
+def _local(value: str | None, zone: ZoneInfo) -> str | None:
+    """A stored ISO time (UTC) as local time in `zone`, to the second, the zone named."""
+    if not value:
+        return None
+    at = datetime.fromisoformat(value).astimezone(zone)
+    return f"{at:%Y-%m-%d %H:%M:%S} ({zone.key})"
+
+
 def _kv(rows: list[tuple[str, Any]]) -> str:
     body = "".join(f"<tr><th>{escape(k)}</th><td>{_cell(v)}</td></tr>" for k, v in rows)
     return f'<table class="kv">{body}</table>'
 
 
-def _case(report: Report, t: dict[str, str], lang: str) -> str:
+def _case(report: Report, t: dict[str, str], lang: str, zone: ZoneInfo) -> str:
     i = report.incident
+    at = {k: _local(i[f"{k}_at"], zone) or "—" for k in ("accepted", "dispatched", "resolved")}
     return _kv(
         [
             (t["case"], i["case_number"]),
@@ -39,24 +51,24 @@ def _case(report: Report, t: dict[str, str], lang: str) -> str:
             (t["category"], value_words(i["category"], lang)),
             (t["centre"], f"{i['centre']} {i.get('centre_name') or ''}".strip()),
             (t["silent"], t["yes"] if i["silent"] else t["no"]),
-            (t["created"], i["created_at"]),
-            (t["accepted"], f"{i['accepted_at'] or '—'} {i['accepted_by'] or ''}".strip()),
-            (t["dispatched"], f"{i['dispatched_at'] or '—'} {i['dispatch_note'] or ''}".strip()),
-            (t["resolved"], f"{i['resolved_at'] or '—'} {i['outcome'] or ''}".strip()),
-            (t["closed"], i["closed_at"]),
+            (t["created"], _local(i["created_at"], zone)),
+            (t["accepted"], f"{at['accepted']} {i['accepted_by'] or ''}".strip()),
+            (t["dispatched"], f"{at['dispatched']} {i['dispatch_note'] or ''}".strip()),
+            (t["resolved"], f"{at['resolved']} {i['outcome'] or ''}".strip()),
+            (t["closed"], _local(i["closed_at"], zone)),
             (t["disposition"], value_words(i["disposition"], lang)),
             (t["description"], i["description"]),
         ]
     )
 
 
-def _position(report: Report, t: dict[str, str]) -> str:
+def _position(report: Report, t: dict[str, str], zone: ZoneInfo) -> str:
     where = report.incident["location"]
     if where is None:
         return f"<p>{escape(t['no_position'])}</p>"
     text = f"{where['lat']:.6f}, {where['lon']:.6f} (±{where['accuracy_m'] or '?'} m, {where['source']})"
     trail = "".join(
-        f"<tr><td>{_cell(p['at'])}</td><td>{p['lat']:.6f}, {p['lon']:.6f}</td>"
+        f"<tr><td>{_cell(_local(p['at'], zone))}</td><td>{p['lat']:.6f}, {p['lon']:.6f}</td>"
         f"<td>±{_cell(p['accuracy_m'])} m</td><td>{_cell(p['source'])}</td></tr>"
         for p in report.trail
     )
@@ -64,9 +76,9 @@ def _position(report: Report, t: dict[str, str]) -> str:
     return f'<p id="coordinates">{escape(text)}</p>{table}'
 
 
-def _timeline(report: Report, t: dict[str, str], lang: str) -> str:
+def _timeline(report: Report, t: dict[str, str], lang: str, zone: ZoneInfo) -> str:
     rows = "".join(
-        f'<tr data-type="{escape(e["type"])}"><td>{e["seq"]}</td><td>{_cell(e["at"])}</td>'
+        f'<tr data-type="{escape(e["type"])}"><td>{e["seq"]}</td><td>{_cell(_local(e["at"], zone))}</td>'
         f"<td>{escape(actor_words(e['actor'], lang))}</td><td>{escape(describe(e, lang))}</td>"
         f"<td><code>{escape(e['hash'][:16])}…</code></td></tr>"
         for e in report.timeline
@@ -75,11 +87,11 @@ def _timeline(report: Report, t: dict[str, str], lang: str) -> str:
     return f'<table id="timeline">{head}{rows}</table>'
 
 
-def _messages(report: Report, t: dict[str, str]) -> str:
+def _messages(report: Report, t: dict[str, str], zone: ZoneInfo) -> str:
     if not report.messages:
         return f"<p>{escape(t['no_messages'])}</p>"
     rows = "".join(
-        f"<tr><td>{_cell(m['at'])}</td>"
+        f"<tr><td>{_cell(_local(m['at'], zone))}</td>"
         f"<td>{escape(t.get(m['from'], m['from']))} {escape(m.get('seat') or '')}"
         f"</td><td>{_cell(m['text'])}{' +' + str(len(m['media_ids'])) if m['media_ids'] else ''}</td></tr>"
         for m in report.messages
@@ -101,10 +113,12 @@ def _media(report: Report, t: dict[str, str]) -> str:
     return f'<table id="media">{head}{rows}</table>'
 
 
-def html(report: Report, lang: str = "en") -> str:
-    """The report page. `lang` is 'en' or 'zh'."""
+def html(report: Report, lang: str, timezone: str) -> str:
+    """The report page. `lang` is 'en' or 'zh'; times are told in `timezone` (the server's
+    `NETALARM_TIMEZONE`)."""
     lang = lang if lang in LABELS else "en"
     t = LABELS[lang]
+    zone = ZoneInfo(timezone)
     v = report.verified
     chain = (
         f'<p id="chain" class="ok">{escape(t["chain_ok"].format(n=v.entries))}</p>'
@@ -112,13 +126,25 @@ def html(report: Report, lang: str = "en") -> str:
         else f'<p id="chain" class="broken">{escape(t["chain_broken"].format(seq=v.first_broken))}</p>'
     )
     case = report.incident["case_number"]
+    made = t["made"].format(seat=report.made_by, at=_local(report.made_at, zone))
     return (
         f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         f"<title>{escape(t['title'])} {escape(case)}</title><style>{CSS}</style></head><body><main>"
         f"<h1>{escape(t['title'])} {escape(case)}</h1>"
-        f'<p class="muted">{escape(t["made"].format(seat=report.made_by, at=report.made_at))}</p>{chain}'
-        f"{_case(report, t, lang)}<h2>{escape(t['position'])}</h2>{_position(report, t)}"
-        f"<h2>{escape(t['timeline'])}</h2>{_timeline(report, t, lang)}"
-        f"<h2>{escape(t['messages'])}</h2>{_messages(report, t)}"
+        f'<p class="muted">{escape(made)}</p>{chain}'
+        f"{_case(report, t, lang, zone)}<h2>{escape(t['position'])}</h2>{_position(report, t, zone)}"
+        f"<h2>{escape(t['timeline'])}</h2>{_timeline(report, t, lang, zone)}"
+        f"<h2>{escape(t['messages'])}</h2>{_messages(report, t, zone)}"
         f"<h2>{escape(t['media'])}</h2>{_media(report, t)}</main></body></html>"
+    )
+
+
+def link_refused(lang: str, expired: bool) -> str:
+    """The page for a person who opens a report link that expired (or is not valid)."""
+    t = LABELS[lang if lang in LABELS else "en"]
+    said = t["link_expired"] if expired else t["link_invalid"]
+    return (
+        f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        f"<title>{escape(t['link_title'])}</title><style>{CSS}</style></head><body><main>"
+        f"<h1>{escape(said)}</h1><p>{escape(t['link_again'])}</p></main></body></html>"
     )

@@ -1,5 +1,5 @@
-"""The printable report's headings, in English and Chinese (the timeline's sentences are
-`timeline.words`)."""
+"""The printable report's headings, and the page a refused report link shows, in English
+and Chinese (the timeline's sentences are `timeline.words`)."""
 
 from __future__ import annotations
 
@@ -31,13 +31,18 @@ _HEADINGS: dict[str, dict[str, str]] = {
         "no_media": "No media files.",
         "chain_ok": "The timeline's hash chain verifies: {n} entries, none altered.",
         "chain_broken": "THE TIMELINE'S HASH CHAIN DOES NOT VERIFY: first broken entry is #{seq}.",
-        "made": "Made by seat {seat} at {at} (UTC).",
-        "at": "Time (UTC)",
+        "made": "Made by seat {seat} at {at}.",
+        "at": "Time",
         "actor": "Who",
         "what": "What happened",
         "from": "From",
         "text": "Text",
         "print": "Print",
+        "link_title": "Report link",
+        "link_expired": "This report link has expired.",
+        "link_invalid": "This report link is not valid.",
+        "link_again": "A report link works only for a short while. To see the report, open the incident "
+        "in the seat console and print it again (the “Printable report” button, or the H key).",
     },
     "zh": {
         "title": "警情报告",
@@ -64,13 +69,18 @@ _HEADINGS: dict[str, dict[str, str]] = {
         "no_media": "无媒体文件。",
         "chain_ok": "时间线哈希链校验通过：共 {n} 条，无篡改。",
         "chain_broken": "时间线哈希链校验失败：第一条损坏记录为 #{seq}。",
-        "made": "由坐席 {seat} 于 {at}（UTC）生成。",
-        "at": "时间（UTC）",
+        "made": "由坐席 {seat} 于 {at} 生成。",
+        "at": "时间",
         "actor": "操作者",
         "what": "事件",
         "from": "发送方",
         "text": "内容",
         "print": "打印",
+        "link_title": "报告链接",
+        "link_expired": "报告链接已过期。",
+        "link_invalid": "报告链接无效。",
+        "link_again": "报告链接只在短时间内有效。如需查看报告，请在坐席控制台打开该警情，重新打印"
+        "（“打印报告”按钮或按 H 键）。",
     },
 }
 
