@@ -69,6 +69,61 @@ def test_the_reporter_reads_status_posts_positions_and_chats(demo_server: Server
     assert [p["lat"] for p in trail] == [pytest.approx(22.5440)]
 
 
+def _tap(
+    base: str, alarm: dict[str, Any], category: str, as_of: dict[str, Any] | None = None
+) -> httpx.Response:
+    return httpx.post(
+        f"{base}/api/v1/alarms/{alarm['id']}/category",
+        json={"category": category},
+        headers=reporter_headers(as_of or alarm),
+    )
+
+
+def test_a_reporters_tap_sets_the_category_until_a_seat_takes_the_incident(demo_server: Server) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, silent=True)
+    seat = seat_headers(base, "futian.net")
+    incident_url = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    assert _tap(base, alarm, "violence").json() == {"category": "violence", "applied": True}
+    assert _tap(base, alarm, "robbery_theft").json()["applied"] is True  # the reporter corrects the tap
+    assert httpx.get(incident_url, headers=seat).json()["category"] == "robbery_theft"
+    timeline = httpx.get(f"{incident_url}/timeline", headers=seat).json()
+    stated = [e for e in timeline if e["type"] == "classified"]
+    assert [e["data"]["to"] for e in stated] == [{"category": "violence"}, {"category": "robbery_theft"}]
+    assert all(e["actor"].startswith("reporter:") for e in stated)
+    assert httpx.post(f"{incident_url}/actions/accept", json={}, headers=seat).status_code == 200
+    assert _tap(base, alarm, "fraud").json() == {"category": "fraud", "applied": False}
+    assert httpx.get(incident_url, headers=seat).json()["category"] == "robbery_theft"
+
+
+def test_a_seats_classification_is_never_overruled_by_a_tap(demo_server: Server) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, silent=True)
+    seat = seat_headers(base, "futian.net")
+    incident_url = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    assert httpx.patch(incident_url, json={"category": "fire"}, headers=seat).status_code == 200
+    assert _tap(base, alarm, "violence").json()["applied"] is False
+    assert httpx.get(incident_url, headers=seat).json()["category"] == "fire"
+
+
+def test_a_tap_with_a_bad_category_someone_elses_token_or_on_a_closed_case_is_refused(
+    demo_server: Server,
+) -> None:
+    base = demo_server.url
+    alarm, other = raise_alarm(base, FUTIAN, silent=True), raise_alarm(base, FUTIAN)
+    bad = _tap(base, alarm, "alien_invasion")
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "category"
+    assert _tap(base, alarm, "violence", as_of=other).status_code == 404
+    seat = seat_headers(base, "futian.net")
+    closed = httpx.post(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/close",
+        json={"disposition": "test"},
+        headers=seat,
+    )
+    assert closed.status_code == 200, closed.text
+    assert _tap(base, alarm, "violence").status_code == 409
+
+
 def test_another_reporters_token_gets_not_found_and_a_forged_token_401(demo_server: Server) -> None:
     base = demo_server.url
     mine, theirs = raise_alarm(base, FUTIAN), raise_alarm(base, FUTIAN)

@@ -100,6 +100,22 @@ async def test_priority_and_category_ride_on_an_action_and_are_recorded(session:
         await actions.act(session, t.a_seat, incident.id, "classify", priority="P9")
 
 
+async def test_a_reporters_stated_category_applies_only_before_any_seat_judged(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, category="other")
+    actor = f"reporter:{made.alarm.reporter_id}"
+    assert await incident_service.state_category(session, made.alarm, "violence", actor=actor)
+    assert not await incident_service.state_category(session, made.alarm, "violence", actor=actor)
+    await actions.classify(session, t.a_seat, made.incident, priority="P2")
+    assert not await incident_service.state_category(session, made.alarm, "fraud", actor=actor)
+    assert made.incident.category == "violence"
+    entries = [e for e in await timeline_service.entries(session, made.incident.id) if e.type == "classified"]
+    assert [e.actor for e in entries] == [actor, t.a_seat.actor]
+    await actions.act(session, t.a_seat, made.incident.id, "close", disposition="test")
+    with pytest.raises(Conflict):
+        await incident_service.state_category(session, made.alarm, "fire", actor=actor)
+
+
 async def test_a_sibling_district_gets_not_found_and_the_city_sees_all(session: AsyncSession) -> None:
     t = await factories.tree(session)
     made = await factories.alarm(session, t.city, Tree.A_POINT)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.service import SeatIdentity
 from netalarm.core.clock import iso, utcnow
-from netalarm.core.errors import Invalid, NotFound
+from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, default_priority
 from netalarm.incidents.models import Alarm, Incident, LocationUpdate
@@ -175,6 +175,41 @@ async def record(
         centre_id=incident.centre_id,
         alarm_ids=await alarm_ids(session, incident.id),
     )
+
+
+async def state_category(session: AsyncSession, alarm: Alarm, category: str, *, actor: str) -> bool:
+    """The reporter says what is happening (one tap on a silent alarm's page). It becomes the
+    incident's category while no seat has taken the incident or classified it, so a seat's
+    judgement is never overruled; the reporter may correct their own tap. Returns whether the
+    category changed. A closed incident refuses (409)."""
+    incident = await lock(session, alarm.incident_id)
+    if incident.status == "closed":
+        raise Conflict("a closed incident cannot be changed", code="illegal_transition")
+    if incident.status != "received" or incident.category == category:
+        return False
+    by_seat = await session.scalar(
+        select(func.count())
+        .select_from(TimelineEntry)
+        .where(
+            TimelineEntry.incident_id == incident.id,
+            TimelineEntry.type == "classified",
+            TimelineEntry.actor.not_like("reporter:%"),
+        )
+    )
+    if by_seat:
+        return False
+    before = incident.category
+    incident.category = category
+    incident.updated_at = utcnow()
+    incident.version += 1
+    await record(
+        session,
+        incident,
+        actor=actor,
+        type="classified",
+        data={"from": {"category": before}, "to": {"category": category}},
+    )
+    return True
 
 
 async def add_location(

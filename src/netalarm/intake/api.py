@@ -13,7 +13,7 @@ from netalarm.core.http import OptionalReporterDep, ReporterDep, RuntimeDep, Ses
 from netalarm.incidents import service as incident_service
 from netalarm.intake import service as intake_service
 from netalarm.intake.batcher import IntakeBatcher
-from netalarm.intake.schemas import AlarmAccepted, AlarmIn, LocationIn
+from netalarm.intake.schemas import AlarmAccepted, AlarmIn, CategoryIn, LocationIn
 from netalarm.intake.service import Submission
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["reporter"])
@@ -56,3 +56,17 @@ async def post_location(
     )
     await session.commit()
     return {"id": str(update.id), "at": iso(update.at)}
+
+
+@router.post("/{alarm_id}/category")
+async def state_category(
+    alarm_id: str, body: CategoryIn, session: Session, reporter: ReporterDep
+) -> dict[str, Any]:
+    """The reporter says what is happening. It becomes the incident's category until a seat
+    takes or classifies the incident (`applied` says whether it did); 409 once closed."""
+    found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
+    applied = await incident_service.state_category(
+        session, found.alarm, body.category, actor=f"reporter:{reporter}"
+    )
+    await session.commit()
+    return {"category": body.category, "applied": applied}

@@ -41,6 +41,10 @@ class AlarmIn(Strict):
     channel: Literal["web", "app", "sms", "api"] = "web"
 
 
+class CategoryIn(Strict):
+    category: Category
+
+
 class AlarmAccepted(BaseModel):
     id: str
     incident_id: str
