@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     )
     centre: str = Field(default="", description="Code of the root centre this server serves.")
     role: str = Field(default="internet", description="internet or intranet.")
-    timezone: str = Field(default="Asia/Shanghai", description="Local zone for case-number days.")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="Local zone for case-number days and the printable report's times.",
+    )
     seat_token_ttl_s: int = Field(default=12 * 3600, description="Lifetime of a seat access token.")
     sla_p1_s: float = 15.0
     sla_p2_s: float = 30.0
