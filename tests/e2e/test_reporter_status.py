@@ -8,7 +8,7 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from netalarm.incidents.lifecycle import DISPOSITIONS
-from tests.e2e.reporter_app import kept, open_app, phone, seat, seat_messages, somewhere_in_futian
+from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, seat_messages, somewhere_in_futian
 from tests.support.servers import Server
 
 
@@ -89,4 +89,40 @@ def test_a_closed_case_shows_its_outcome_in_words_and_offers_no_quick_categories
     strings = page.evaluate("import('/static/reporter/strings.js').then((m) => m.STRINGS)")
     for lang in ("zh", "en"):
         assert [d for d in DISPOSITIONS if f"disposition.{d}" not in strings[lang]] == [], lang
+    context.close()
+
+
+def test_a_remembered_closed_case_opens_on_the_home_page_where_one_tap_raises_a_new_sos(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, base)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.locator("#sos").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    old = kept(page, "current")
+    close_incident(base, old["incident_id"])
+    expect(page.locator("#steps li[data-step=closed]")).to_have_class("done")
+    page.locator("#new-alarm").tap()
+    expect(page.locator("#view-home")).to_be_visible()
+    assert dialogs == []
+
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+
+    expect(page.locator("#view-home")).to_be_visible()
+    expect(page.locator("#view-status")).to_be_hidden()
+    expect(page.locator("#last-case")).to_contain_text(old["case_number"])
+    page.locator("#last-case").tap()
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#disposition")).to_have_text("结案结论：已妥善处置")
+    page.locator("#new-alarm").tap()
+    page.locator("#sos").tap()
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    assert kept(page, "current")["incident_id"] != old["incident_id"]
+    assert incident(base, kept(page, "current")["incident_id"])["status"] == "received"
+    assert dialogs == []
     context.close()

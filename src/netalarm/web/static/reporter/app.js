@@ -26,7 +26,7 @@ let mapShown = false;
 
 const position = createPosition();
 const liveShare = createLiveShare(position);
-const status = createStatus({ i18n, onGone: () => forget(), onClosed: () => liveShare.stop() });
+const status = createStatus({ i18n, onGone: () => forget(), onClosed: closed });
 const chat = createChat({ t, status });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
@@ -289,12 +289,34 @@ function openStatus(current, fresh) {
   chat.flush();
 }
 
-function forget() {
-  status.stop();
+// A closed case no longer opens on start: the home page does, with a link to that case.
+function closed() {
   liveShare.stop();
-  store.current = null;
+  const current = store.current;
+  if (current && !current.closed) store.current = { ...current, closed: true };
+}
+
+function renderLastCase() {
+  const current = store.current;
+  $("last-case").hidden = !current;
+  $("last-case").textContent = current ? t("home.lastCase", { case: current.case_number }) : "";
+}
+
+function showHome() {
+  renderLastCase();
   setDim(false);
   show("home");
+}
+
+function leaveStatus() {
+  status.stop();
+  liveShare.stop();
+  showHome();
+}
+
+function forget() {
+  store.current = null;
+  leaveStatus();
 }
 
 // ---- wiring ---------------------------------------------------------------------------
@@ -304,6 +326,7 @@ function applyLanguage() {
   $("lang").lang = i18n.lang === "zh" ? "en" : "zh-CN";
   document.title = `${t("app.title")} · netalarm`;
   renderPosition();
+  renderLastCase();
   status.render();
   chat.render();
 }
@@ -324,7 +347,11 @@ function wire() {
     if (current) store.current = { ...current, dim: false };
     setDim(false);
   });
-  $("new-alarm").addEventListener("click", () => { if (confirm(t("status.newConfirm"))) forget(); });
+  $("new-alarm").addEventListener("click", () => {
+    if (store.current?.closed) leaveStatus();
+    else if (confirm(t("status.newConfirm"))) forget();
+  });
+  $("last-case").addEventListener("click", () => openStatus(store.current, false));
   $("share-live-status").addEventListener("change", (event) => {
     store.shareLive = event.target.checked;
     liveShare.enabled = event.target.checked;
@@ -360,11 +387,10 @@ function boot() {
   if (store.pending) {
     showWaiting(store.pending);
     outbox.flush();
-  } else if (current) {
+  } else if (current && !current.closed) {
     openStatus(current, false);
   } else {
-    setDim(false);
-    show("home");
+    showHome();
   }
   loadConfig();
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});

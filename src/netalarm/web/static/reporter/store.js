@@ -16,7 +16,7 @@ function write(key, value) {
 }
 
 export const store = {
-  // {id, incident_id, case_number, reporter_token, silent, dim}
+  // {id, incident_id, case_number, reporter_token, silent, dim, closed}
   get current() { return read("current"); },
   set current(value) { write("current", value); },
   // {body, attachments: [{key, name}], made_at}
