@@ -76,3 +76,39 @@ def test_a_pin_dragged_on_the_outline_map_is_sent_as_a_manual_position(
     assert location["source"] == "manual"
     assert location["lon"] > here[1] and location["lat"] < here[0]
     context.close()
+
+
+def test_after_an_sos_without_a_position_the_status_page_says_so_and_sends_a_pin_placed_on_its_map(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser)
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    incident_id = kept(page, "current")["incident_id"]
+    assert incident(base, incident_id)["location"] is None
+
+    notice = page.locator("#locate")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("警方还不知道您在哪里")
+    page.locator("#locate-send").tap()
+    expect(page.locator("#locate-error")).to_contain_text("拖动标记")
+    pin = page.locator("#locate-map .pin")
+    pin.scroll_into_view_if_needed()
+    box = pin.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 30, steps=8)
+    page.mouse.up()
+    page.locator("#locate-address").fill("华强北路 赛格广场 东门")
+    page.locator("#locate-send").tap()
+
+    expect(notice).to_be_hidden()
+    location = incident(base, incident_id)["location"]
+    assert location is not None and location["source"] == "manual"
+    assert trail(base, incident_id)[-1]["source"] == "manual"
+    expect(page.locator("#messages .msg.mine")).to_contain_text("地址：华强北路 赛格广场 东门")
+    context.close()

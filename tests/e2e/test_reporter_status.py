@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Dialog, expect
 
 from netalarm.incidents.lifecycle import DISPOSITIONS
 from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, seat_messages, somewhere_in_futian
@@ -99,7 +99,12 @@ def test_a_remembered_closed_case_opens_on_the_home_page_where_one_tap_raises_a_
     context = phone(browser, at=somewhere_in_futian())
     page = open_app(context, base)
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def answer(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
     page.locator("#sos").tap()
     expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
     old = kept(page, "current")

@@ -2,8 +2,9 @@
 // identity), a waiting page for alarms made offline, and the status page with the chat.
 import { makeI18n } from "/static/common/i18n.js";
 import { api, Offline } from "./api.js";
-import { capture } from "./capture.js";
+import { mediaButtons } from "./capture.js";
 import { createChat } from "./chat.js";
+import { createLocate } from "./locate.js";
 import { CATEGORIES, pictogram } from "./icons.js";
 import { createOutbox } from "./outbox.js";
 import { createLiveShare, createPosition } from "./position.js";
@@ -11,7 +12,7 @@ import { clearField, markField, markServerField, phoneLooksValid } from "./field
 import { createStatus } from "./status.js";
 import { STRINGS } from "./strings.js";
 import { newIdempotencyKey, store } from "./store.js";
-import { keep, upload, waiting } from "./uploads.js";
+import { upload, waiting } from "./uploads.js";
 
 const i18n = makeI18n(STRINGS);
 const t = i18n.t;
@@ -26,8 +27,9 @@ let mapShown = false;
 
 const position = createPosition();
 const liveShare = createLiveShare(position);
-const status = createStatus({ i18n, onGone: () => forget(), onClosed: closed });
+const status = createStatus({ i18n, onGone: () => forget(), onClosed: closed, onStatus: (s) => locate.update(s) });
 const chat = createChat({ t, status });
+const locate = createLocate({ t, position, config: () => config, chat, status });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
 function show(name) {
@@ -112,23 +114,6 @@ async function showMap() {
 }
 
 // ---- media ----------------------------------------------------------------------------
-
-function mediaButtons(container, onKept) {
-  const kinds = ["photo", "video", "voice"];
-  const id = `file-${container.dataset.media}`;
-  container.innerHTML = kinds.map((k) => `<button type="button" class="secondary" data-kind="${k}" data-i18n="media.${k}"></button>`).join("")
-    + `<label class="button secondary" for="${id}" data-i18n="media.file"></label><input id="${id}" class="sr-only" type="file" accept="image/*,video/*,audio/*" multiple>`;
-  container.addEventListener("click", async (event) => {
-    const kind = event.target.closest("[data-kind]")?.dataset.kind;
-    if (!kind) return;
-    const made = await capture(kind, t);
-    if (made) onKept(await keep(made.blob, made.name));
-  });
-  $(id).addEventListener("change", async (event) => {
-    for (const file of event.target.files) onKept(await keep(file, file.name));
-    event.target.value = "";
-  });
-}
 
 function renderAttachments() {
   $("attachments").innerHTML = "";
@@ -364,8 +349,8 @@ function wire() {
   window.addEventListener("online", net);
   window.addEventListener("offline", net);
   net();
-  mediaButtons(document.querySelector('[data-media="details"]'), (entry) => { attachments.push(entry); renderAttachments(); });
-  mediaButtons(document.querySelector('[data-media="chat"]'), (entry) => sendChatMedia(entry).catch(() => {}));
+  mediaButtons(t, document.querySelector('[data-media="details"]'), (entry) => { attachments.push(entry); renderAttachments(); });
+  mediaButtons(t, document.querySelector('[data-media="chat"]'), (entry) => sendChatMedia(entry).catch(() => {}));
   position.onChange(renderPosition);
 }
 

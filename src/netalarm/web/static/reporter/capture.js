@@ -1,5 +1,8 @@
 // Photos, videos and voice notes made in the page with the camera and microphone
-// (getUserMedia + MediaRecorder). Resolves to {blob, name} or null when cancelled.
+// (getUserMedia + MediaRecorder): `capture` resolves to {blob, name} or null when cancelled;
+// `mediaButtons` offers it beside a file chooser.
+import { keep } from "./uploads.js";
+
 const dialog = () => document.getElementById("capture");
 
 function stamp() {
@@ -82,5 +85,24 @@ export function capture(kind, t) {
         state.textContent = t("capture.recording", { s: Math.round((Date.now() - started) / 1000) });
       }, 1000);
     };
+  });
+}
+
+// The photo, video, voice and file buttons in `container`; each file made or chosen is kept
+// on the device and handed to onKept({key, name}).
+export function mediaButtons(t, container, onKept) {
+  const kinds = ["photo", "video", "voice"];
+  const id = `file-${container.dataset.media}`;
+  container.innerHTML = kinds.map((k) => `<button type="button" class="secondary" data-kind="${k}" data-i18n="media.${k}"></button>`).join("")
+    + `<label class="button secondary" for="${id}" data-i18n="media.file"></label><input id="${id}" class="sr-only" type="file" accept="image/*,video/*,audio/*" multiple>`;
+  container.addEventListener("click", async (event) => {
+    const kind = event.target.closest("[data-kind]")?.dataset.kind;
+    if (!kind) return;
+    const made = await capture(kind, t);
+    if (made) onKept(await keep(made.blob, made.name));
+  });
+  document.getElementById(id).addEventListener("change", async (event) => {
+    for (const file of event.target.files) onKept(await keep(file, file.name));
+    event.target.value = "";
   });
 }

@@ -112,5 +112,5 @@ export function createChat({ t, status }) {
   });
   window.addEventListener("online", flush);
 
-  return { flush, render: renderQueued };
+  return { flush, render: renderQueued, say };
 }

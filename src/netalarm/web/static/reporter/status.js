@@ -10,7 +10,8 @@ const RECONNECT_MS = 10000;
 
 const $ = (id) => document.getElementById(id);
 
-export function createStatus({ i18n, onGone, onClosed }) {
+// onStatus(status) follows every status read from the server.
+export function createStatus({ i18n, onGone, onClosed, onStatus }) {
   const t = i18n.t;
   let alarm = null;
   let status = null;
@@ -122,6 +123,7 @@ export function createStatus({ i18n, onGone, onClosed }) {
       status = s;
       messages = m;
       render();
+      onStatus(status);
       markRead();
       if (status.status === "closed") {
         stopLive();
@@ -193,6 +195,7 @@ export function createStatus({ i18n, onGone, onClosed }) {
       status = null;
       messages = [];
       lastEventId = null;
+      onStatus(null);
       $("case-number").textContent = next.case_number ? t("status.case", { case: next.case_number }) : "";
       render();
       poll(FAST_MS);
@@ -202,6 +205,7 @@ export function createStatus({ i18n, onGone, onClosed }) {
     stop() {
       stopLive();
       alarm = null;
+      onStatus(null);
     },
     refresh,
     render,
