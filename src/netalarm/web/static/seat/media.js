@@ -10,7 +10,7 @@ import { icon } from "./words.js";
 
 const KIND_ICONS = { image: "image", video: "video", audio: "audio-lines" };
 
-export function size(bytes) {
+function size(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
