@@ -3,12 +3,15 @@ small phone and at 200 % zoom, reload and language."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.reporter_app import (
     NOISE_PROBE,
     incident,
+    incidents_at,
     kept,
     open_app,
     phone,
@@ -115,4 +118,24 @@ def test_the_pages_reflow_at_200_percent_zoom_without_sideways_scrolling(
         assert page.evaluate("document.documentElement.scrollWidth") <= 180, view
     font = page.locator("#description").evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)")
     assert font >= 16
+    context.close()
+
+
+def test_an_sos_with_a_remembered_phone_the_server_refuses_still_arrives_at_once_without_it(
+    browser: Browser, demo_server: Server
+) -> None:
+    here = somewhere_in_futian()
+    context = phone(browser, at=here)
+    remembered = {"name": "李雷", "phone": "+12345678"}
+    context.add_init_script(f"localStorage.setItem('netalarm.reporter.identity', '{json.dumps(remembered)}')")
+    page = open_app(context, demo_server.url)
+    expect(page.locator("#view-home [data-position]")).to_contain_text(f"{here[0]:.5f}")
+
+    page.locator("#sos").tap()
+
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#view-details")).to_be_hidden()
+    arrived = incidents_at(demo_server.url, here)
+    assert len(arrived) == 1 and arrived[0]["silent"] is True
+    assert kept(page, "identity") == {"name": "李雷", "phone": ""}
     context.close()

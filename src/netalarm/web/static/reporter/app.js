@@ -216,16 +216,21 @@ function showSent(current) {
 }
 
 // The server refused the alarm: back to the form with what was sent, the refused field marked
-// beside it (or the error above the send button), in view.
+// beside it (or the error above the send button), in view. A silent SOS refused for the
+// remembered identity goes again at once without it: no one in danger fills in a form.
 function showRefused(err, pending) {
   setSending(false);
-  attachments = pending.attachments || [];
-  renderAttachments();
   const reporter = pending.body.reporter || {};
-  $("name").value = reporter.name || "";
-  $("phone").value = reporter.phone || "";
   const identity = store.identity;
   if (err.field === "reporter.phone" && identity) store.identity = identity.name ? { name: identity.name, phone: "" } : null;
+  if (pending.body.silent && (err.field || "").startsWith("reporter.")) {
+    outbox.send({ ...pending.body, reporter: { language: reporter.language } }, pending.attachments);
+    return;
+  }
+  attachments = pending.attachments || [];
+  renderAttachments();
+  $("name").value = reporter.name || "";
+  $("phone").value = reporter.phone || "";
   setDim(false);
   show("details");
   if (markServerField(err.field, t)) return;

@@ -10,37 +10,44 @@ export function createOutbox({ onWaiting, onSent, onRefused }) {
   let sending = false;
   let timer = null;
 
+  // The callbacks run once the attempt is over, so they may send again.
   async function flush() {
     const pending = store.pending;
     if (!pending || sending) return;
     sending = true;
+    let answer = null;
+    let error = null;
     try {
-      const answer = await api.submit(pending.body);
-      store.current = {
-        id: answer.id,
-        incident_id: answer.incident_id,
-        case_number: answer.case_number,
-        reporter_token: answer.reporter_token,
-        silent: Boolean(pending.body.silent),
-        located: Boolean(pending.body.location),
-        dim: Boolean(pending.body.silent),
-        uploads: pending.attachments || [],
-      };
-      store.pending = null;
-      clearInterval(timer);
-      timer = null;
-      onSent(store.current);
+      answer = await api.submit(pending.body);
     } catch (err) {
-      if (!(err instanceof Offline)) {
-        store.pending = null;
-        onRefused(err, pending);
-        return;
-      }
-      if (!timer) timer = setInterval(flush, RETRY_MS);
-      onWaiting(pending);
+      error = err;
     } finally {
       sending = false;
     }
+    if (error instanceof Offline) {
+      if (!timer) timer = setInterval(flush, RETRY_MS);
+      onWaiting(pending);
+      return;
+    }
+    if (error) {
+      store.pending = null;
+      onRefused(error, pending);
+      return;
+    }
+    store.current = {
+      id: answer.id,
+      incident_id: answer.incident_id,
+      case_number: answer.case_number,
+      reporter_token: answer.reporter_token,
+      silent: Boolean(pending.body.silent),
+      located: Boolean(pending.body.location),
+      dim: Boolean(pending.body.silent),
+      uploads: pending.attachments || [],
+    };
+    store.pending = null;
+    clearInterval(timer);
+    timer = null;
+    onSent(store.current);
   }
 
   window.addEventListener("online", flush);
