@@ -1,6 +1,7 @@
 """The incident's media in the console: opening an incident reads no original (each read of
 evidence is on the record, so only the seat's own play or open reads one, named by its file
-on the timeline), and a voice note being played goes on playing while the incident changes."""
+on the timeline; a preview is read once per console), and a voice note being played goes on
+playing while the incident changes."""
 
 from __future__ import annotations
 
@@ -33,10 +34,10 @@ def _incident_with_media(base: str, folder: Path) -> tuple[dict[str, Any], dict[
     return alarm, ids
 
 
-def _original_reads(base: str, incident_id: str) -> list[dict[str, Any]]:
+def _reads(base: str, incident_id: str, variant: str) -> list[dict[str, Any]]:
     seat = seat_headers(base, "futian.net")
     entries = httpx.get(f"{base}/api/v1/incidents/{incident_id}/timeline", headers=seat).json()
-    return [e for e in entries if e["type"] == "media_downloaded" and e["data"]["variant"] == "original"]
+    return [e for e in entries if e["type"] == "media_downloaded" and e["data"]["variant"] == variant]
 
 
 def _figure(page: Any, media_id: str) -> Locator:
@@ -61,7 +62,7 @@ def test_opening_an_incident_reads_no_original_and_a_play_is_recorded_by_file_na
     expect(voice).to_contain_text("voice note")
     expect(voice).to_contain_text("KB")
     expect(voice.locator("audio")).to_have_count(0)
-    assert _original_reads(base, alarm["incident_id"]) == []
+    assert _reads(base, alarm["incident_id"], "original") == []
 
     voice.locator("button[data-open]").click()
     expect(voice.locator("audio")).to_have_count(1)
@@ -69,7 +70,16 @@ def test_opening_an_incident_reads_no_original_and_a_play_is_recorded_by_file_na
     expect(reads).to_have_count(2)
     expect(reads.first).to_contain_text("File “door.jpg” opened (preview image).")
     expect(reads.last).to_contain_text("File “voice.mp3” opened (original).")
-    assert [e["data"]["media_id"] for e in _original_reads(base, alarm["incident_id"])] == [ids["voice.mp3"]]
+    assert [e["data"]["media_id"] for e in _reads(base, alarm["incident_id"], "original")] == [
+        ids["voice.mp3"]
+    ]
+
+    other = raise_alarm(base, FUTIAN, category="traffic")
+    open_incident(page, other["incident_id"], other["case_number"])
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    expect(door.locator("img.preview")).to_be_visible()
+    page.wait_for_timeout(1_000)  # time for a second read of the preview, were one made
+    assert len(_reads(base, alarm["incident_id"], "preview")) == 1  # once per console, not per visit
     context.close()
 
 

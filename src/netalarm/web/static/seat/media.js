@@ -21,6 +21,7 @@ export class MediaList {
     Object.assign(this, { root, i18n, onRead });
     this.incidentId = null;
     this.items = new Map(); // media id -> the file as the media list gives it
+    this.previews = new Map(); // media id -> object URL of its preview, read once per console
     root.addEventListener("click", (e) => {
       const button = e.target.closest("button[data-open]");
       if (button) this.openOriginal(button.closest("figure"));
@@ -84,7 +85,8 @@ export class MediaList {
 
   async loadPreview(figure, m) {
     try {
-      const url = await this.fetchUrl(m.preview_url);
+      if (!this.previews.has(m.id)) this.previews.set(m.id, await this.fetchUrl(m.preview_url));
+      const url = this.previews.get(m.id);
       figure.querySelector(".view").innerHTML = `<img class="preview" src="${url}" alt="${esc(m.filename || m.kind)}">`;
     } catch { /* the kind's icon stays */ }
   }
