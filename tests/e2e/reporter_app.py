@@ -15,6 +15,7 @@ from tests.support.http import seat_headers
 
 PHONE: ViewportSize = {"width": 360, "height": 640}
 ARTEFACTS = Path(__file__).resolve().parents[2] / "build" / "e2e-artefacts" / "reporter"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 # Records every way a page could make a sound or buzz, before any page script runs.
 NOISE_PROBE = """
@@ -110,3 +111,15 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = ARTEFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not page.evaluate("'axe' in window"):
+        page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.reporter_app import kept, open_app, phone, seat, seat_messages, somewhere_in_futian
+from tests.e2e.reporter_app import (
+    kept,
+    open_app,
+    phone,
+    seat,
+    seat_messages,
+    serious_violations,
+    somewhere_in_futian,
+)
 from tests.support.servers import Server
 
 
@@ -30,6 +38,7 @@ def test_a_message_written_offline_waits_on_the_page_and_is_sent_once_when_the_c
     expect(page.locator("#chat-text")).to_have_value("")
     expect(page.locator("#net")).to_contain_text("消息")
     assert kept(page, "chat")[0]["text"] == "我躲在三楼洗手间"
+    assert serious_violations(page) == []
 
     context.set_offline(False)
 

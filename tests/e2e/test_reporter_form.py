@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Request, Route, expect
 
-from tests.e2e.reporter_app import incident, incidents_at, kept, open_app, phone, somewhere_in_futian
+from tests.e2e.reporter_app import (
+    incident,
+    incidents_at,
+    kept,
+    open_app,
+    phone,
+    serious_violations,
+    somewhere_in_futian,
+)
 from tests.support.servers import Server
 
 
@@ -37,6 +45,7 @@ def test_a_bad_phone_number_is_marked_beside_the_field_in_view_and_nothing_is_se
     expect(note).to_contain_text("留空")
     expect(note).to_be_in_viewport()
     expect(page.locator("#view-details")).to_be_visible()
+    assert serious_violations(page) == []
     assert _alarm_posts(requests) == []
     assert kept(page, "pending") is None
 

@@ -9,7 +9,15 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, somewhere_in_futian
+from tests.e2e.reporter_app import (
+    incident,
+    kept,
+    open_app,
+    phone,
+    seat,
+    serious_violations,
+    somewhere_in_futian,
+)
 from tests.support.servers import Server
 
 
@@ -94,6 +102,7 @@ def test_after_an_sos_without_a_position_the_status_page_says_so_and_sends_a_pin
     expect(notice).to_contain_text("警方还不知道您在哪里")
     page.locator("#locate-send").tap()
     expect(page.locator("#locate-error")).to_contain_text("拖动标记")
+    assert serious_violations(page) == []
     pin = page.locator("#locate-map .pin")
     pin.scroll_into_view_if_needed()
     box = pin.bounding_box()

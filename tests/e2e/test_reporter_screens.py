@@ -3,29 +3,20 @@ from npm), and phone-size pictures of each for people to look at."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.reporter_app import kept, open_app, phone, screenshot, seat, somewhere_in_futian
+from tests.e2e.reporter_app import (
+    kept,
+    open_app,
+    phone,
+    screenshot,
+    seat,
+    serious_violations,
+    somewhere_in_futian,
+)
 from tests.support.servers import Server
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def serious_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    if not page.evaluate("'axe' in window"):
-        page.add_script_tag(path=str(AXE))
-    result: dict[str, Any] = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
