@@ -5,8 +5,11 @@ and an SOS tap meanwhile shows that alarm instead of doing nothing."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Browser, Request, Route, expect
 
+from netalarm.accounts.validation import normalise_phone
+from netalarm.core.errors import Invalid
 from tests.e2e.reporter_app import (
     incident,
     incidents_at,
@@ -117,4 +120,33 @@ def test_a_slow_send_shows_sending_and_an_sos_tap_meanwhile_shows_that_alarm(
     arrived = incident(demo_server.url, kept(page, "current")["incident_id"])
     assert arrived["category"] == "violence" and arrived["silent"] is False
     assert len(incidents_at(demo_server.url, here)) == 1
+    context.close()
+
+
+def test_the_page_never_refuses_a_phone_number_the_server_accepts(
+    browser: Browser, demo_server: Server
+) -> None:
+    accepted = [
+        "13800138000",
+        "138 0013 8000",
+        "１３８００１３８０００",
+        "+86 138 0013 8000",
+        "008613800138000",
+        "010-12345678",
+        "（0755）83001234",
+        "4008001234",
+        "+1 415 555 2671",
+        "+44 20 7946 0958",
+    ]
+    refused = ["123", "110", "12345678", "1380013800", "phone"]
+    assert all(normalise_phone(number) for number in accepted)
+    for number in refused:
+        with pytest.raises(Invalid):
+            normalise_phone(number)
+    context = phone(browser)
+    page = open_app(context, demo_server.url)
+    check = "(numbers) => import('/static/reporter/fields.js').then((m) => numbers.map(m.phoneLooksValid))"
+
+    assert page.evaluate(check, accepted) == [True] * len(accepted)
+    assert page.evaluate(check, refused) == [False] * len(refused)
     context.close()

@@ -8,8 +8,11 @@ const $ = (id) => document.getElementById(id);
 // its country code (+ or 00). The server still has the last word.
 const PHONE = [/^1\d{10}$/, /^0\d{9,11}$/, /^[48]00\d{7}$/, /^(\+|00)[1-9]\d{6,14}$/];
 
+// Full-width digits and signs (typed with a Chinese input method) count as their ASCII twins.
+const halfWidth = (text) => text.replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xFEE0));
+
 export function phoneLooksValid(raw) {
-  const compact = raw.replace(/[\s\-().]/g, "");
+  const compact = halfWidth(raw).replace(/[\s\-().]/g, "");
   return PHONE.some((pattern) => pattern.test(compact));
 }
 
