@@ -103,6 +103,10 @@ def test_after_an_sos_without_a_position_the_status_page_says_so_and_sends_a_pin
     page.locator("#locate-send").tap()
     expect(page.locator("#locate-error")).to_contain_text("拖动标记")
     assert serious_violations(page) == []
+    page.locator("#lang").tap()
+    expect(notice).to_contain_text("The police do not know where you are")
+    expect(page.locator("#locate-error")).to_contain_text("drag the pin")
+    page.locator("#lang").tap()
     pin = page.locator("#locate-map .pin")
     pin.scroll_into_view_if_needed()
     box = pin.bounding_box()

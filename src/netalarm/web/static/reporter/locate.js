@@ -11,6 +11,7 @@ export function createLocate({ t, position, config, chat, status }) {
   let drawn = false;
 
   function fail(key) {
+    $("locate-error").dataset.i18n = key;
     $("locate-error").textContent = t(key);
     $("locate-error").hidden = false;
   }
