@@ -4,6 +4,7 @@ small phone and at 200 % zoom, reload and language."""
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 from playwright.sync_api import Browser, expect
@@ -51,6 +52,10 @@ def test_one_tap_sends_a_silent_alarm_with_the_position_and_makes_no_sound(
         f"{demo_server.url}/api/v1/incidents/{stored['incident_id']}/messages", headers=seat(demo_server.url)
     )
     assert [m["text"] for m in told.json()] == ["警情类别：家庭暴力"]
+    deadline = time.monotonic() + 5
+    while incident(demo_server.url, stored["incident_id"])["category"] != "domestic_violence":
+        assert time.monotonic() < deadline, "the tap did not classify the case"
+        time.sleep(0.1)
     assert page.evaluate("window.__noise") == []
     context.close()
 

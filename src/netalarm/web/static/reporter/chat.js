@@ -1,4 +1,5 @@
-// The reporter's side of the chat: the message form and the quick categories. A message
+// The reporter's side of the chat: the message form and the quick categories (a chat line,
+// and the case's category until a seat has judged it). A message
 // written without a connection is kept on the device with its alarm, listed as waiting, and
 // sent in order when the connection returns. A message the server refuses is said beside the
 // form, in the page's language, and the text stays to be corrected.
@@ -108,7 +109,11 @@ export function createChat({ t, status }) {
     const button = event.target.closest("[data-quick]");
     if (!button) return;
     button.setAttribute("aria-pressed", "true");
-    if (!(await say(t("status.quickMessage", { category: t(`cat.${button.dataset.quick}`) })))) button.removeAttribute("aria-pressed");
+    const category = button.dataset.quick;
+    // The tap also classifies the case in the seats' queue while no seat has judged it; the
+    // chat line is what the seat reads either way (and what waits on the device offline).
+    api.category(store.current, category).catch(() => {});
+    if (!(await say(t("status.quickMessage", { category: t(`cat.${category}`) })))) button.removeAttribute("aria-pressed");
   });
   window.addEventListener("online", flush);
 
