@@ -1,1 +1,1 @@
-"""Exports of an incident: the printable report (and, later, EIDO)."""
+"""Exports of an incident: the EIDO for other public-safety systems, and the printable report."""

@@ -1,4 +1,5 @@
-"""Report HTTP: the printable report, and the signed link the console opens it with.
+"""Export HTTP: the incident as an EIDO (NENA-STA-021.1a-2022 JSON) for other public-safety
+systems; the printable report, and the signed link the console opens it with.
 
 A new browser tab cannot send the console's bearer header, so the console first asks for a
 link (`POST …/report-link`, bearer) and opens that: the link is signed for this incident
@@ -9,18 +10,27 @@ with the same 401; other clients get the JSON error."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from netalarm.accounts import service as accounts_service
 from netalarm.core.errors import Unauthorized
 from netalarm.core.http import RuntimeDep, SeatDep, Session, bearer, current_seat, parse_uuid
-from netalarm.exports import links, render, report
+from netalarm.exports import eido, links, render, report
 from netalarm.incidents import service as incident_service
 from netalarm.media import service as media_service
 from netalarm.timeline.words import Language
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["exports"])
 REFUSED_HEADERS = {"Cache-Control": "no-store", "WWW-Authenticate": "Bearer"}
+
+
+@router.get("/{incident_id}/export.eido.json")
+async def export_eido(incident_id: str, session: Session, rt: RuntimeDep, seat: SeatDep) -> JSONResponse:
+    """The incident as an EIDO message (see `exports.eido`): for seats that may see the
+    incident (404 otherwise). It holds no reporter identity, so it is not an identity read."""
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    document = await eido.document(session, incident, role=rt.settings.role)
+    return JSONResponse(document, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/{incident_id}/report-link")
