@@ -96,7 +96,7 @@ def run(request: pytest.FixtureRequest) -> dict[str, Any]:
 def test_the_export_names_the_case_its_priority_status_and_the_sending_system(run: dict[str, Any]) -> None:
     eido, shown = run["eido"], run["incident"]
     assert run["answer"].headers["content-type"].startswith("application/json")
-    assert eido["$schema"] and eido["$id"] and eido["eidoMessageIdentifier"].startswith("urn:uuid:")
+    assert eido["$id"] and eido["eidoMessageIdentifier"].startswith("urn:uuid:")
     assert eido["sendingSystemIdentifier"] == "urn:netalarm:internet:440300"
     assert eido["lastUpdateTimeStamp"] >= shown["closed_at"]
     [incident] = eido["incidentComponent"]

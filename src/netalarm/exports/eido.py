@@ -50,7 +50,6 @@ from netalarm.timeline import service as timeline_service
 from netalarm.timeline.models import TimelineEntry
 from netalarm.timeline.words import value_words
 
-SCHEMA: Final = "https://raw.githubusercontent.com/NENA911/EIDO-JSON/main/Schema/openapi.yaml"
 COMMON_PRIORITY: Final = {"P1": 10, "P2": 7, "P3": 4, "P4": 1}
 # Timeline entries that tell the incident's course; each becomes a note in its own words.
 NOTED: Final = frozenset(
@@ -195,7 +194,6 @@ async def document(session: AsyncSession, incident: Incident, *, role: str) -> d
     }
     root_code = centre.path.strip("/").split("/")[0]
     return {
-        "$schema": SCHEMA,
         "$id": incident_id,
         "eidoMessageIdentifier": f"urn:uuid:{uuid7()}",
         "lastUpdateTimeStamp": iso(max(built.stamps, default=utcnow())),
