@@ -178,6 +178,27 @@ def test_verify_recomputes_the_stored_hash_and_catches_tampering(
     assert bad["sha256_recorded"] == hashlib.sha256(data).hexdigest() != bad["sha256_stored"]
     checks = [e["data"]["ok"] for e in _timeline(base, alarm, seat) if e["type"] == "media_verified"]
     assert checks == [True, False]
+    said = {
+        lang: [
+            e["words"]
+            for e in httpx.get(
+                f"{base}/api/v1/incidents/{alarm['incident_id']}/timeline?lang={lang}", headers=seat
+            ).json()
+            if e["type"] == "media_verified"
+        ]
+        for lang in ("en", "zh")
+    }
+    assert said == {
+        "en": [
+            "File “voice.m4a” checked against its hash: it matches.",
+            "File “voice.m4a” checked against its hash: "
+            "IT DOES NOT MATCH, the stored file is not the one received.",
+        ],
+        "zh": [
+            "按哈希校验文件“voice.m4a”：一致。",
+            "按哈希校验文件“voice.m4a”：不一致，存储的文件不是收到的那一份。",
+        ],
+    }
 
 
 def test_a_seat_of_another_centre_gets_404_for_everything(

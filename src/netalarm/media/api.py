@@ -97,7 +97,12 @@ async def seat_verify(
         incident,
         actor=seat.actor,
         type="media_verified",
-        data={"media_id": str(found.id), "ok": result.ok, "sha256_stored": result.sha256_stored},
+        data={
+            "media_id": str(found.id),
+            "filename": found.filename,
+            "ok": result.ok,
+            "sha256_stored": result.sha256_stored,
+        },
     )
     await session.commit()
     return {

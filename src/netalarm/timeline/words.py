@@ -80,12 +80,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "message": "Message from the {sender}: “{text}”{media}",
         "location": "Position update: {lat}, {lon} (±{accuracy_m} m, {source}).",
         "identity_viewed": "The reporter's identity was viewed.",
-        "escalated": "Escalated: {data}",
+        "escalated": "Escalated from centre {from} to centre {to} ({reason}; was {previous_status}).",
         "sla_alert": "Not accepted within the SLA: alert raised.",
         "media_attached": "File {filename} attached ({kind}, {content_type}, {size} bytes, "
         "SHA-256 {sha256}).",
         "media_downloaded": "File “{file}” opened ({variant}).",
-        "media_verified": "File {media_id} checked against its hash: {data}.",
+        "media_verified": "File “{file}” checked against its hash: {verdict}.",
         "location_hint": "Position found in a file: {lat}, {lon}.",
         "message_delivered": "A message was delivered to the {by}.",
         "message_read": "A message was read by the {by}.",
@@ -109,11 +109,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "message": "{sender}消息：“{text}”{media}",
         "location": "位置更新：{lat}, {lon}（±{accuracy_m} 米，{source}）。",
         "identity_viewed": "查看了报警人身份。",
-        "escalated": "已上报：{data}",
+        "escalated": "由中心 {from} 上报至中心 {to}（{reason}；原状态 {previous_status}）。",
         "sla_alert": "超过受理时限：已告警。",
         "media_attached": "附加文件 {filename}（{kind}，{content_type}，{size} 字节，SHA-256 {sha256}）。",
         "media_downloaded": "打开文件“{file}”（{variant}）。",
-        "media_verified": "按哈希校验文件 {media_id}：{data}。",
+        "media_verified": "按哈希校验文件“{file}”：{verdict}。",
         "location_hint": "文件中的位置：{lat}, {lon}。",
         "message_delivered": "消息已送达{by}。",
         "message_read": "{by}已读消息。",
@@ -149,6 +149,14 @@ CHANNEL_WORDS: dict[str, dict[str, str]] = {
 VARIANT_WORDS: dict[str, dict[str, str]] = {
     "en": {"original": "original", "preview": "preview image"},
     "zh": {"original": "原件", "preview": "预览图"},
+}
+VERDICT_WORDS: dict[str, dict[bool, str]] = {
+    "en": {True: "it matches", False: "IT DOES NOT MATCH, the stored file is not the one received"},
+    "zh": {True: "一致", False: "不一致，存储的文件不是收到的那一份"},
+}
+REASON_WORDS: dict[str, dict[str, str]] = {
+    "en": {"manual": "by a seat", "sla": "not accepted within the SLA"},
+    "zh": {"manual": "坐席操作", "sla": "超时未受理"},
 }
 CHANNEL_TYPES = ("sms_queued", "sms_delivered", "sms_failed", "call")
 
@@ -192,9 +200,14 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         fields["text"] = message.get("text", "")
         media = message.get("media_ids") or []
         fields["media"] = f" (+{len(media)} {labels['media']})" if media else ""
-    if entry["type"] == "media_downloaded":
+    if entry["type"] in ("media_downloaded", "media_verified"):
         fields["file"] = str(data.get("filename") or data.get("media_id"))
+    if entry["type"] == "media_downloaded":
         fields["variant"] = VARIANT_WORDS[lang].get(data.get("variant", ""), fields.get("variant", ""))
+    if entry["type"] == "media_verified":
+        fields["verdict"] = VERDICT_WORDS[lang][bool(data.get("ok"))]
+    if entry["type"] == "escalated":
+        fields["reason"] = REASON_WORDS[lang].get(data.get("reason", ""), fields.get("reason", ""))
     if entry["type"] in CHANNEL_TYPES:
         for code in ("to_source", "outcome"):
             if isinstance(data.get(code), str):
