@@ -116,6 +116,23 @@ async def test_a_reporters_stated_category_applies_only_before_any_seat_judged(s
         await incident_service.state_category(session, made.alarm, "fire", actor=actor)
 
 
+async def test_a_stated_category_raises_the_priority_it_calls_for_and_never_lowers_it(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, category="other")
+    actor = f"reporter:{made.alarm.reporter_id}"
+    assert made.incident.priority == "P3"
+    await incident_service.state_category(session, made.alarm, "violence", actor=actor)
+    await incident_service.state_category(session, made.alarm, "fraud", actor=actor)
+    assert (made.incident.category, made.incident.priority) == ("fraud", "P1")
+    entries = [e for e in await timeline_service.entries(session, made.incident.id) if e.type == "classified"]
+    assert [(e.data["from"], e.data["to"]) for e in entries] == [
+        ({"category": "other", "priority": "P3"}, {"category": "violence", "priority": "P1"}),
+        ({"category": "violence"}, {"category": "fraud"}),
+    ]
+
+
 async def test_a_sibling_district_gets_not_found_and_the_city_sees_all(session: AsyncSession) -> None:
     t = await factories.tree(session)
     made = await factories.alarm(session, t.city, Tree.A_POINT)

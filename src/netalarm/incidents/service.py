@@ -180,8 +180,10 @@ async def record(
 async def state_category(session: AsyncSession, alarm: Alarm, category: str, *, actor: str) -> bool:
     """The reporter says what is happening (one tap on a silent alarm's page). It becomes the
     incident's category while no seat has taken the incident or classified it, so a seat's
-    judgement is never overruled; the reporter may correct their own tap. Returns whether the
-    category changed. A closed incident refuses (409)."""
+    judgement is never overruled; the reporter may correct their own tap. A category that
+    calls for a higher priority than the incident has (violence is P1) raises it, and with it
+    the SLA; a tap never lowers a priority. Returns whether the category changed. A closed
+    incident refuses (409)."""
     incident = await lock(session, alarm.incident_id)
     if incident.status == "closed":
         raise Conflict("a closed incident cannot be changed", code="illegal_transition")
@@ -198,17 +200,17 @@ async def state_category(session: AsyncSession, alarm: Alarm, category: str, *, 
     )
     if by_seat:
         return False
-    before = incident.category
+    before: dict[str, str] = {"category": incident.category}
+    after: dict[str, str] = {"category": category}
+    # "P1" < "P2" < …: the lesser code is the more urgent.
+    wanted = default_priority(category, incident.silent)
+    if wanted < incident.priority:
+        before["priority"], after["priority"] = incident.priority, wanted
+        incident.priority = wanted
     incident.category = category
     incident.updated_at = utcnow()
     incident.version += 1
-    await record(
-        session,
-        incident,
-        actor=actor,
-        type="classified",
-        data={"from": {"category": before}, "to": {"category": category}},
-    )
+    await record(session, incident, actor=actor, type="classified", data={"from": before, "to": after})
     return True
 
 
