@@ -23,3 +23,45 @@ from netalarm.timeline.words import describe
 def test_an_escalation_says_where_from_where_to_and_why(lang: str, reason: str, expected: str) -> None:
     data = {"from": "440304", "to": "440300", "reason": reason, "previous_status": "received"}
     assert describe({"type": "escalated", "data": data}, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "Not accepted within 15 s (P1): alert raised at centre 440304 after 15 s.",
+                "Still not accepted after 30 s: escalated to centre 440300.",
+                "Still not accepted after 30 s, and centre 440300 has no centre above it: alerted again.",
+            ],
+        ),
+        (
+            "zh",
+            [
+                "P1 警情 15 秒内未受理：已在中心 440304 告警（已等待 15 秒）。",
+                "等待 30 秒仍未受理：已上报至中心 440300。",
+                "等待 30 秒仍未受理，中心 440300 无上级中心：再次告警。",
+            ],
+        ),
+    ],
+)
+def test_each_sla_stage_says_the_limit_the_wait_and_where_it_went(lang: str, expected: list[str]) -> None:
+    stages = [("alert", 15.2, "440304"), ("escalated", 30.4, "440300"), ("overdue", 30.4, "440300")]
+    said = [
+        describe(
+            {
+                "type": "sla_alert",
+                "data": {
+                    "stage": stage,
+                    "priority": "P1",
+                    "limit_s": 15,
+                    "waited_s": waited,
+                    "centre": centre,
+                },
+            },
+            lang,
+        )
+        for stage, waited, centre in stages
+    ]
+    assert said == expected

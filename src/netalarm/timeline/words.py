@@ -74,7 +74,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "resolved": "Resolved. Outcome: {outcome}",
         "closed": "Closed as {disposition}.",
         "transferred": "Transferred from centre {from} to centre {to} (was {previous_status}).",
-        "received_by_transfer": "Received by centre {centre} through a transfer.",
+        "received_by_transfer": "Now with centre {centre} by transfer, waiting to be accepted there.",
         "merged": "Merged into case {into_case_number} as a duplicate.",
         "merged_in": "Case {from_case_number} merged into this one.",
         "message": "Message from the {sender}: “{text}”{media}",
@@ -82,6 +82,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "identity_viewed": "The reporter's identity was viewed.",
         "escalated": "Escalated from centre {from} to centre {to} ({reason}; was {previous_status}).",
         "sla_alert": "Not accepted within the SLA: alert raised.",
+        "sla_alert.alert": "Not accepted within {limit_s} s ({priority}): alert raised at centre {centre} "
+        "after {waited} s.",
+        "sla_alert.escalated": "Still not accepted after {waited} s: escalated to centre {centre}.",
+        "sla_alert.overdue": "Still not accepted after {waited} s, and centre {centre} has no centre above "
+        "it: alerted again.",
         "media_attached": "File {filename} attached ({kind}, {content_type}, {size} bytes, "
         "SHA-256 {sha256}).",
         "media_downloaded": "File “{file}” opened ({variant}).",
@@ -103,7 +108,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "resolved": "处置完毕。结果：{outcome}",
         "closed": "结案：{disposition}。",
         "transferred": "由中心 {from} 移交至中心 {to}（原状态 {previous_status}）。",
-        "received_by_transfer": "中心 {centre} 接收移交。",
+        "received_by_transfer": "已移交至中心 {centre}，等待该中心受理。",
         "merged": "作为重复警情并入 {into_case_number}。",
         "merged_in": "警情 {from_case_number} 并入本警情。",
         "message": "{sender}消息：“{text}”{media}",
@@ -111,6 +116,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "identity_viewed": "查看了报警人身份。",
         "escalated": "由中心 {from} 上报至中心 {to}（{reason}；原状态 {previous_status}）。",
         "sla_alert": "超过受理时限：已告警。",
+        "sla_alert.alert": "{priority} 警情 {limit_s} 秒内未受理：已在中心 {centre} 告警"
+        "（已等待 {waited} 秒）。",
+        "sla_alert.escalated": "等待 {waited} 秒仍未受理：已上报至中心 {centre}。",
+        "sla_alert.overdue": "等待 {waited} 秒仍未受理，中心 {centre} 无上级中心：再次告警。",
         "media_attached": "附加文件 {filename}（{kind}，{content_type}，{size} 字节，SHA-256 {sha256}）。",
         "media_downloaded": "打开文件“{file}”（{variant}）。",
         "media_verified": "按哈希校验文件“{file}”：{verdict}。",
@@ -212,7 +221,11 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         for code in ("to_source", "outcome"):
             if isinstance(data.get(code), str):
                 fields[code] = CHANNEL_WORDS[lang].get(data[code], data[code])
-    template = SENTENCES[lang].get(entry["type"])
+    kind = entry["type"]
+    if kind == "sla_alert" and isinstance(data.get("waited_s"), int | float):
+        fields["waited"] = str(round(data["waited_s"]))
+        kind = f"sla_alert.{data.get('stage')}"
+    template = SENTENCES[lang].get(kind) or SENTENCES[lang].get(entry["type"])
     if template is None:
         return f"{entry['type']}: {fields['data']}"
     try:
