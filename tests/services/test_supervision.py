@@ -3,10 +3,17 @@ to accept, and the median time to accept."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.accounts.service import SeatIdentity
+from netalarm.incidents import sla
 from netalarm.incidents.models import Incident
-from netalarm.supervision.service import compliance, start_of_day
+from netalarm.supervision.service import compliance, overview, start_of_day
+from tests.support import factories
+from tests.support.factories import Tree
 
 SLA = {"P1": 15.0, "P2": 30.0, "P3": 120.0, "P4": 600.0}
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -32,6 +39,7 @@ def test_accepted_in_time_late_and_overdue_count_waiting_in_time_does_not() -> N
     )
     assert figures == {
         "incidents": 4,
+        "missed_then_left": 0,
         "counted": 3,
         "within_sla": 1,
         "share_within_sla": 1 / 3,
@@ -50,3 +58,29 @@ def test_the_day_starts_at_local_midnight() -> None:
     assert start_of_day(datetime(2026, 11, 25, 17, 0, tzinfo=UTC), "Asia/Shanghai") == datetime(
         2026, 11, 25, 16, 0, tzinfo=UTC
     )
+
+
+def test_a_handed_over_case_is_timed_from_when_its_centre_got_it() -> None:
+    transferred = incident("P1", 100, accepted_after_s=90)
+    transferred.sla_started_at = NOW - timedelta(seconds=20)  # arrived 80 s after it was made
+    figures = compliance([transferred], SLA, NOW)
+    assert (figures["within_sla"], figures["median_time_to_accept_s"]) == (1, 10.0)
+
+
+async def test_a_miss_stays_with_the_district_after_the_watchdog_escalates_the_case(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, silent=True)
+    limits = sla.Limits({"P1": 10.0, "P2": 20.0, "P3": 60.0, "P4": 300.0})
+    created = made.incident.created_at
+    await sla.sweep(session, limits, created + timedelta(seconds=11))
+    assert (made.incident.id, "escalated") in await sla.sweep(
+        session, limits, created + timedelta(seconds=21)
+    )
+    district = SeatIdentity(uuid.uuid4(), "a.sup", "supervisor", t.a.id, t.a.code)
+    today = (await overview(session, district, sla_s=limits.seconds, idle_timeout_s=600, timezone="UTC"))[
+        "today"
+    ]
+    assert (today["missed_then_left"], today["counted"], today["within_sla"]) == (1, 1, 0)
+    assert today["share_within_sla"] == 0

@@ -1,10 +1,12 @@
 """The supervisor's overview of a centre's subtree: seats online, their open incidents, and
 today's SLA compliance (share of incidents accepted within their priority's time to accept,
-and the median time to accept)."""
+and the median time to accept). A miss belongs to the centre that held the case when its
+time ran out, even after the case was escalated above it or transferred away."""
 
 from __future__ import annotations
 
 import statistics
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +22,7 @@ from netalarm.incidents.lifecycle import OPEN_STATUSES
 from netalarm.incidents.models import Incident
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
+from netalarm.timeline.models import TimelineEntry
 
 SUPERVISING_ROLES = ("supervisor", "admin")
 
@@ -35,22 +38,29 @@ def start_of_day(now: datetime, timezone: str) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def compliance(incidents: list[Incident], sla_s: dict[str, float], now: datetime) -> dict[str, Any]:
-    """SLA figures over `incidents`. An incident counts once it is accepted or its time to
-    accept has run out; it is compliant if accepted within its priority's time."""
+def compliance(
+    incidents: list[Incident], sla_s: dict[str, float], now: datetime, *, missed_then_left: int = 0
+) -> dict[str, Any]:
+    """SLA figures over `incidents`, plus `missed_then_left` misses of cases that have left.
+    An incident counts once it is accepted or its time to accept has run out; it is
+    compliant if accepted within its priority's time, counted from when its centre got it
+    (a hand-over restarts the clock, as the watchdog's does)."""
     counted = within = 0
     waits: list[float] = []
     for incident in incidents:
         limit = sla_s[incident.priority]
+        started = incident.sla_started_at or incident.created_at
         if incident.accepted_at is not None:
-            waited = (incident.accepted_at - incident.created_at).total_seconds()
+            waited = (incident.accepted_at - started).total_seconds()
             waits.append(waited)
             counted += 1
             within += waited <= limit
-        elif (now - incident.created_at).total_seconds() > limit:
+        elif (now - started).total_seconds() > limit:
             counted += 1
+    counted += missed_then_left
     return {
         "incidents": len(incidents),
+        "missed_then_left": missed_then_left,
         "counted": counted,
         "within_sla": within,
         "share_within_sla": within / counted if counted else None,
@@ -112,16 +122,32 @@ async def overview(
         seats[incident.accepted_by or ""]["open"].append(
             {"id": str(incident.id), "case_number": incident.case_number, "status": incident.status}
         )
+    since = start_of_day(now, timezone)
     today = list(
         await session.scalars(
-            select(Incident).where(
-                Incident.centre_id.in_(centres), Incident.created_at >= start_of_day(now, timezone)
-            )
+            select(Incident).where(Incident.centre_id.in_(centres), Incident.created_at >= since)
         )
     )
+    left = await _missed_then_left(session, centres, since)
     return {
         "centre": seat.centre_code,
         "at": iso(now),
         "seats": sorted(seats.values(), key=lambda s: (s["centre"], s["username"])),
-        "today": compliance(today, sla_s, now),
+        "today": compliance(today, sla_s, now, missed_then_left=left),
     }
+
+
+async def _missed_then_left(session: AsyncSession, centres: list[uuid.UUID], since: datetime) -> int:
+    """Cases whose time to accept ran out (the watchdog's first alert) while a centre of
+    `centres` held them, and that are now outside those centres."""
+    codes = set(await session.scalars(select(Centre.code).where(Centre.id.in_(centres))))
+    alerts = await session.execute(
+        select(TimelineEntry.incident_id, TimelineEntry.data)
+        .join(Incident, Incident.id == TimelineEntry.incident_id)
+        .where(
+            TimelineEntry.type == "sla_alert",
+            TimelineEntry.at >= since,
+            Incident.centre_id.not_in(centres),
+        )
+    )
+    return len({i for i, data in alerts if data.get("stage") == "alert" and data.get("centre") in codes})
