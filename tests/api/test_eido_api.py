@@ -228,3 +228,26 @@ def test_a_seat_of_another_district_gets_404_and_the_city_above_gets_the_export(
 def test_without_a_seat_bearer_the_export_is_401(run: dict[str, Any]) -> None:
     assert httpx.get(run["url"]).status_code == 401
     assert httpx.get(run["url"], headers=reporter_headers(run["alarm"])).status_code == 401
+
+
+def test_every_note_is_the_incidents_and_every_centre_the_case_passed_through_is_an_agency(
+    demo_server: Server,
+) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, description="a fight outside the station")
+    futian = seat_headers(base, "futian.net")
+    incident = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    assert httpx.post(
+        f"{base}/api/v1/alarms/{alarm['id']}/messages",
+        json={"text": "hurry"},
+        headers=reporter_headers(alarm),
+    ).is_success
+    moved = httpx.post(f"{incident}/actions/transfer", json={"centre": "440303"}, headers=futian)
+    assert moved.status_code == 200, moved.text
+    eido = httpx.get(f"{incident}/export.eido.json", headers=seat_headers(base, "luohu.net")).json()
+    agencies = {a["componentIdentifier"]: a["incidentOwningAgencyIndicator"] for a in eido["agencyComponent"]}
+    assert agencies == {"urn:netalarm:centre:440303": True, "urn:netalarm:centre:440304": False}
+    [owned] = eido["incidentComponent"]
+    assert {r["$ref"] for r in owned["notesReference"]} == {
+        n["componentIdentifier"] for n in eido["notesComponent"]
+    }

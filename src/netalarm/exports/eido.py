@@ -14,10 +14,12 @@ document. What is mapped:
 - positions → `locationComponent`s with PIDF-LO bodies (see `exports.pidf`): each alarm's
   first position, the trail of updates, and the incident's current position;
 - the alarm descriptions, chat messages and the lifecycle entries of the timeline (accepted,
-  dispatched with its note, resolved with its outcome, closed, transfers, escalations,
-  merges, in the timeline's own English sentences) → `notesComponent`;
-- the owning centre and the centres of the seats involved → `agencyComponent`; those seats →
-  `agentComponent`.
+  dispatched with its note, resolved with its outcome, closed, transfers, SLA alerts and
+  escalations, merges, in the timeline's own English sentences) → `notesComponent`, every
+  one referenced from the incident (and the alarm's own from its call);
+- the owning centre, the centres the case passed through (transfers, escalations, SLA
+  alerts: every centre a note names) and those of the seats involved → `agencyComponent`;
+  those seats → `agentComponent`.
 
 Least privilege: the reporter's identity (name, phone, ID number, language) never enters the
 document, so exporting is not an identity read; a seat that needs it reads it through the
@@ -54,8 +56,11 @@ COMMON_PRIORITY: Final = {"P1": 10, "P2": 7, "P3": 4, "P4": 1}
 # Timeline entries that tell the incident's course; each becomes a note in its own words.
 NOTED: Final = frozenset(
     {"accepted", "dispatched", "resolved", "closed", "transferred", "received_by_transfer"}
-    | {"escalated", "merged", "merged_in"}
+    | {"escalated", "sla_alert", "merged", "merged_in"}
 )
+# The entries that name centres the case passed through (by code, under these keys).
+HANDED_OVER: Final = frozenset({"transferred", "received_by_transfer", "escalated", "sla_alert"})
+CENTRE_KEYS: Final = ("from", "to", "centre")
 CALL_TAKERS: Final = frozenset({"network", "110"})
 # A reported position: lat, lon (WGS84), accuracy in metres, source.
 Fix = tuple[float, float, float | None, str | None]
@@ -111,8 +116,17 @@ async def document(session: AsyncSession, incident: Incident, *, role: str) -> d
     )
     trail = await incident_service.trail(session, incident.id)
     messages = await messaging_service.for_incident(session, incident.id)
-    entries = [e for e in await timeline_service.entries(session, incident.id) if e.type in NOTED]
+    timeline = await timeline_service.entries(session, incident.id)
+    entries = [e for e in timeline if e.type in NOTED]
     seats = await _seats(session, incident, messages, entries)
+    passed = {
+        e.data[key]
+        for e in timeline
+        if e.type in HANDED_OVER
+        for key in CENTRE_KEYS
+        if isinstance(e.data.get(key), str)
+    }
+    passed_through = list(await session.scalars(select(Centre).where(Centre.code.in_(passed))))
     built = _Components(owner=_agency(centre.code))
     incident_id = f"urn:netalarm:incident:{incident.id}"
 
@@ -121,7 +135,6 @@ async def document(session: AsyncSession, incident: Incident, *, role: str) -> d
     places_of: dict[uuid.UUID, list[str]] = {}
     locations: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
-    descriptions: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     for alarm in alarms:
         person = persons.setdefault(alarm.reporter_id, f"{incident_id}:person:{len(persons) + 1}")
@@ -133,7 +146,6 @@ async def document(session: AsyncSession, incident: Incident, *, role: str) -> d
         places_of.setdefault(alarm.reporter_id, []).extend(p["componentIdentifier"] for p in places)
         locations += places
         notes += described + chat
-        descriptions += described
     course = [_course_note(built, incident_id, e, seats) for e in entries]
     notes += course
     where = []
@@ -163,7 +175,7 @@ async def document(session: AsyncSession, incident: Incident, *, role: str) -> d
                 locationReference=[_ref(w) for w in where],
                 personReference=[_ref(p) for p in persons.values()],
                 agentReference=[_ref(_agent(s.username)) for s, _ in seats],
-                notesReference=[_ref(n["componentIdentifier"]) for n in descriptions + course],
+                notesReference=[_ref(n["componentIdentifier"]) for n in notes],
                 dispositionComponent=_disposition(built, incident_id, incident, entries, seats),
             )
         ],
@@ -180,7 +192,7 @@ async def document(session: AsyncSession, incident: Incident, *, role: str) -> d
         ],
         "locationComponent": locations,
         "notesComponent": notes,
-        "agencyComponent": _agencies(built, centre, seats),
+        "agencyComponent": _agencies(built, centre, passed_through + [home for _, home in seats]),
         "agentComponent": [
             built.make(
                 _agent(seat.username),
@@ -219,9 +231,10 @@ async def _seats(
     return sorted(((seat, home) for seat, home in rows.tuples()), key=lambda pair: pair[0].username)
 
 
-def _agencies(built: _Components, owner: Centre, seats: list[tuple[Seat, Centre]]) -> list[dict[str, Any]]:
-    """The owning centre first, then the other centres of the seats involved."""
-    centres = {owner.code: owner} | {home.code: home for _, home in seats}
+def _agencies(built: _Components, owner: Centre, others: list[Centre]) -> list[dict[str, Any]]:
+    """The owning centre first, then the others involved (each once): those the case passed
+    through and those of the seats that took part."""
+    centres = {owner.code: owner} | {centre.code: centre for centre in others}
     return [
         built.make(
             _agency(code),
