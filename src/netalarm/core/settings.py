@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,7 +22,10 @@ class Settings(BaseSettings):
         default="", description="Signs reporter tokens; empty means a key kept in data_dir."
     )
     centre: str = Field(default="", description="Code of the root centre this server serves.")
-    role: str = Field(default="internet", description="internet or intranet.")
+    role: Literal["internet", "intranet"] = Field(
+        default="internet",
+        description="internet or intranet; today it only names the sending system in EIDO exports.",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="Local zone for case-number days and the printable report's times.",
