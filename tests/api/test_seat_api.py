@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import datetime
 
 import httpx
 import pytest
@@ -270,3 +272,22 @@ def test_health_readiness_and_openapi(demo_server: Server) -> None:
     paths = httpx.get(f"{demo_server.url}/openapi.json").json()["paths"]
     for path in ("/api/v1/alarms", "/api/v1/incidents/{incident_id}/actions/{action}", "/api/v1/auth/login"):
         assert path in paths
+
+
+def test_the_sla_clock_starts_at_creation_and_restarts_when_the_case_is_handed_over(
+    demo_server: Server,
+) -> None:
+    base, futian = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN)
+    url = f"{base}/api/v1/incidents/{alarm['incident_id']}"
+    fresh = httpx.get(url, headers=futian).json()
+    assert fresh["sla_started_at"] == fresh["created_at"]
+    listed = httpx.get(f"{base}/api/v1/incidents?status=received&limit=500", headers=futian).json()
+    assert next(i for i in listed if i["id"] == alarm["incident_id"])["sla_started_at"] == fresh["created_at"]
+
+    time.sleep(0.05)
+    moved = httpx.post(f"{url}/actions/transfer", json={"centre": "440303"}, headers=futian).json()
+    restarted = datetime.fromisoformat(moved["sla_started_at"])
+    assert moved["sla_started_at"].endswith("Z") and restarted > datetime.fromisoformat(moved["created_at"])
+    seen = httpx.get(url, headers=seat_headers(base, "luohu.net")).json()
+    assert seen["sla_started_at"] == moved["sla_started_at"]

@@ -6,6 +6,7 @@ Runs against its own server with a 6-second P1 SLA."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,4 +91,29 @@ def test_a_language_switch_redraws_the_sla_banner_the_tab_title_and_the_connecti
     seat = seat_headers(base, "futian.net")
     httpx.post(f"{base}/api/v1/incidents/{urgent['incident_id']}/actions/accept", json={}, headers=seat)
     expect(banner).to_be_hidden()
+    context.close()
+
+
+def test_a_late_case_transferred_to_another_centre_arrives_there_with_a_fresh_sla_clock(
+    browser: Browser, short_sla_server: Server
+) -> None:
+    base = short_sla_server.url
+    context = desk(browser)
+    luohu = sign_in(context, base, "luohu.net")
+    late = raise_alarm(base, FUTIAN, silent=True)
+    time.sleep(7)  # past the 6 s P1 limit at Futian, before the watchdog escalates at 12 s
+    moved = httpx.post(
+        f"{base}/api/v1/incidents/{late['incident_id']}/actions/transfer",
+        json={"centre": "440303"},
+        headers=seat_headers(base, "futian.net"),
+    )
+    assert moved.status_code == 200, moved.text
+
+    arrived = row(luohu, late["incident_id"])
+    expect(arrived).to_be_visible()
+    luohu.wait_for_timeout(1500)  # a few ticks of the waiting clock
+    expect(arrived.locator(".wait")).to_have_text(re.compile(r"^00:0[0-4]$"))
+    expect(arrived).not_to_have_class(re.compile(r"\bsla-(near|over)\b"))
+    expect(luohu.locator("#sla-banner")).not_to_contain_text(late["case_number"])
+    expect(luohu.locator("body")).not_to_have_class(re.compile(r"\bsla-breach\b"))
     context.close()

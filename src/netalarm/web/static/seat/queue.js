@@ -11,8 +11,9 @@ const NEAR = 2 / 3; // share of the SLA after which a waiting incident turns amb
 const REPEAT_MS = 5000;
 const MAX_TOASTS = 3; // the newest; the queue itself lists them all
 
+// Counted from `sla_started_at`: a case handed over to another centre waits there anew.
 export function waited(incident, now = Date.now()) {
-  return Math.max(0, (now - Date.parse(incident.created_at)) / 1000);
+  return Math.max(0, (now - Date.parse(incident.sla_started_at)) / 1000);
 }
 
 export function clock(seconds) {
@@ -61,7 +62,7 @@ export class Queue {
   async refresh() {
     const rows = await api(`/api/v1/incidents?status=${OPEN}&limit=500`, { background: true });
     const order = { P1: 1, P2: 2, P3: 3, P4: 4 };
-    rows.sort((a, b) => order[a.priority] - order[b.priority] || Date.parse(a.created_at) - Date.parse(b.created_at));
+    rows.sort((a, b) => order[a.priority] - order[b.priority] || Date.parse(a.sla_started_at) - Date.parse(b.sla_started_at));
     this.incidents = rows;
     this.render();
     this.announce();
