@@ -291,3 +291,10 @@ def test_the_sla_clock_starts_at_creation_and_restarts_when_the_case_is_handed_o
     assert moved["sla_started_at"].endswith("Z") and restarted > datetime.fromisoformat(moved["created_at"])
     seen = httpx.get(url, headers=seat_headers(base, "luohu.net")).json()
     assert seen["sla_started_at"] == moved["sla_started_at"]
+
+
+def test_centres_name_the_parent_an_escalation_goes_to(demo_server: Server) -> None:
+    base = demo_server.url
+    centres = httpx.get(f"{base}/api/v1/centres", headers=seat_headers(base, "futian.net")).json()
+    parents = {c["code"]: c["parent"] for c in centres}
+    assert parents == {"440300": None, "440303": "440300", "440304": "440300", "440305": "440300"}

@@ -111,3 +111,30 @@ def test_classify_merge_and_transfer_from_the_keyboard(browser: Browser, demo_se
     expect(row(luohu, first["incident_id"])).to_be_visible()
     context.close()
     sibling_context.close()
+
+
+def test_e_escalates_the_open_case_to_the_parent_centre_after_a_confirmation_naming_it(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, category="fraud")
+    context, city_context = desk(browser, locale="zh-CN"), desk(browser)
+    console = sign_in(context, base, "futian.net")
+    open_incident(console, alarm["incident_id"], alarm["case_number"])
+    expect(console.locator('#actions [data-action="escalate"]')).to_have_text(re.compile(r"上报\s*E"))
+
+    console.locator("body").press("e")
+    dialog = console.locator("#action-dialog")
+    expect(dialog).to_contain_text("上报至上级中心：440300 深圳市公安局 Shenzhen")
+    dialog.locator('button[value="cancel"]').click()
+    expect(row(console, alarm["incident_id"])).to_be_visible()
+
+    console.locator('#actions [data-action="escalate"]').click()
+    dialog.locator('button[value="ok"]').click()
+    expect(row(console, alarm["incident_id"])).to_have_count(0)
+    city = sign_in(city_context, base, "shenzhen.net")
+    open_incident(city, alarm["incident_id"], alarm["case_number"])
+    expect(city.locator("#inc-facts .centre")).to_contain_text("440300")
+    expect(city.locator("#inc-status")).to_have_attribute("data-status", "received")
+    context.close()
+    city_context.close()

@@ -15,12 +15,12 @@ router = APIRouter(tags=["seat"])
 
 @router.get("/api/v1/centres")
 async def centres(session: Session, rt: RuntimeDep, _seat: SeatDep) -> list[dict[str, Any]]:
-    """Every centre of this server's tree: a seat may transfer to any of them."""
+    """Every centre of this server's tree: a seat may transfer to any of them. `parent` is the
+    code of the centre an escalation goes to (None at the top of the tree)."""
     root = await routing_service.root(session, rt.settings.centre or None)
-    return [
-        routing_service.public(c)
-        for c in sorted(await routing_service.subtree(session, root), key=lambda c: c.path)
-    ]
+    tree = sorted(await routing_service.subtree(session, root), key=lambda c: c.path)
+    codes = {c.id: c.code for c in tree}
+    return [{**routing_service.public(c), "parent": codes.get(c.parent_id)} for c in tree]
 
 
 @router.get("/api/v1/jurisdictions", tags=["reporter"])

@@ -1,6 +1,6 @@
 // The actions on the open incident, as buttons and keyboard shortcuts: accept, priority and
 // category, dispatch with a note, resolve with an outcome, close with a disposition,
-// transfer to another centre, merge into another incident. A refused action says why (a
+// transfer to another centre, escalate to the parent centre, merge into another incident. A refused action says why (a
 // second accept says who took the incident).
 import { api } from "./api.js";
 import { esc } from "./dom.js";
@@ -14,6 +14,7 @@ const ACTIONS = {
   resolve: ["r", ["dispatched"]],
   close: ["x", ["received", "accepted", "resolved"]],
   transfer: ["t", ["received", "accepted", "dispatched", "resolved"]],
+  escalate: ["e", ["received", "accepted", "dispatched", "resolved"]],
   merge: ["m", ["received", "accepted"]],
 };
 
@@ -87,6 +88,7 @@ export class Actions {
         i.status === "resolved" ? DISPOSITIONS : DISPOSITIONS.filter((d) => d !== "handled"), "disp_")}</select></label>`,
       transfer: `<label>${t("centre_to")} <select name="centre">${this.centres.filter((c) => c.code !== i.centre)
         .map((c) => `<option value="${esc(c.code)}">${esc(c.code)} ${esc(c.name)}</option>`).join("")}</select></label>`,
+      escalate: `<p>${esc(t("escalate_to", { centre: this.parentName(i) }))}</p>`,
       merge: `<label>${t("merge_into")} <select name="into">${this.queue.incidents.filter((o) => o.id !== i.id)
         .map((o) => `<option value="${o.id}">${esc(o.case_number)} (${esc(t(`cat_${o.category}`))})</option>`).join("")}</select></label>`,
     }[action];
@@ -97,6 +99,13 @@ export class Actions {
     this.dialog.showModal();
     const first = this.form.querySelector(".fields textarea, .fields select");
     if (first) first.focus();
+  }
+
+  // The name of the centre an escalation of `incident` goes to, or "none" at the top.
+  parentName(incident) {
+    const own = this.centres.find((c) => c.code === incident.centre);
+    const parent = own && this.centres.find((c) => c.code === own.parent);
+    return parent ? `${parent.code} ${parent.name}` : this.i18n.t("none");
   }
 
   async submit() {
