@@ -3,6 +3,7 @@ the reporter's map shows."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter
@@ -19,7 +20,7 @@ async def centres(session: Session, rt: RuntimeDep, _seat: SeatDep) -> list[dict
     code of the centre an escalation goes to (None at the top of the tree)."""
     root = await routing_service.root(session, rt.settings.centre or None)
     tree = sorted(await routing_service.subtree(session, root), key=lambda c: c.path)
-    codes = {c.id: c.code for c in tree}
+    codes: dict[uuid.UUID | None, str] = {c.id: c.code for c in tree}
     return [{**routing_service.public(c), "parent": codes.get(c.parent_id)} for c in tree]
 
 
