@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -28,6 +29,9 @@ def test_acceptance_and_chat_reach_the_reporter_live_with_receipts(
     assert accepted.status_code == 200, accepted.text
     expect(page.locator("#steps li[data-step=accepted]")).to_have_class("done")
     expect(page.locator("#steps li[data-step=accepted]")).to_have_attribute("aria-current", "step")
+    expect(page.locator("#status-announce[role=status]")).to_have_text(
+        re.compile(r"^警情进展：已受理，\S+。$")
+    )
 
     said = httpx.post(
         f"{base}/api/v1/incidents/{incident_id}/messages",

@@ -113,6 +113,7 @@ def test_a_file_the_server_refuses_says_why_once_and_is_not_uploaded_again_after
     refused = page.locator("#uploads .upload")
     expect(refused).to_have_attribute("data-state", "refused")
     expect(refused).to_contain_text("notes.txt：无法接收这种文件")
+    expect(refused.locator("progress")).to_be_hidden()
     dropped = "JSON.parse(localStorage.getItem('netalarm.reporter.current')).uploads.length === 0"
     page.wait_for_function(dropped)
     uploads: list[str] = []

@@ -21,6 +21,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
   let poller = null;
   let reconnect = null;
   let lastEventId = null;
+  let announced = null; // the alarm and status a screen reader was last told of
 
   const time = (iso) => new Date(iso).toLocaleTimeString(i18n.lang === "zh" ? "zh-CN" : "en-GB");
 
@@ -44,9 +45,23 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
       item.append(name, when);
       list.append(item);
     });
+    announce();
     $("case-number").textContent = t("status.case", { case: status.case_number });
     $("disposition").hidden = !status.disposition;
     $("disposition").textContent = status.disposition ? t("status.disposition", { d: disposition(status.disposition) }) : "";
+  }
+
+  // Says a step the case reached while the page is open (a screen reader reads the list
+  // only when asked); not the state found on opening, and each step once.
+  function announce() {
+    const now = `${status.id}:${status.status}`;
+    if (announced !== null && announced !== now && announced.startsWith(`${status.id}:`)) {
+      const at = status.status === "received" ? status.created_at : status[`${status.status}_at`];
+      let text = t("status.announce", { step: t(`status.${status.status}`), time: at ? time(at) : "" });
+      if (status.disposition) text += ` ${t("status.disposition", { d: disposition(status.disposition) })}`;
+      $("status-announce").textContent = text;
+    }
+    announced = now;
   }
 
   // A disposition code in plain words; a code this page does not know yet is shown as it is.
