@@ -138,3 +138,24 @@ def test_e_escalates_the_open_case_to_the_parent_centre_after_a_confirmation_nam
     expect(city.locator("#inc-status")).to_have_attribute("data-status", "received")
     context.close()
     city_context.close()
+
+
+def test_the_supervisor_view_in_chinese_names_columns_roles_and_centres_in_chinese(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    seat_context, supervisor_context = desk(browser, locale="zh-CN"), desk(browser, locale="zh-CN")
+    sign_in(seat_context, base, "futian.net")
+    supervisor = sign_in(supervisor_context, base, "futian.sup")
+    supervisor.locator("#supervisor-tab").click()
+
+    panel = supervisor.locator("#supervisor")
+    expect(panel.locator("h2").first).to_have_text("今日受理时限达标情况 · 福田分局 Futian")
+    headers = ["坐席", "角色", "中心", "最近操作", "处理中的警情"]
+    expect(panel.locator("#seats-online thead th")).to_have_text(headers)
+    network = panel.locator('#seats-online tr[data-seat="futian.net"] td')
+    expect(network.nth(1)).to_have_text("网络报警坐席")
+    expect(network.nth(2)).to_have_text("福田分局 Futian")
+    expect(panel.locator('#seats-online tr[data-seat="futian.sup"] td').nth(1)).to_have_text("值班长")
+    seat_context.close()
+    supervisor_context.close()

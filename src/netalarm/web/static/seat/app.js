@@ -63,14 +63,14 @@ async function boot(login) {
   const showPanel = (name) => {
     $("workspace").hidden = name !== "console";
     $("supervisor").hidden = name !== "supervisor";
-    if (name === "supervisor") renderSupervisor($("supervisor"), i18n, open).catch(() => {});
+    if (name === "supervisor") renderSupervisor($("supervisor"), i18n, centres, open).catch(() => {});
   };
   $("supervisor-tab").onclick = () => showPanel($("supervisor").hidden ? "supervisor" : "console");
 
   const poll = async () => {
     await queue.refresh();
     if (view.id) await view.refresh().catch(() => {});
-    if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, open);
+    if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, centres, open);
   };
   let pending = null;
   const soon = () => { clearTimeout(pending); pending = setTimeout(() => poll().catch(() => {}), 100); };
