@@ -5,6 +5,14 @@ import * as L from "/vendor/leaflet/dist/leaflet-src.esm.js";
 
 let outlines = null;
 
+// The shapes are for the eye and the mouse (their tooltips); the position is in the incident's
+// text beside the map, so keyboard users do not tab through unnamed outlines and dots.
+function untabbable(layer) {
+  if (layer.eachLayer) layer.eachLayer(untabbable);
+  const element = layer.getElement && layer.getElement();
+  if (element) element.setAttribute("tabindex", "-1");
+}
+
 async function jurisdictions() {
   if (!outlines) {
     outlines = fetch("/api/v1/jurisdictions").then((r) => (r.ok ? r.json() : { type: "FeatureCollection", features: [] }));
@@ -21,14 +29,20 @@ export class IncidentMap {
     this.layer = L.layerGroup().addTo(this.map);
     this.map.setView([22.54, 114.05], 11);
     jurisdictions().then((geo) => {
-      L.geoJSON(geo, {
+      const shapes = L.geoJSON(geo, {
         style: { color: "#3b5b92", weight: 1.5, fill: true, fillOpacity: 0.04 },
         onEachFeature: (f, layer) => layer.bindTooltip(`${f.properties.name} ${f.properties.code}`, { sticky: true }),
       }).addTo(this.map).bringToBack();
+      untabbable(shapes);
     });
   }
 
   show(incident, trail) {
+    this.draw(incident, trail);
+    untabbable(this.layer);
+  }
+
+  draw(incident, trail) {
     this.layer.clearLayers();
     this.map.invalidateSize();
     const where = incident.location;

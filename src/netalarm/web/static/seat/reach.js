@@ -24,7 +24,17 @@ export class Reach {
     });
     this.smsForm.addEventListener("submit", (e) => { e.preventDefault(); this.sendSms(); });
     this.callForm.addEventListener("submit", (e) => { e.preventDefault(); this.recordCall(); });
-    root.querySelectorAll("[data-cancel]").forEach((b) => b.addEventListener("click", () => this.closeForms()));
+    root.querySelectorAll("[data-cancel]").forEach((b) => b.addEventListener("click", () => this.closeForms(true)));
+    // Escape closes the form (its text kept) and gives the focus back to the button that
+    // opened it, so the console's single keys act again.
+    for (const form of [this.smsForm, this.callForm]) {
+      form.addEventListener("keydown", (e) => {
+        if (e.key !== "Escape") return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.closeForms(true);
+      });
+    }
   }
 
   // Why the channels cannot be used on this incident now, or "" when they can.
@@ -56,9 +66,12 @@ export class Reach {
         ${d.error ? `<div class="sms-error">${esc(d.error)}</div>` : ""}</li>`).join("");
   }
 
-  closeForms() {
+  // Hides both forms; `refocus` puts the focus back on the button of the form that was open.
+  closeForms(refocus = false) {
+    const open = !this.smsForm.hidden ? "#sms-button" : !this.callForm.hidden ? "#call-button" : null;
     this.smsForm.hidden = true;
     this.callForm.hidden = true;
+    if (refocus && open) this.$(open).focus();
   }
 
   openSms() {
@@ -76,7 +89,7 @@ export class Reach {
     try {
       await api(`/api/v1/incidents/${this.incident.id}/sms`, { method: "POST", body: { text } });
       this.smsForm.elements.text.value = "";
-      this.smsForm.hidden = true;
+      this.closeForms(true);
       this.say("");
     } catch (error) {
       this.say(this.i18n.t("refused", { message: error.message }));
@@ -118,7 +131,7 @@ export class Reach {
     const body = { outcome: form.outcome.value, note: form.note.value.trim() || null };
     try {
       await api(`/api/v1/incidents/${this.incident.id}/call`, { method: "POST", body });
-      this.callForm.hidden = true;
+      this.closeForms(true);
       this.say("");
     } catch (error) {
       this.say(this.i18n.t("refused", { message: error.message }));

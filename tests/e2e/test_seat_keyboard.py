@@ -1,0 +1,48 @@
+"""The console by keyboard alone: Tab stops only where something can be done, and a form
+closed by Escape or Cancel gives the focus back to the button that opened it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.seat_console import desk, open_incident, sign_in
+from tests.support.http import FUTIAN, raise_alarm
+from tests.support.servers import Server
+
+
+def test_tab_never_stops_on_a_map_shape(browser: Browser, demo_server: Server) -> None:
+    alarm = raise_alarm(demo_server.url, FUTIAN, silent=True)
+    context = desk(browser)
+    page = sign_in(context, demo_server.url, "futian.net")
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    expect(page.locator("#map path").first).to_be_attached()
+    page.locator("#inc-case").focus()
+    stops = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        stops.append(
+            page.evaluate("document.activeElement.closest('svg') ? 'svg' : document.activeElement.tagName")
+        )
+    assert "svg" not in stops
+    context.close()
+
+
+def test_escape_or_cancel_closes_the_sms_form_and_focus_returns_to_its_button(
+    browser: Browser, demo_server: Server
+) -> None:
+    alarm = raise_alarm(demo_server.url, FUTIAN, reporter={"phone": "13800138000"})
+    context = desk(browser)
+    page = sign_in(context, demo_server.url, "futian.net")
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    form, button = page.locator("#sms-form"), page.locator("#sms-button")
+    for close in ("Escape", "cancel"):
+        button.click()
+        expect(form).to_be_visible()
+        expect(form.locator("[name=text]")).to_be_focused()
+        if close == "Escape":
+            page.keyboard.press("Escape")
+        else:
+            form.locator("[data-cancel]").click()
+        expect(form).to_be_hidden()
+        expect(button).to_be_focused()
+    context.close()
