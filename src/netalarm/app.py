@@ -16,6 +16,7 @@ from netalarm.accounts.api import router as accounts_router
 from netalarm.channels.phone.api import router as phone_router
 from netalarm.channels.sms import worker as sms_worker
 from netalarm.channels.sms.api import router as sms_router
+from netalarm.channels.sms.inbound_api import router as sms_inbound_router
 from netalarm.core import migrate
 from netalarm.core.db import make_engine, make_sessionmaker
 from netalarm.core.http import Runtime, RuntimeDep, install_error_handlers
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tus_router)
     app.include_router(media_router)
     app.include_router(sms_router)
+    app.include_router(sms_inbound_router)
     app.include_router(phone_router)
     pages.mount(app)
 

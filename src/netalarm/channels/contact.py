@@ -3,6 +3,8 @@ gives; and how that number is written where every seat of the centre can read it
 
 from __future__ import annotations
 
+import uuid
+
 import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,9 +16,14 @@ from netalarm.incidents.models import Incident
 
 async def reporter_phone(session: AsyncSession, incident: Incident) -> str | None:
     """The phone number (E.164) the incident's reporter gave, if any."""
-    if incident.reporter_id is None:
+    return await phone_of(session, incident.reporter_id)
+
+
+async def phone_of(session: AsyncSession, reporter_id: uuid.UUID | None) -> str | None:
+    """The phone number (E.164) a reporter gave, if any."""
+    if reporter_id is None:
         return None
-    reporter = await session.get(Reporter, incident.reporter_id)
+    reporter = await session.get(Reporter, reporter_id)
     return reporter.phone if reporter is not None and reporter.phone else None
 
 

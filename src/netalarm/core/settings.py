@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         default="",
         description="SMS transport: '' (JSON lines in data_dir/sms/outbox.jsonl) or an http(s):// gateway.",
     )
+    sms_inbound_token: str = Field(
+        default="",
+        description="Bearer secret of the SMS gateway posting to /api/v1/sms/inbound; empty refuses it.",
+    )
     sms_max_attempts: int = Field(default=5, ge=1, description="Sending tries of one SMS before it fails.")
     sms_retry_s: float = Field(
         default=5.0, gt=0, description="Wait before the first retry of an SMS; doubles on each retry."

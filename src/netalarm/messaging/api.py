@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from netalarm.channels.sms import service as sms_service
+from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.http import ReporterDep, SeatDep, Session, parse_uuid
 from netalarm.incidents import service as incident_service
 from netalarm.intake import service as intake_service
@@ -66,7 +68,11 @@ async def seat_messages(incident_id: str, session: Session, seat: SeatDep) -> li
 
 
 @router.post("/api/v1/incidents/{incident_id}/messages", status_code=201)
-async def seat_post(incident_id: str, body: MessageIn, session: Session, seat: SeatDep) -> dict[str, Any]:
+async def seat_post(
+    incident_id: str, body: MessageIn, session: Session, seat: SeatDep, worker: WorkerDep
+) -> dict[str, Any]:
+    """A seat's message. In the conversation of an alarm that came by SMS it also goes to
+    the reporter as an SMS (case number first), queued in the same transaction."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     if body.alarm_id is not None:
         await messaging_service.check_alarm_of(session, incident, body.alarm_id)
@@ -80,5 +86,8 @@ async def seat_post(incident_id: str, body: MessageIn, session: Session, seat: S
         media_ids=body.media_ids,
         seat_username=seat.username,
     )
+    delivery = await sms_service.queue_chat_reply(session, seat, incident, message)
     await session.commit()
+    if delivery is not None:
+        worker.wake()
     return messaging_service.public(message)

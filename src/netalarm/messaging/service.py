@@ -28,8 +28,11 @@ async def post(
     text: str,
     media_ids: list[uuid.UUID],
     seat_username: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Message:
-    """Store a message from `sender` ('reporter' or 'seat') in the conversation of one alarm."""
+    """Store a message from `sender` ('reporter' or 'seat') in the conversation of one alarm.
+    `idempotency_key` (unique among messages) marks one that came from outside, such as an
+    inbound SMS; storing the same key twice raises `IntegrityError` at the flush."""
     text = text.strip()
     if not text and not media_ids:
         raise Invalid("a message needs text or media", field="text")
@@ -47,6 +50,7 @@ async def post(
         text=text,
         media_ids=[str(m) for m in media_ids],
         at=utcnow(),
+        idempotency_key=idempotency_key,
     )
     session.add(message)
     await session.flush()
@@ -93,6 +97,14 @@ async def check_alarm_of(session: AsyncSession, incident: Incident, alarm_id: uu
         is None
     ):
         raise Invalid("that alarm does not belong to the incident", field="alarm_id")
+
+
+async def by_key(session: AsyncSession, idempotency_key: str) -> Message | None:
+    """The message stored under an idempotency key, if any."""
+    found: Message | None = await session.scalar(
+        select(Message).where(Message.idempotency_key == idempotency_key)
+    )
+    return found
 
 
 async def for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[Message]:

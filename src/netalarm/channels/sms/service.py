@@ -19,6 +19,8 @@ from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid
 from netalarm.incidents import service as incident_service
+from netalarm.incidents.models import Alarm, Incident
+from netalarm.messaging.models import Message
 
 # Long enough for a few concatenated segments (70 Chinese characters each), short enough
 # that an operator's message stays an SMS and not a letter.
@@ -46,6 +48,13 @@ async def queue(
     if incident.status == "closed":
         raise Conflict("the incident is closed", code="incident_closed")
     number, source = await contact.number_for(session, incident, to)
+    return await _enqueue(session, incident, seat, number=number, source=source, text=text)
+
+
+async def _enqueue(
+    session: AsyncSession, incident: Incident, seat: SeatIdentity, *, number: str, source: str, text: str
+) -> SmsDelivery:
+    """The `pending` delivery and its `sms_queued` entry, on an incident the caller locked."""
     now = utcnow()
     delivery = SmsDelivery(
         incident_id=incident.id,
@@ -68,6 +77,33 @@ async def queue(
         data={"delivery_id": str(delivery.id), "to": contact.mask(number), "to_source": source, "text": text},
     )
     return delivery
+
+
+async def queue_chat_reply(
+    session: AsyncSession, seat: SeatIdentity, incident: Incident, message: Message
+) -> SmsDelivery | None:
+    """A seat's chat message in the conversation of an alarm that came by SMS goes to that
+    alarm's reporter as an SMS too, prefixed with the case number: queued here, in the
+    message's transaction, like any SMS (`sms_queued` entry; the worker sends it after the
+    commit). None when the alarm did not come by SMS, its reporter has no phone, or the
+    message has no text (a file alone cannot go by SMS). Over `MAX_TEXT` with the prefix,
+    `Invalid` on field `text`, as for any SMS: the caller's transaction, message included,
+    is rolled back."""
+    alarm = await session.get(Alarm, message.alarm_id)
+    if alarm is None or alarm.channel != "sms" or not message.text:
+        return None
+    number = await contact.phone_of(session, alarm.reporter_id)
+    if number is None:
+        return None
+    prefix = f"[{incident.case_number}] "
+    if len(prefix) + len(message.text) > MAX_TEXT:
+        raise Invalid(
+            f"this alarm came by SMS and the reply goes out as one: "
+            f"text must be at most {MAX_TEXT - len(prefix)} characters",
+            field="text",
+        )
+    text = prefix + message.text
+    return await _enqueue(session, incident, seat, number=number, source="reporter", text=text)
 
 
 async def for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -1,0 +1,56 @@
+"""Inbound SMS over HTTP: the SMS gateway posts each text received on the alarm number."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from netalarm.channels.sms import inbound
+from netalarm.core.errors import Forbidden, Unauthorized
+from netalarm.core.http import RuntimeDep, Session, bearer
+from netalarm.messaging.service import MAX_TEXT
+from netalarm.routing import service as routing_service
+
+router = APIRouter(prefix="/api/v1/sms", tags=["channels"])
+
+
+class InboundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    message_id: str = Field(min_length=1, max_length=200)
+    sender: str = Field(alias="from", min_length=1, max_length=64)
+    text: str = Field(max_length=MAX_TEXT)
+    received_at: datetime | None = None
+
+
+def _check_gateway(request: Request, token: str) -> None:
+    if not token:
+        raise Forbidden(
+            "inbound SMS is switched off: set NETALARM_SMS_INBOUND_TOKEN", code="sms_inbound_disabled"
+        )
+    given = bearer(request)
+    if not given or not hmac.compare_digest(given.encode(), token.encode()):
+        raise Unauthorized("the SMS gateway's bearer token is required", field="authorization")
+
+
+@router.post("/inbound", status_code=201)
+async def receive_sms(body: InboundIn, request: Request, session: Session, rt: RuntimeDep) -> Any:
+    """An SMS received by the gateway: the reporter's chat message on their open SMS alarm
+    (`outcome` `message`), else a new alarm (`alarm`). 201 once committed; the same
+    `message_id` again changes nothing and gets the same body with 200."""
+    _check_gateway(request, rt.settings.sms_inbound_token)
+    root = await routing_service.root(session, rt.settings.centre or None)
+    received = await inbound.receive(
+        session,
+        inbound.Inbound(message_id=body.message_id, sender=body.sender, text=body.text),
+        root=root,
+        timezone=rt.settings.timezone,
+    )
+    answer: dict[str, Any] = received.public()
+    await session.commit()
+    return JSONResponse(answer, status_code=201 if received.created else 200)

@@ -1,0 +1,220 @@
+"""Inbound SMS as a service, on SQLite and PostgreSQL: a text raises an alarm or joins the
+open SMS alarm of its sender; a repeat of the same gateway message changes nothing; a seat's
+chat reply on an SMS alarm is queued as an SMS with the case number."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.accounts.models import Reporter
+from netalarm.channels.sms import inbound
+from netalarm.channels.sms import service as sms_service
+from netalarm.channels.sms.models import SmsDelivery
+from netalarm.core.db import transaction
+from netalarm.core.errors import Invalid
+from netalarm.core.outbox import OutboxEvent
+from netalarm.incidents import actions
+from netalarm.incidents.models import Alarm
+from netalarm.intake import service as intake_service
+from netalarm.messaging import service as messaging_service
+from netalarm.messaging.models import Message
+from netalarm.timeline import service as timeline_service
+from tests.support import factories
+from tests.support.factories import Tree
+
+
+def _phone() -> str:
+    return f"1380013{secrets.randbelow(10_000):04d}"
+
+
+def _sms(sender: str, text: str, message_id: str | None = None) -> inbound.Inbound:
+    return inbound.Inbound(message_id=message_id or f"gw-{secrets.token_hex(6)}", sender=sender, text=text)
+
+
+async def _receive(session: AsyncSession, t: Tree, sms: inbound.Inbound) -> inbound.Received:
+    return await inbound.receive(session, sms, root=t.city, timezone="Asia/Shanghai")
+
+
+async def _types(session: AsyncSession, incident_id: uuid.UUID) -> list[str]:
+    return [e.type for e in await timeline_service.entries(session, incident_id)]
+
+
+async def test_an_sms_from_a_number_without_an_open_alarm_raises_an_sms_alarm(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    got = await _receive(session, t, _sms(phone, "  Someone is breaking into my car  "))
+    assert (got.outcome, got.created, got.message_id) == ("alarm", True, None)
+    alarm = got.alarm
+    assert (alarm.channel, alarm.category, alarm.description) == (
+        "sms",
+        "other",
+        "Someone is breaking into my car",
+    )
+    assert alarm.idempotency_key.startswith("sms:gw-")
+    reporter = await session.get(Reporter, alarm.reporter_id)
+    assert reporter is not None and reporter.phone == f"+86{phone}"
+    assert await _types(session, got.incident.id) == ["alarm_received"]
+    assert got.public()["case_number"] == got.incident.case_number
+
+
+async def test_a_reply_from_the_number_of_an_open_sms_alarm_is_the_reporters_chat_message(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    first = await _receive(session, t, _sms(phone, "Help, a fight outside"))
+    # The same person writes again, giving the number in another form.
+    reply = await _receive(session, t, _sms(f"+86 {phone}", "They have knives"))
+    assert (reply.outcome, reply.created) == ("message", True)
+    assert (reply.alarm.id, reply.incident.id) == (first.alarm.id, first.incident.id)
+    [message] = await messaging_service.for_alarm(session, first.alarm.id)
+    assert (message.id, message.sender, message.text) == (reply.message_id, "reporter", "They have knives")
+    entries = await timeline_service.entries(session, first.incident.id)
+    assert [e.type for e in entries] == ["alarm_received", "message"]
+    assert entries[-1].actor == f"reporter:{first.alarm.reporter_id}"
+    events = await session.scalars(
+        select(OutboxEvent.type).where(OutboxEvent.incident_id == first.incident.id).order_by(OutboxEvent.seq)
+    )
+    assert list(events) == ["alarm_received", "message"]
+
+
+async def test_a_web_alarm_with_the_same_phone_does_not_take_the_sms(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    web = await factories.alarm(session, t.city, Tree.A_POINT, reporter={"phone": phone})
+    got = await _receive(session, t, _sms(phone, "Is anyone coming?"))
+    assert got.outcome == "alarm" and got.incident.id != web.incident.id
+
+
+async def test_the_same_gateway_message_twice_stores_one_alarm_and_one_message(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    alarm_sms, reply_sms = _sms(phone, "Fire in the stairwell"), _sms(phone, "Third floor")
+    first, again = await _receive(session, t, alarm_sms), await _receive(session, t, alarm_sms)
+    assert (first.created, again.created, again.public()) == (True, False, first.public())
+    reply, reply_again = await _receive(session, t, reply_sms), await _receive(session, t, reply_sms)
+    assert (reply.created, reply_again.created, reply_again.public()) == (True, False, reply.public())
+    assert await _types(session, first.incident.id) == ["alarm_received", "message"]
+    assert await session.scalar(select(func.count()).where(Alarm.reporter_id == first.alarm.reporter_id)) == 1
+
+
+async def test_the_same_reply_delivered_twice_at_once_is_stored_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    phone = _phone()
+    async with transaction(sessions) as session:
+        t = await factories.tree(session)
+        first = await _receive(session, t, _sms(phone, "Car crash on the bridge"))
+    reply = _sms(phone, "Two people hurt")
+
+    async def deliver() -> inbound.Received:
+        async with transaction(sessions) as session:
+            return await _receive(session, t, reply)
+
+    answers = await asyncio.gather(deliver(), deliver())
+    assert sorted(a.created for a in answers) == [False, True]
+    assert answers[0].public() == answers[1].public()
+    async with sessions() as session:
+        assert len(await messaging_service.for_alarm(session, first.alarm.id)) == 1
+
+
+async def test_an_unparseable_sender_raises_the_alarm_without_a_phone_and_names_the_sender(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    got = await _receive(session, t, _sms("POLICE\x07TEST", "Robbery at the bank"))
+    assert got.outcome == "alarm" and got.alarm.channel == "sms"
+    assert got.alarm.description == (
+        "Robbery at the bank\n\n(SMS sender is not a valid phone number: POLICE?TEST)"
+    )
+    reporter = await session.get(Reporter, got.alarm.reporter_id)
+    assert reporter is not None and reporter.phone is None
+    # It can never be matched, so a second text from it is a second alarm.
+    second = await _receive(session, t, _sms("POLICE\x07TEST", "Still here"))
+    assert second.outcome == "alarm" and second.incident.id != got.incident.id
+
+
+async def test_a_closed_incidents_number_texting_again_raises_a_new_alarm(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    first = await _receive(session, t, _sms(phone, "My neighbour is shouting"))
+    await actions.act(session, t.city_seat, first.incident.id, "close", disposition="false_alarm")
+    again = await _receive(session, t, _sms(phone, "Now he is hitting the door"))
+    assert again.outcome == "alarm" and again.incident.id != first.incident.id
+    assert again.alarm.description == "Now he is hitting the door"
+
+
+async def test_an_empty_sms_is_refused_naming_the_text(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    with pytest.raises(Invalid) as refused:
+        await _receive(session, t, _sms(_phone(), "   "))
+    assert refused.value.field == "text"
+
+
+async def _seat_says(
+    session: AsyncSession, t: Tree, made: inbound.Received | intake_service.Submitted, text: str
+) -> Message:
+    return await messaging_service.post(
+        session,
+        incident=made.incident,
+        alarm_id=made.alarm.id,
+        sender="seat",
+        actor=t.city_seat.actor,
+        text=text,
+        media_ids=[],
+        seat_username=t.city_seat.username,
+    )
+
+
+async def test_a_seat_message_on_an_sms_alarm_is_queued_as_an_sms_with_the_case_number(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    made = await _receive(session, t, _sms(phone, "Someone follows me"))
+    message = await _seat_says(session, t, made, "Where are you now?")
+    delivery = await sms_service.queue_chat_reply(session, t.city_seat, made.incident, message)
+    assert delivery is not None
+    assert (delivery.to, delivery.to_source, delivery.status, delivery.seat_username) == (
+        f"+86{phone}",
+        "reporter",
+        "pending",
+        t.city_seat.username,
+    )
+    assert delivery.text == f"[{made.incident.case_number}] Where are you now?"
+    assert await _types(session, made.incident.id) == ["alarm_received", "message", "sms_queued"]
+
+
+async def test_a_seat_message_on_a_web_alarm_or_a_phoneless_sms_alarm_queues_no_sms(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    web = await factories.alarm(session, t.city, Tree.A_POINT, reporter={"phone": _phone()})
+    phoneless = await _receive(session, t, _sms("unknown", "Help"))
+    for made in (web, phoneless):
+        message = await _seat_says(session, t, made, "We are on the way")
+        assert await sms_service.queue_chat_reply(session, t.city_seat, made.incident, message) is None
+        assert (
+            await session.scalar(select(SmsDelivery).where(SmsDelivery.incident_id == made.incident.id))
+            is None
+        )
+
+
+async def test_a_seat_message_too_long_for_an_sms_on_an_sms_alarm_is_refused_naming_the_text(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    made = await _receive(session, t, _sms(_phone(), "Help"))
+    prefix = len(f"[{made.incident.case_number}] ")
+    fits = await _seat_says(session, t, made, "x" * (sms_service.MAX_TEXT - prefix))
+    assert await sms_service.queue_chat_reply(session, t.city_seat, made.incident, fits) is not None
+    too_long = await _seat_says(session, t, made, "x" * (sms_service.MAX_TEXT - prefix + 1))
+    with pytest.raises(Invalid) as refused:
+        await sms_service.queue_chat_reply(session, t.city_seat, made.incident, too_long)
+    assert refused.value.field == "text"
