@@ -1,0 +1,204 @@
+"""Inbound SMS over HTTP against a real server whose gateway secret is set (and the embedded
+demo server, where it is not): alarms raised by SMS, replies into the chat, repeats, the
+gateway's token, and a seat's chat reply leaving as an SMS in the file outbox."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from tests.support.http import seat_headers
+from tests.support.servers import Server, netalarm
+
+TOKEN = "gateway-" + secrets.token_hex(12)
+GATEWAY = {"Authorization": f"Bearer {TOKEN}"}
+CITY_SEAT = "shenzhen.net"  # the root centre's seat: an alarm without a position goes there
+
+
+@pytest.fixture(scope="module")
+def inbound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A demo server accepting inbound SMS with `TOKEN`; its SMS go to the file outbox."""
+    data = tmp_path_factory.mktemp("sms-inbound")
+    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", "NETALARM_SMS_INBOUND_TOKEN": TOKEN}
+    assert netalarm(["demo"], env).returncode == 0
+    server = Server(env, log=Path(data) / "server.log").start()
+    yield server
+    server.stop()
+
+
+def _phone() -> str:
+    return f"1390013{secrets.randbelow(10_000):04d}"
+
+
+def _text_in(base: str, sender: str, text: str, message_id: str | None = None) -> httpx.Response:
+    body = {"message_id": message_id or f"gw-{secrets.token_hex(8)}", "from": sender, "text": text}
+    return httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=GATEWAY)
+
+
+def _sms_in(base: str, sender: str, text: str, message_id: str | None = None) -> dict[str, Any]:
+    answer = _text_in(base, sender, text, message_id)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def _timeline(base: str, incident_id: str, seat: dict[str, str]) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{base}/api/v1/incidents/{incident_id}/timeline", headers=seat)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())
+
+
+def test_an_sms_from_a_new_number_raises_an_sms_alarm_the_seat_sees(inbound_server: Server) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    raised = _sms_in(base, _phone(), "A man is lying on the road")
+    assert raised["outcome"] == "alarm" and raised["message_id"] is None
+    assert raised["alarm_id"] and raised["case_number"]
+    incident = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert (incident["case_number"], incident["category"], incident["status"]) == (
+        raised["case_number"],
+        "other",
+        "received",
+    )
+    assert incident["reporter_reachable"] is True
+    [received] = _timeline(base, raised["incident_id"], seat)
+    assert (received["type"], received["data"]["channel"], received["data"]["description"]) == (
+        "alarm_received",
+        "sms",
+        "A man is lying on the road",
+    )
+
+
+def test_a_reply_from_the_same_number_lands_in_the_open_incidents_chat(inbound_server: Server) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    raised = _sms_in(base, phone, "Burglars next door")
+    reply = _sms_in(base, f"+86{phone}", "They just left in a white van")
+    assert reply["outcome"] == "message" and reply["message_id"]
+    assert {k: reply[k] for k in ("alarm_id", "incident_id", "case_number")} == {
+        k: raised[k] for k in ("alarm_id", "incident_id", "case_number")
+    }
+    messages = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}/messages", headers=seat).json()
+    assert [(m["id"], m["from"], m["text"]) for m in messages] == [
+        (reply["message_id"], "reporter", "They just left in a white van")
+    ]
+
+
+def test_the_same_gateway_message_twice_is_one_alarm_or_one_message_with_the_same_answer(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone, alarm_id, reply_id = _phone(), f"gw-{secrets.token_hex(8)}", f"gw-{secrets.token_hex(8)}"
+    first = _text_in(base, phone, "Shots fired", alarm_id)
+    again = _text_in(base, phone, "Shots fired", alarm_id)
+    assert (first.status_code, again.status_code, again.json()) == (201, 200, first.json())
+    reply = _text_in(base, phone, "Near the school", reply_id)
+    reply_again = _text_in(base, phone, "Near the school", reply_id)
+    assert (reply.status_code, reply_again.status_code, reply_again.json()) == (201, 200, reply.json())
+    incident_id = first.json()["incident_id"]
+    assert [e["type"] for e in _timeline(base, incident_id, seat)] == ["alarm_received", "message"]
+    assert len(httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=seat).json()) == 1
+
+
+def test_inbound_sms_without_or_with_a_wrong_gateway_token_is_401_and_stores_nothing(
+    inbound_server: Server,
+) -> None:
+    base = inbound_server.url
+    body = {"message_id": f"gw-{secrets.token_hex(8)}", "from": _phone(), "text": "Help"}
+    for headers in ({}, {"Authorization": "Bearer not-the-token"}, {"Authorization": TOKEN}):
+        answer = httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=headers)
+        assert (answer.status_code, answer.json()["error"]["field"]) == (401, "authorization"), answer.text
+    # Nothing was stored under that message id: with the token it is a new alarm.
+    assert httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=GATEWAY).status_code == 201
+
+
+def test_inbound_sms_is_refused_when_no_gateway_token_is_configured(demo_server: Server) -> None:
+    body = {"message_id": f"gw-{secrets.token_hex(8)}", "from": _phone(), "text": "Help"}
+    for headers in ({}, GATEWAY, {"Authorization": "Bearer x"}):
+        answer = httpx.post(f"{demo_server.url}/api/v1/sms/inbound", json=body, headers=headers)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (403, "sms_inbound_disabled")
+        assert "NETALARM_SMS_INBOUND_TOKEN" in answer.json()["error"]["message"]
+
+
+def test_bad_inbound_sms_bodies_get_422_naming_the_field(inbound_server: Server) -> None:
+    base = inbound_server.url
+    good = {"message_id": "gw-1234567", "from": _phone(), "text": "Help"}
+    for field, body in (
+        ("message_id", {k: v for k, v in good.items() if k != "message_id"}),
+        ("from", {k: v for k, v in good.items() if k != "from"}),
+        ("text", {**good, "text": "   "}),
+        ("received_at", {**good, "received_at": "yesterday"}),
+    ):
+        answer = httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=GATEWAY)
+        assert (answer.status_code, answer.json()["error"]["field"]) == (422, field), answer.text
+
+
+def test_an_unparseable_sender_still_raises_the_alarm_and_the_seat_sees_the_raw_sender(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    raised = _sms_in(base, "not-a-number", "Robbery in progress")
+    assert raised["outcome"] == "alarm"
+    incident = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert incident["reporter_reachable"] is False
+    [received] = _timeline(base, raised["incident_id"], seat)
+    assert received["data"]["description"] == (
+        "Robbery in progress\n\n(SMS sender is not a valid phone number: not-a-number)"
+    )
+
+
+def _outbox_line(data_dir: str, text: str, within: float = 10) -> dict[str, Any]:
+    path = Path(data_dir) / "sms" / "outbox.jsonl"
+    deadline = time.monotonic() + within
+    while True:
+        if path.exists():
+            for line in path.read_bytes().splitlines():
+                record: dict[str, Any] = orjson.loads(line)
+                if record["text"] == text:
+                    return record
+        assert time.monotonic() < deadline, f"no SMS {text!r} in {path}"
+        time.sleep(0.05)
+
+
+def test_a_seats_chat_reply_on_an_sms_alarm_is_sent_as_an_sms_with_the_case_number(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    raised = _sms_in(base, phone, "Someone is following me")
+    said = f"Stay in a lit place, officers are coming ({secrets.token_hex(3)})"
+    posted = httpx.post(
+        f"{base}/api/v1/incidents/{raised['incident_id']}/messages", json={"text": said}, headers=seat
+    )
+    assert posted.status_code == 201, posted.text
+    sent = _outbox_line(inbound_server.env["NETALARM_DATA_DIR"], f"[{raised['case_number']}] {said}")
+    assert sent["to"] == f"+86{phone}"
+    listed = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}/sms", headers=seat).json()
+    assert [(d["text"], d["to_source"]) for d in listed] == [
+        (f"[{raised['case_number']}] {said}", "reporter")
+    ]
+    too_long = httpx.post(
+        f"{base}/api/v1/incidents/{raised['incident_id']}/messages", json={"text": "x" * 480}, headers=seat
+    )
+    assert (too_long.status_code, too_long.json()["error"]["field"]) == (422, "text")
+    messages = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}/messages", headers=seat).json()
+    assert [m["text"] for m in messages] == [said]  # the refused reply was not stored either
+
+
+def test_a_closed_incidents_number_texting_again_raises_a_new_alarm(inbound_server: Server) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    first = _sms_in(base, phone, "Loud party")
+    closed = httpx.post(
+        f"{base}/api/v1/incidents/{first['incident_id']}/actions/close",
+        json={"disposition": "false_alarm"},
+        headers=seat,
+    )
+    assert closed.status_code == 200, closed.text
+    again = _sms_in(base, phone, "Now they are fighting")
+    assert again["outcome"] == "alarm" and again["incident_id"] != first["incident_id"]
