@@ -106,7 +106,9 @@ def test_classify_merge_and_transfer_from_the_keyboard(browser: Browser, demo_se
     open_incident(console, first["incident_id"], first["case_number"])
     act(console, "t", centre="440303")
     expect(row(console, first["incident_id"])).to_have_count(0)
-    expect(console.locator("#placeholder")).to_contain_text("no longer in your centre")
+    expect(console.locator("#placeholder")).to_contain_text(
+        f"{first['case_number']} was transferred to 罗湖分局 Luohu by futian.net."
+    )
     luohu = sign_in(sibling_context, base, "luohu.net")
     expect(row(luohu, first["incident_id"])).to_be_visible()
     context.close()
@@ -159,3 +161,30 @@ def test_the_supervisor_view_in_chinese_names_columns_roles_and_centres_in_chine
     expect(panel.locator('#seats-online tr[data-seat="futian.sup"] td').nth(1)).to_have_text("值班长")
     seat_context.close()
     supervisor_context.close()
+
+
+def test_a_case_a_seat_escalates_is_told_to_its_other_seats_and_alerted_to_the_parent_centre(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, category="fraud")
+    case = alarm["case_number"]
+    contexts = [desk(browser), desk(browser, locale="zh-CN"), desk(browser, locale="zh-CN")]
+    acting, colleague, city = (
+        sign_in(c, base, u)
+        for c, u in zip(contexts, ["futian.net", "futian.net", "shenzhen.net"], strict=True)
+    )
+    open_incident(acting, alarm["incident_id"], case)
+    act(acting, "e")
+
+    expect(colleague.locator("#toasts")).to_contain_text(
+        f"{case} 已由 futian.net 上报至 深圳市公安局 Shenzhen。"
+    )
+    expect(acting.locator("#placeholder")).to_contain_text(
+        f"{case} was escalated to 深圳市公安局 Shenzhen by futian.net."
+    )
+    alert = city.locator(f'#toasts .toast[data-id="{alarm["incident_id"]}"]')
+    expect(alert).to_have_text(f"{case} 由 futian.net 从 福田分局 Futian 上报至本中心")
+    assert "警情上报至本中心" in city.evaluate("window.__notifications")
+    for context in contexts:
+        context.close()

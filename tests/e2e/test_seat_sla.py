@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, row, screenshot, sign_in
 from tests.e2e.test_reporter_screens import serious_violations
-from tests.support.http import FUTIAN, raise_alarm, seat_headers
+from tests.support.http import BAOAN, FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import Server, netalarm
 
 
@@ -117,3 +117,36 @@ def test_a_late_case_transferred_to_another_centre_arrives_there_with_a_fresh_sl
     expect(luohu.locator("#sla-banner")).not_to_contain_text(late["case_number"])
     expect(luohu.locator("body")).not_to_have_class(re.compile(r"\bsla-breach\b"))
     context.close()
+
+
+def test_a_case_escalated_for_want_of_acceptance_is_told_to_the_district_and_alerted_to_the_city(
+    browser: Browser, short_sla_server: Server
+) -> None:
+    base = short_sla_server.url
+    district_context, city_context = desk(browser), desk(browser)
+    district = sign_in(district_context, base, "futian.net")
+    city = sign_in(city_context, base, "shenzhen.net")
+    late = raise_alarm(base, FUTIAN, silent=True)
+    stuck = raise_alarm(base, BAOAN, silent=True)  # the city's own: nobody above it
+    case = late["case_number"]
+    open_incident(district, late["incident_id"], case)
+    expect(district.locator("#toasts")).to_contain_text(f"New P1 alarm {case}")
+    tones = city.evaluate("window.__tones")
+
+    # 12 s (twice the P1 limit) after it came in, the watchdog hands it to the city centre.
+    expect(row(district, late["incident_id"])).to_have_count(0, timeout=25_000)
+    toasts = district.locator("#toasts")
+    expect(toasts).to_contain_text(f"{case} was escalated to 深圳市公安局 Shenzhen — not accepted in time.")
+    expect(toasts).not_to_contain_text(f"New P1 alarm {case}")
+    expect(district.locator("#placeholder")).to_contain_text(f"{case} was escalated to 深圳市公安局 Shenzhen")
+
+    alert = city.locator(f'#toasts .toast[data-id="{late["incident_id"]}"]').first
+    expect(alert).to_have_text(f"{case} escalated to you from 福田分局 Futian — not accepted in time")
+    assert "Case escalated to your centre" in city.evaluate("window.__notifications")
+    assert city.evaluate("window.__tones") > tones
+    overdue = "still not accepted — twice its time to accept, no centre above to escalate to"
+    expect(city.locator("#toasts")).to_contain_text(f"{stuck['case_number']} {overdue}")
+    alert.click()
+    expect(city.locator("#inc-case")).to_have_text(case)
+    district_context.close()
+    city_context.close()

@@ -6,6 +6,7 @@ import { api, session, signIn, signOut } from "./api.js";
 import { unlock } from "./alerts.js";
 import { startFeed } from "./feed.js";
 import { IncidentView } from "./incident.js";
+import { Notices } from "./notices.js";
 import { Queue } from "./queue.js";
 import { renderSupervisor } from "./supervisor.js";
 import { WORDS } from "./words.js";
@@ -39,7 +40,7 @@ async function boot(login) {
   if (started) { location.reload(); return; } // a second sign-in in this tab starts clean
   started = true;
   keepAlive(config);
-  const view = new IncidentView({ root: $("incident"), i18n, config, seat: login.seat });
+  const view = new IncidentView({ root: $("incident"), i18n, config, seat: login.seat, why: (id) => notices.why(id) });
   const open = async (id) => {
     showPanel("console");
     queue.select(id);
@@ -47,10 +48,14 @@ async function boot(login) {
     history.replaceState(null, "", `#${id}`);
   };
   const queue = new Queue({ list: $("queue"), banner: $("sla-banner"), toasts: $("toasts"), i18n, config, onOpen: open });
+  const notices = new Notices({ toasts: $("toasts"), i18n, seat: login.seat, centres, queue });
+  // After a queue refresh: tell the moves of cases, and why the open one left if it did.
+  const settle = () => { if (notices.settle().includes(view.goneId)) view.gone(view.goneId); };
   const actions = new Actions({
     bar: $("actions"), dialog: $("action-dialog"), i18n, view, queue, centres,
     onDone: async () => {
       await Promise.allSettled([view.refresh({ background: false }), queue.refresh()]);
+      settle();
       actions.render();
     },
   });
@@ -69,6 +74,7 @@ async function boot(login) {
 
   const poll = async () => {
     await queue.refresh();
+    settle();
     if (view.id) await view.refresh().catch(() => {});
     if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, centres, open);
   };
@@ -76,7 +82,7 @@ async function boot(login) {
   const soon = () => { clearTimeout(pending); pending = setTimeout(() => poll().catch(() => {}), 100); };
   feed = startFeed({
     token: login.access_token,
-    onEvent: soon,
+    onEvent: (frame) => { notices.take(frame); soon(); },
     onPoll: poll,
     onMode: (mode) => { // data-i18n: a language switch redraws the badge
       Object.assign($("mode").dataset, { mode, i18n: mode });

@@ -11,9 +11,10 @@ import { Reach } from "./reach.js";
 import { icon, pictogram } from "./words.js";
 
 export class IncidentView {
-  constructor({ root, i18n, config, seat }) {
-    Object.assign(this, { root, i18n, config, seat });
+  constructor({ root, i18n, config, seat, why }) {
+    Object.assign(this, { root, i18n, config, seat, why });
     this.id = null;
+    this.goneId = null;
     this.incident = null;
     this.map = null;
     this.$ = (sel) => root.querySelector(sel);
@@ -32,6 +33,7 @@ export class IncidentView {
   async open(id) {
     if (id !== this.id) {
       this.id = id;
+      this.goneId = null;
       this.$("#identity").innerHTML = "";
       this.say("");
     }
@@ -42,13 +44,17 @@ export class IncidentView {
     this.root.dispatchEvent(new CustomEvent("opened", { detail: { id }, bubbles: true }));
   }
 
-  // The open incident left this seat's sight (transferred to another centre).
-  gone() {
+  // The incident `id`, open until now, left this seat's sight (transferred or escalated to
+  // another centre): the placeholder says where it went and why, when the feed told.
+  gone(id) {
+    const { t } = this.i18n;
     this.id = null;
     this.incident = null;
+    this.goneId = id;
     this.root.hidden = true;
     const placeholder = document.getElementById("placeholder");
-    placeholder.textContent = this.i18n.t("gone");
+    const why = this.why(id);
+    placeholder.textContent = why ? `${why} ${t("pick_incident")}` : t("gone");
     placeholder.hidden = false;
   }
 
@@ -72,7 +78,7 @@ export class IncidentView {
         api(`${base}/sms`, { background }),
       ]);
     } catch (error) {
-      if (error.status === 404 && this.incident && this.incident.id === id) this.gone();
+      if (error.status === 404 && this.incident && this.incident.id === id) this.gone(id);
       throw error;
     }
     if (id !== this.id) return;

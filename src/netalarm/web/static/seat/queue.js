@@ -4,6 +4,7 @@
 // every new P1, and a red banner (with a repeated tone) while any incident is over its SLA.
 import { api } from "./api.js";
 import { flashTitle, notify, stopFlash, tone } from "./alerts.js";
+import { esc } from "./dom.js";
 import { icon, pictogram } from "./words.js";
 
 const OPEN = "received,accepted,dispatched,resolved";
@@ -140,23 +141,32 @@ export class Queue {
     }
   }
 
-  // A tone, a toast and a browser notification for each P1 not yet announced.
+  // A tone, a toast and a browser notification for each P1 not yet announced; the alerts of
+  // cases no longer in this seat's view are taken down.
   announce() {
     const { t } = this.i18n;
+    const ids = new Set(this.ids());
+    this.toasts.querySelectorAll(".toast[data-id]").forEach((toast) => {
+      if (!ids.has(toast.dataset.id)) toast.remove();
+    });
     for (const incident of this.incidents) {
       if (incident.priority !== "P1" || incident.status !== "received" || this.alerted.has(incident.id)) continue;
       this.alerted.add(incident.id);
-      tone(true);
-      notify(t("notification_title"), t("new_p1", { case: incident.case_number }), incident.id);
-      const toast = document.createElement("button");
-      toast.type = "button";
-      toast.className = "toast";
-      toast.dataset.id = incident.id;
-      toast.innerHTML = `${icon("siren")} ${t("new_p1", { case: incident.case_number })}`;
-      toast.onclick = () => { toast.remove(); this.onOpen(incident.id); };
-      this.toasts.prepend(toast);
-      while (this.toasts.children.length > MAX_TOASTS) this.toasts.lastElementChild.remove();
-      setTimeout(() => toast.remove(), 20000);
+      this.alert(incident, t("new_p1", { case: incident.case_number }));
     }
+  }
+
+  alert(incident, text, title = this.i18n.t("notification_title")) {
+    tone(true);
+    notify(title, text, incident.id);
+    const toast = document.createElement("button");
+    toast.type = "button";
+    toast.className = "toast";
+    toast.dataset.id = incident.id;
+    toast.innerHTML = `${icon("siren")} ${esc(text)}`;
+    toast.onclick = () => { toast.remove(); this.onOpen(incident.id); };
+    this.toasts.prepend(toast);
+    while (this.toasts.children.length > MAX_TOASTS) this.toasts.lastElementChild.remove();
+    setTimeout(() => toast.remove(), 20000);
   }
 }

@@ -1,0 +1,79 @@
+// Cases moving between centres, told to the seats concerned. A seat whose centre loses a
+// case (escalated to the parent centre, or transferred) is told where it went and why; the
+// seats of the centre it was escalated to are alerted as for a new P1 (tone, toast,
+// notification); a case still not accepted at a centre with no parent is alerted once more.
+// Events are told once the queue has been refreshed after them, so "lost" means no longer
+// in this seat's view.
+import { esc } from "./dom.js";
+import { icon } from "./words.js";
+
+const KEEP_MS = 15000; // an event not yet settled by a refresh is given up after this
+const NOTE_MS = 30000;
+
+export class Notices {
+  constructor({ toasts, i18n, seat, centres, queue }) {
+    Object.assign(this, { toasts, i18n, seat, centres, queue });
+    this.left = new Map(); // incident id -> why it left this seat's view
+    this.pending = [];
+  }
+
+  // Every event of the feed, before the refresh it leads to.
+  take(frame) {
+    const overdue = frame.type === "sla_alert" && frame.data.stage === "overdue";
+    if (!overdue && !["escalated", "transferred"].includes(frame.type)) return;
+    const known = this.queue.find(frame.incident_id);
+    this.pending.push({ ...frame, case_number: known && known.case_number, seen: Date.now() });
+  }
+
+  // After a queue refresh: the ids of the cases this seat has just lost.
+  settle() {
+    const lost = [];
+    this.pending = this.pending.filter((e) => {
+      const here = this.queue.find(e.incident_id);
+      const caseNumber = (here && here.case_number) || e.case_number || e.data.case_number || "";
+      if (e.type === "sla_alert") {
+        if (here) this.queue.alert(here, this.i18n.t("sla_overdue", { case: caseNumber }));
+        return false;
+      }
+      if (e.type === "escalated" && e.data.to === this.seat.centre) {
+        if (!here) return Date.now() - e.seen < KEEP_MS;
+        this.queue.alert(here, this.say(e, "to_you", caseNumber), this.i18n.t("escalated_title"));
+        return false;
+      }
+      if (here) return Date.now() - e.seen < KEEP_MS; // a refresh from before the move
+      this.left.set(e.incident_id, e);
+      this.note(this.say(e, "left", caseNumber));
+      lost.push(e.incident_id);
+      return false;
+    });
+    return lost;
+  }
+
+  // Why the case left this seat's view, in the console's language (null if not known).
+  why(id) {
+    const e = this.left.get(id);
+    return e ? this.say(e, "left", e.case_number || "") : null;
+  }
+
+  say(e, side, caseNumber) {
+    const { t } = this.i18n;
+    const how = e.type === "transferred" ? "transferred" : e.data.reason === "sla" ? "sla" : "by";
+    const centre = this.centreName(side === "left" ? e.data.to : e.data.from);
+    return t(`${side}_${how}`, { case: caseNumber, centre, seat: String(e.data.actor || "").replace(/^seat:/, "") });
+  }
+
+  centreName(code) {
+    const found = this.centres.find((c) => c.code === code);
+    return found ? found.name : code;
+  }
+
+  note(text) {
+    const note = document.createElement("button");
+    note.type = "button";
+    note.className = "toast left";
+    note.innerHTML = `${icon("arrow-up-right")} ${esc(text)}`;
+    note.onclick = () => note.remove();
+    this.toasts.prepend(note);
+    setTimeout(() => note.remove(), NOTE_MS);
+  }
+}
