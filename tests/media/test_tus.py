@@ -135,6 +135,21 @@ def test_termination_deletes_an_unfinished_upload(
     assert _keys_of(media_server, tus.media_id(url)) == []
 
 
+def test_a_file_of_a_refused_type_is_refused_on_its_first_patch_not_after_all_of_it(
+    media_server: MediaServer, samples: dict[str, bytes]
+) -> None:
+    base, alarm = media_server.url, raise_alarm(media_server.url, FUTIAN)
+    junk = bytes(range(256)) * 256  # 64 KiB that are no photo, video or sound
+    url = base + tus.create(base, alarm, len(junk) * 16, "video.mp4").headers["location"]
+    refused = tus.patch(url, alarm, 0, junk)
+    assert refused.status_code == 415 and refused.json()["error"]["field"] == "file"
+    assert tus.head(url, alarm).status_code == 404
+    assert _keys_of(media_server, tus.media_id(url)) == []
+    real = samples["clip.mov"]
+    url = base + tus.create(base, alarm, len(real), "c.mov").headers["location"]
+    assert tus.patch(url, alarm, 0, real[:50_000]).status_code == 204  # a real one goes on
+
+
 def test_a_finished_upload_cannot_be_deleted(media_server: MediaServer, samples: dict[str, bytes]) -> None:
     base, alarm = media_server.url, raise_alarm(media_server.url, FUTIAN)
     url, done = tus.upload(base, alarm, samples["photo.webp"], "w.webp")

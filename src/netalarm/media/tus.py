@@ -29,6 +29,7 @@ from netalarm.core.http import Session, current_reporter, parse_uuid
 from netalarm.media import uploads
 from netalarm.media.models import Upload
 from netalarm.media.runtime import MediaDep, MediaRuntime
+from netalarm.media.sniff import HEAD_BYTES
 
 if TYPE_CHECKING:
     from hashlib import _Hash as Hash
@@ -220,9 +221,14 @@ class Incoming:
         renew: Callable[[], Awaitable[bool]],
         hashing: bool,
         whole: Hash | None,
+        *,
+        first: bool,
     ) -> None:
         self.request, self.room, self.renew, self.whole = request, room, renew, whole
         self.digest = hashlib.sha256() if hashing else None
+        # The file's leading bytes, kept when this body starts the file: enough to tell its
+        # type before the rest is sent.
+        self.head = bytearray() if first else None
         self.received = 0
         self.disconnected = self.overflow = self.lease_lost = False
 
@@ -240,6 +246,8 @@ class Incoming:
                     self.digest.update(chunk)
                 if self.whole is not None:
                     self.whole.update(chunk)
+                if self.head is not None and len(self.head) < HEAD_BYTES:
+                    self.head += chunk[: HEAD_BYTES - len(self.head)]
                 yield chunk
                 if time.monotonic() - renewed > uploads.LEASE_S / 3:
                     renewed = time.monotonic()
@@ -268,8 +276,10 @@ def _expected_checksum(request: Request) -> bytes | None:
 async def append(upload_id: str, request: Request, session: Session, media: MediaDep) -> Response:
     """Append the body at `Upload-Offset` (409 if the upload is elsewhere). The bytes go to
     storage as they arrive; if the connection drops, what arrived is kept (unless a checksum
-    was announced, which can then not be checked). The PATCH that stores the last byte
-    also checks the file and attaches it: 415 / 413 refuse it and delete it."""
+    was announced, which can then not be checked). A PATCH that starts the file and carries
+    its first `HEAD_BYTES` already refuses a type that is not accepted (415, upload ended,
+    bytes deleted). The PATCH that stores the last byte also checks the file and attaches
+    it: 415 / 413 refuse it and delete it."""
     _check_version(request)
     upload = await uploads.get(session, parse_uuid(upload_id, "upload_id"), current_reporter(request))
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != OFFSET_STREAM:
@@ -285,7 +295,9 @@ async def append(upload_id: str, request: Request, session: Session, media: Medi
     await session.commit()
     before = upload.storage_state
     renew = functools.partial(_renew, media, upload.id, token)
-    incoming = Incoming(request, room, renew, expected is not None, media.take_hasher(upload.id, offset))
+    incoming = Incoming(
+        request, room, renew, expected is not None, media.take_hasher(upload.id, offset), first=offset == 0
+    )
     try:
         appended = await media.storage.append(str(upload.id), before, offset, incoming.chunks())
     except Exception:
@@ -303,6 +315,15 @@ async def append(upload_id: str, request: Request, session: Session, media: Medi
     if problem is not None:
         raise problem
     await media.storage.settle(before, appended.state)
+    if not finished and incoming.head is not None and len(incoming.head) >= HEAD_BYTES:
+        # A file of a refused type is refused on its first bytes, not after the reporter has
+        # sent all of it over a poor connection.
+        try:
+            uploads.accepted_type(bytes(incoming.head))
+        except UnsupportedMedia:
+            await uploads.end(session, media.storage, upload, "refused")
+            await session.commit()
+            raise
     if finished:
         whole = incoming.whole.hexdigest() if incoming.whole is not None else None
         await media.complete_or_refuse(session, upload, whole)

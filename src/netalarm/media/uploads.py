@@ -23,7 +23,7 @@ from netalarm.intake import service as intake_service
 from netalarm.media import derive
 from netalarm.media import service as media_service
 from netalarm.media.models import Media, Upload
-from netalarm.media.sniff import HEAD_BYTES, sniff
+from netalarm.media.sniff import HEAD_BYTES, Sniffed, sniff
 from netalarm.media.storage import Appended, Storage
 from netalarm.messaging import service as messaging_service
 
@@ -207,6 +207,18 @@ async def advance(
     await session.refresh(upload)
 
 
+def accepted_type(head: bytes) -> Sniffed:
+    """The type of a file that starts with `head` (at least `HEAD_BYTES` of it, or all of a
+    smaller file); 415 if it is none that is accepted."""
+    sniffed = sniff(head)
+    if sniffed is None:
+        raise UnsupportedMedia(
+            "only JPEG, PNG, WebP, HEIC, MP4, QuickTime, WebM, Ogg, M4A/AAC, MP3 and WAV files are accepted",
+            field="file",
+        )
+    return sniffed
+
+
 async def complete(
     session: AsyncSession, storage: Storage, upload: Upload, *, sha256: str | None = None
 ) -> Media:
@@ -218,12 +230,7 @@ async def complete(
     key = media_service.original_key(upload.id)
     if await storage.size(key) is None:
         await storage.finish(str(upload.id), upload.storage_state)
-    sniffed = sniff(await storage.head(key, HEAD_BYTES))
-    if sniffed is None:
-        raise UnsupportedMedia(
-            "only JPEG, PNG, WebP, HEIC, MP4, QuickTime, WebM, Ogg, M4A/AAC, MP3 and WAV files are accepted",
-            field="file",
-        )
+    sniffed = accepted_type(await storage.head(key, HEAD_BYTES))
     inspected = await derive.inspect(storage, key, sniffed)
     if sha256 is None:
         sha256, size = await media_service.hash_stored(storage, key)
