@@ -90,3 +90,27 @@ def pg_demo_server(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     server = Server(env, log=Path(data) / "server.log").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fresh_database() -> Iterator[str]:
+    """A PostgreSQL database of its own (for tests that kill processes or sweep everything)."""
+    name, url = create_pg_database("netalarm_own")
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def own_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A migrated database no other test writes to (SQLite, then PostgreSQL), so a sweep, a
+    relay or a worker there sees only this test's rows (the shared ones also hold the rows of
+    running servers, whose own sweepers and workers act on them)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'own.sqlite3'}"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("fresh_database")
+    engine = make_engine(url)
+    await migrate.upgrade(engine)
+    yield make_sessionmaker(engine)
+    await engine.dispose()

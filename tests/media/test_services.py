@@ -27,7 +27,13 @@ TIGHT = uploads.Limits(max_file_bytes=1000, max_alarm_bytes=1500, expiry_s=60, r
 
 
 @pytest.fixture
-async def runtime(sessions: async_sessionmaker[AsyncSession], tmp_path: Path) -> AsyncIterator[MediaRuntime]:
+async def runtime(
+    own_database: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> AsyncIterator[MediaRuntime]:
+    """A media runtime on a database of its own: its sweeps must not end uploads of the
+    servers that other tests run on the shared database (whose bytes are in other folders),
+    nor those servers' sweepers end this test's."""
+    sessions = own_database
     storage = from_url("", tmp_path)
     await storage.open()
     yield MediaRuntime(storage, ROOMY, sessions)

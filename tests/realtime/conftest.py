@@ -15,10 +15,7 @@ from pathlib import Path
 
 import nats
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.core import migrate
-from netalarm.core.db import make_engine, make_sessionmaker
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.servers import Server, free_port, netalarm
 
@@ -149,26 +146,3 @@ def pair(
         drop_pg_database(name)
         with ThreadPoolExecutor(max_workers=1) as pool:  # off the test loop, which may be running
             pool.submit(asyncio.run, delete_stream(nats_server, stream)).result()
-
-
-@pytest.fixture
-def fresh_database() -> Iterator[str]:
-    """A PostgreSQL database of its own (for tests that kill processes or sweep everything)."""
-    name, url = create_pg_database("netalarm_rt")
-    yield url
-    drop_pg_database(name)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def own_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A migrated database no other test writes to (SQLite, then PostgreSQL), so a sweep or
-    a relay there sees only this test's rows."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'own.sqlite3'}"
-    if request.param == "postgresql":
-        url = request.getfixturevalue("fresh_database")
-    engine = make_engine(url)
-    await migrate.upgrade(engine)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
