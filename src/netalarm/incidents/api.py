@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
@@ -17,7 +16,6 @@ from netalarm.core.http import SeatDep, Session, parse_uuid
 from netalarm.incidents import actions, history
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import CATEGORIES
-from netalarm.incidents.models import Incident
 from netalarm.timeline import service as timeline_service
 from netalarm.timeline.words import Language
 
@@ -49,13 +47,6 @@ class ClassifyIn(BaseModel):
     category: Category | None = None
 
 
-async def _public(session: AsyncSession, incident: Incident) -> dict[str, Any]:
-    """The incident as seats see it, with `sla_started_at`: when its time to accept began
-    (its creation, or its latest hand-over to another centre)."""
-    started = incident.sla_started_at or incident.created_at
-    return {**await incident_service.public(session, incident), "sla_started_at": iso(started)}
-
-
 def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
@@ -84,7 +75,7 @@ async def list_incidents(
     )
     response.headers["X-Total-Count"] = str(total)
     counts = await incident_service.queue_counts(session, [i.id for i in rows])
-    return [{**await _public(session, i), **counts[i.id]} for i in rows]
+    return [{**await incident_service.public(session, i), **counts[i.id]} for i in rows]
 
 
 @router.get("/{incident_id}")
@@ -94,7 +85,7 @@ async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dic
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     has_phone = bool(reporter is not None and reporter.phone)
-    return {**await _public(session, incident), "reporter_reachable": has_phone}
+    return {**await incident_service.public(session, incident), "reporter_reachable": has_phone}
 
 
 @router.post("/{incident_id}/actions/{action}")
@@ -115,7 +106,7 @@ async def act(
         priority=body.priority,
         category=body.category,
     )
-    view = await _public(session, incident)
+    view = await incident_service.public(session, incident)
     await session.commit()
     return view
 
@@ -130,7 +121,7 @@ async def classify(incident_id: str, body: ClassifyIn, session: Session, seat: S
         priority=body.priority,
         category=body.category,
     )
-    view = await _public(session, incident)
+    view = await incident_service.public(session, incident)
     await session.commit()
     return view
 

@@ -264,6 +264,8 @@ async def public(session: AsyncSession, incident: Incident) -> dict[str, Any]:
         "silent": incident.silent,
         "location": location_of(incident),
         "created_at": iso(incident.created_at),
+        # When its time to accept began: its creation, or its latest hand-over to a centre.
+        "sla_started_at": iso(incident.sla_started_at or incident.created_at),
         "updated_at": iso(incident.updated_at),
         "accepted_at": iso(incident.accepted_at),
         "accepted_by": incident.accepted_by,
