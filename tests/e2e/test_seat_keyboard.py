@@ -1,5 +1,6 @@
-"""The console by keyboard alone: Tab stops only where something can be done, and a form
-closed by Escape or Cancel gives the focus back to the button that opened it."""
+"""The console by keyboard and screen reader: Tab stops only where something can be done, a
+form closed by Escape or Cancel gives the focus back to the button that opened it, and a
+dialog has a name."""
 
 from __future__ import annotations
 
@@ -45,4 +46,15 @@ def test_escape_or_cancel_closes_the_sms_form_and_focus_returns_to_its_button(
             form.locator("[data-cancel]").click()
         expect(form).to_be_hidden()
         expect(button).to_be_focused()
+    context.close()
+
+
+def test_an_action_dialog_is_named_by_its_heading(browser: Browser, demo_server: Server) -> None:
+    alarm = raise_alarm(demo_server.url, FUTIAN)
+    context = desk(browser)
+    page = sign_in(context, demo_server.url, "futian.net")
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    page.locator("body").press("x")
+    dialog = page.get_by_role("dialog", name=f"Close · {alarm['case_number']}")
+    expect(dialog).to_be_visible()
     context.close()

@@ -93,7 +93,7 @@ export class Actions {
         .map((o) => `<option value="${o.id}">${esc(o.case_number)} (${esc(t(`cat_${o.category}`))})</option>`).join("")}</select></label>`,
     }[action];
     this.action = action;
-    this.form.querySelector(".fields").innerHTML = `<h3>${esc(t(action))} · ${esc(i.case_number)}</h3>${fields}`;
+    this.form.querySelector(".fields").innerHTML = `<h3 id="action-title">${esc(t(action))} · ${esc(i.case_number)}</h3>${fields}`;
     this.form.querySelector("[value=ok]").textContent = t("ok");
     this.form.querySelector("[value=cancel]").textContent = t("cancel");
     this.dialog.showModal();
