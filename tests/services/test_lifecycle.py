@@ -173,8 +173,10 @@ async def test_transfer_hands_the_incident_to_another_centre_keeping_history(ses
     await actions.act(session, t.a_seat, made.incident.id, "accept")
     moved = await actions.act(session, t.a_seat, made.incident.id, "transfer", centre=t.b.code)
     assert moved.centre_id == t.b.id and moved.status == "received" and moved.accepted_by is None
-    types = [e.type for e in await timeline_service.entries(session, moved.id)]
-    assert types == ["alarm_received", "accepted", "transferred", "received_by_transfer"]
+    entries = await timeline_service.entries(session, moved.id)
+    assert [e.type for e in entries] == ["alarm_received", "accepted", "transferred", "received_by_transfer"]
+    # The seats that lose the case can no longer read it: the event itself names it.
+    assert entries[2].data["case_number"] == moved.case_number
     with pytest.raises(NotFound):
         await incident_service.get_visible(session, t.a_seat, moved.id)
     assert (await actions.act(session, t.b_seat, moved.id, "accept")).accepted_by == t.b_seat.username

@@ -146,7 +146,12 @@ async def _transfer(session: AsyncSession, seat: SeatIdentity, incident: Inciden
         incident,
         actor=seat.actor,
         type="transferred",
-        data={"from": source.code, "to": target.code, "previous_status": incident.status},
+        data={
+            "from": source.code,
+            "to": target.code,
+            "previous_status": incident.status,
+            "case_number": incident.case_number,
+        },
     )
     _hand_over(incident, target)
     await incident_service.record(
@@ -180,7 +185,13 @@ async def escalate(session: AsyncSession, incident: Incident, *, actor: str, rea
         incident,
         actor=actor,
         type="escalated",
-        data={"from": source.code, "to": target.code, "reason": reason, "previous_status": incident.status},
+        data={
+            "from": source.code,
+            "to": target.code,
+            "reason": reason,
+            "previous_status": incident.status,
+            "case_number": incident.case_number,
+        },
     )
     started, alerted, escalated = incident.sla_started_at, incident.sla_alerted_at, incident.sla_escalated_at
     _hand_over(incident, target)

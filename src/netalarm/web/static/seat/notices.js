@@ -41,7 +41,7 @@ export class Notices {
         return false;
       }
       if (here) return Date.now() - e.seen < KEEP_MS; // a refresh from before the move
-      this.left.set(e.incident_id, e);
+      this.left.set(e.incident_id, { ...e, case_number: caseNumber });
       this.note(this.say(e, "left", caseNumber));
       lost.push(e.incident_id);
       return false;
