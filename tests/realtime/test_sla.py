@@ -60,6 +60,7 @@ async def test_still_unaccepted_at_twice_the_time_it_is_escalated_to_the_parent_
         "to": t.city.code,
         "reason": "sla",
         "previous_status": "received",
+        "case_number": made.incident.case_number,
     }
     assert entries[3].data["stage"] == "escalated" and entries[3].data["centre"] == t.city.code
 
