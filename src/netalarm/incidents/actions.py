@@ -53,14 +53,7 @@ async def classify(
         return
     if incident.status == "closed":
         raise Conflict("a closed incident cannot be changed", code="illegal_transition")
-    before = {name: getattr(incident, name) for name in changes}
-    for name, value in changes.items():
-        setattr(incident, name, value)
-    incident.updated_at = utcnow()
-    incident.version += 1
-    await incident_service.record(
-        session, incident, actor=seat.actor, type="classified", data={"from": before, "to": changes}
-    )
+    await incident_service.reclassify(session, incident, changes, actor=seat.actor)
 
 
 async def act(

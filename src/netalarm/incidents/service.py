@@ -200,18 +200,26 @@ async def state_category(session: AsyncSession, alarm: Alarm, category: str, *, 
     )
     if by_seat:
         return False
-    before: dict[str, str] = {"category": incident.category}
-    after: dict[str, str] = {"category": category}
+    changes = {"category": category}
     # "P1" < "P2" < …: the lesser code is the more urgent.
     wanted = default_priority(category, incident.silent)
     if wanted < incident.priority:
-        before["priority"], after["priority"] = incident.priority, wanted
-        incident.priority = wanted
-    incident.category = category
+        changes["priority"] = wanted
+    await reclassify(session, incident, changes, actor=actor)
+    return True
+
+
+async def reclassify(
+    session: AsyncSession, incident: Incident, changes: dict[str, str], *, actor: str
+) -> None:
+    """Set the incident's fields in `changes` (checked by the caller: `priority`,
+    `category`), stamp it, and record a `classified` entry with the values before and after."""
+    before = {name: getattr(incident, name) for name in changes}
+    for name, value in changes.items():
+        setattr(incident, name, value)
     incident.updated_at = utcnow()
     incident.version += 1
-    await record(session, incident, actor=actor, type="classified", data={"from": before, "to": after})
-    return True
+    await record(session, incident, actor=actor, type="classified", data={"from": before, "to": changes})
 
 
 async def add_location(
