@@ -13,6 +13,8 @@ from sqlalchemy import text
 
 from netalarm import __version__
 from netalarm.accounts.api import router as accounts_router
+from netalarm.boundary import puller as link_puller
+from netalarm.boundary.api import router as link_router
 from netalarm.channels.phone.api import router as phone_router
 from netalarm.channels.sms import worker as sms_worker
 from netalarm.channels.sms.api import router as sms_router
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.intake.start()
         app.state.sms = await sms_worker.start(settings, app.state.runtime.sessions)
+        app.state.link = await link_puller.start(settings, app.state.runtime.sessions)
         # Everything made so far lives as long as the process: out of the collector's way, so
         # its full passes under load walk only what requests make (shorter pauses).
         gc.freeze()
@@ -70,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.link is not None:
+                await app.state.link.stop()
             await app.state.sms.stop()
             await app.state.intake.stop()
             await app.state.media.stop()
@@ -94,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sms_router)
     app.include_router(sms_inbound_router)
     app.include_router(phone_router)
+    app.include_router(link_router)
     pages.mount(app)
 
     @app.get("/healthz", tags=["operations"])

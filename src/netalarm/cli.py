@@ -81,7 +81,8 @@ def demo() -> None:
     """Seed the demo centres and seats (idempotent) and print the logins."""
     from netalarm.demo import DEMO_PASSWORD, seed
 
-    logins = _in_transaction(seed)
+    server_role = get_settings().role
+    logins = _in_transaction(lambda session: seed(session, server_role))
     click.echo(f"Demo seats (password for all: {DEMO_PASSWORD}):")
     for username, role, centre in logins:
         click.echo(f"  {username:<18} {role:<11} centre {centre}")

@@ -1,5 +1,6 @@
 """The demo: Shenzhen city centre with Futian, Luohu and Nanshan district centres (approximate
-outlines), one network seat and one supervisor per centre. Running it twice changes nothing."""
+outlines), one network seat and one supervisor per centre; on an intranet server instead the
+Shenzhen 110 command centre with a 110 seat and a supervisor. Running it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class DemoCentre:
     name: str
     slug: str
     parent: str | None
+    outline: bool = True
 
 
 CENTRES = (
@@ -32,6 +34,14 @@ CENTRES = (
     DemoCentre("440303", "罗湖分局 Luohu", "luohu", "440300"),
     DemoCentre("440305", "南山分局 Nanshan", "nanshan", "440300"),
 )
+# The intranet's own centre: every forward lands there (it has no jurisdiction to route by).
+INTRANET_CENTRES = (
+    DemoCentre("110-440300", "深圳市公安局110指挥中心 Shenzhen 110", "shenzhen", None, False),
+)
+SEAT_KINDS = {
+    "internet": (("network", "net"), ("supervisor", "sup")),
+    "intranet": (("110", "110"), ("supervisor", "110sup")),
+}
 
 
 def _outline(code: str) -> dict[str, object]:
@@ -40,23 +50,28 @@ def _outline(code: str) -> dict[str, object]:
     return doc
 
 
-async def seed(session: AsyncSession) -> list[tuple[str, str, str]]:
-    """Create what is missing of the demo; returns (username, role, centre) of every demo seat."""
+async def seed(session: AsyncSession, role: str = "internet") -> list[tuple[str, str, str]]:
+    """Create what is missing of the demo of a server with `role`; returns (username, role,
+    centre) of every demo seat."""
     logins = []
-    for centre in CENTRES:
+    for centre in INTRANET_CENTRES if role == "intranet" else CENTRES:
         if await session.scalar(select(Centre.id).where(Centre.code == centre.code)) is None:
             await routing_service.add_centre(
                 session,
                 code=centre.code,
                 name=centre.name,
                 parent_code=centre.parent,
-                geojson=_outline(centre.code),
+                geojson=_outline(centre.code) if centre.outline else None,
             )
-        for role, suffix in (("network", "net"), ("supervisor", "sup")):
+        for seat_role, suffix in SEAT_KINDS[role]:
             username = f"{centre.slug}.{suffix}"
             if await session.scalar(select(Seat.id).where(Seat.username == username)) is None:
                 await accounts_service.add_seat(
-                    session, username=username, password=DEMO_PASSWORD, centre_code=centre.code, role=role
+                    session,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    centre_code=centre.code,
+                    role=seat_role,
                 )
-            logins.append((username, role, centre.code))
+            logins.append((username, seat_role, centre.code))
     return logins

@@ -1,6 +1,7 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
 from netalarm.accounts.models import Reporter, Seat, SeatToken
+from netalarm.boundary.models import LinkForward, LinkInbound
 from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
 from netalarm.core.db import Base
 from netalarm.core.outbox import OutboxEvent
@@ -17,6 +18,8 @@ __all__ = [
     "CaseCounter",
     "Centre",
     "Incident",
+    "LinkForward",
+    "LinkInbound",
     "LocationUpdate",
     "Media",
     "Message",

@@ -3,6 +3,7 @@ identity, and the translation of errors into the JSON body of DESIGN.md."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.service import SeatIdentity
-from netalarm.core.errors import DomainError, Invalid, Unauthorized
+from netalarm.core.errors import DomainError, Forbidden, Invalid, Unauthorized
 from netalarm.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,17 @@ async def _reporter(request: Request) -> uuid.UUID:
 
 async def _optional_reporter(request: Request) -> uuid.UUID | None:
     return current_reporter(request) if bearer(request) else None
+
+
+def require_secret(request: Request, secret: str, *, who: str, off_code: str, off_message: str) -> None:
+    """A machine caller (an SMS gateway, the 110 link) must send `secret` as its bearer token.
+    An empty `secret` means the door is switched off: 403 `off_code`; a wrong or missing
+    token is 401."""
+    if not secret:
+        raise Forbidden(off_message, code=off_code)
+    given = bearer(request)
+    if not given or not hmac.compare_digest(given.encode(), secret.encode()):
+        raise Unauthorized(f"{who}'s bearer token is required", field="authorization")
 
 
 SeatDep = Annotated[SeatIdentity, Depends(current_seat)]

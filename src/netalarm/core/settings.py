@@ -24,8 +24,17 @@ class Settings(BaseSettings):
     centre: str = Field(default="", description="Code of the root centre this server serves.")
     role: Literal["internet", "intranet"] = Field(
         default="internet",
-        description="internet or intranet; today it only names the sending system in EIDO exports.",
+        description="internet (reporters, network seats; forwards to 110) or intranet (the 110 seats: "
+        "pulls forwards over the boundary link from link_url).",
     )
+    link_token: str = Field(
+        default="",
+        description="Shared secret of the 110 boundary link (both sides); empty switches the link off.",
+    )
+    link_url: str = Field(
+        default="", description="Intranet side: base URL of the Internet-side server the link pulls from."
+    )
+    link_poll_s: float = Field(default=1.0, gt=0, description="Intranet side: how often the link pulls.")
     timezone: str = Field(
         default="Asia/Shanghai",
         description="Local zone for case-number days and the printable report's times.",

@@ -1,6 +1,6 @@
 """What a seat does to an incident: accept, dispatch, resolve, close, transfer, escalate,
-merge, and changes of priority and category. Each use case locks the incident, checks, changes, and
-writes its timeline entry in the caller's transaction."""
+forward to 110, merge, and changes of priority and category. Each use case locks the
+incident, checks, changes, and writes its timeline entry in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.service import SeatIdentity
+from netalarm.boundary import outside
 from netalarm.core.clock import utcnow
 from netalarm.core.errors import Conflict, Invalid
 from netalarm.incidents import service as incident_service
@@ -69,9 +70,11 @@ async def act(
     into: uuid.UUID | None = None,
     priority: str | None = None,
     category: str | None = None,
+    link_110: bool = False,
 ) -> Incident:
     """Run one action of the DESIGN.md contract. Illegal ones raise 409 before any change;
-    the whole use case is one transaction, so a refusal leaves nothing behind."""
+    the whole use case is one transaction, so a refusal leaves nothing behind. `link_110`:
+    whether this server has a 110 link to forward over."""
     incident = await incident_service.get_visible(session, seat, incident_id, for_update=True)
     await classify(session, seat, incident, priority=priority, category=category)
     if action == "accept":
@@ -102,6 +105,8 @@ async def act(
         await _transfer(session, seat, incident, centre)
     elif action == "escalate":
         await escalate(session, incident, actor=seat.actor, reason="manual")
+    elif action == "forward-110":
+        await outside.forward(session, seat, incident, note, enabled=link_110)
     elif action == "merge":
         await _merge(session, seat, incident, into)
     elif action not in ("classify",):

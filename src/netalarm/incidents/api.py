@@ -12,7 +12,7 @@ from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
 from netalarm.core.clock import iso
 from netalarm.core.errors import NotFound
-from netalarm.core.http import SeatDep, Session, parse_uuid
+from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
 from netalarm.incidents import actions, history
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import CATEGORIES
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["seat"])
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-Action = Literal["accept", "dispatch", "resolve", "close", "transfer", "escalate", "merge"]
+Action = Literal["accept", "dispatch", "resolve", "close", "transfer", "escalate", "forward-110", "merge"]
 
 
 class ActionIn(BaseModel):
@@ -90,8 +90,15 @@ async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dic
 
 @router.post("/{incident_id}/actions/{action}")
 async def act(
-    incident_id: str, action: Action, session: Session, seat: SeatDep, body: ActionIn | None = None
+    incident_id: str,
+    action: Action,
+    session: Session,
+    seat: SeatDep,
+    rt: RuntimeDep,
+    body: ActionIn | None = None,
 ) -> Any:
+    """One action of the lifecycle (see DESIGN.md); `forward-110` takes a `note` for the 110
+    seat and needs the 110 link (NETALARM_LINK_TOKEN on this Internet-side server)."""
     body = body or ActionIn()
     incident = await actions.act(
         session,
@@ -105,6 +112,7 @@ async def act(
         into=body.into,
         priority=body.priority,
         category=body.category,
+        link_110=rt.settings.role == "internet" and bool(rt.settings.link_token),
     )
     view = await incident_service.public(session, incident)
     await session.commit()

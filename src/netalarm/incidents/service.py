@@ -36,7 +36,7 @@ def new_incident(
     *,
     case_number: str,
     centre: Centre,
-    reporter_id: uuid.UUID,
+    reporter_id: uuid.UUID | None,
     category: str,
     description: str,
     silent: bool,

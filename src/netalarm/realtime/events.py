@@ -143,6 +143,7 @@ class RecentIds:
 REPORTER_STATUS = {
     "accepted": "accepted",
     "dispatched": "dispatched",
+    "forwarded_110": "dispatched",
     "resolved": "resolved",
     "closed": "closed",
     "received_by_transfer": "received",

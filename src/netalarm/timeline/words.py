@@ -15,6 +15,8 @@ WHO: dict[str, dict[str, str]] = {
         "seat": "seat",
         "reporter": "reporter",
         "system": "system",
+        "110": "the 110 seat",
+        "identity_shared": ", with the reporter's identity",
     },
     "zh": {
         "silent": "静默报警",
@@ -22,6 +24,8 @@ WHO: dict[str, dict[str, str]] = {
         "seat": "坐席",
         "reporter": "报警人",
         "system": "系统",
+        "110": "110坐席",
+        "identity_shared": "，并提供报警人身份",
     },
 }
 
@@ -98,6 +102,19 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
         "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
         "call": "The seat called back {to} ({to_source}): {outcome}. Note: {note}",
+        "forwarded_110": "Forwarded to the 110 seat (was {previous_status}){identity}. Note: {note}",
+        "received_from_network": "Forwarded by network seat {forwarded_by} of centre {source_centre} "
+        "(their case {source_case_number}): case {case_number} here, priority {priority}{silent}, "
+        "routed to centre {centre}. Note: {note}",
+        "link_110": "110: {stage}.",
+        "link_110.received_from_network": "The 110 seat has the case: 110 case {case_number_110}.",
+        "link_110.accepted": "110 case {case_number_110} accepted by {by}.",
+        "link_110.dispatched": "110 dispatched (case {case_number_110}). Note: {note}",
+        "link_110.resolved": "110 finished case {case_number_110}. Outcome: {outcome}",
+        "link_110.closed": "110 closed case {case_number_110} as {disposition}.",
+        "link_110.transferred": "110 moved case {case_number_110} from centre {from} to centre {to}.",
+        "link_110.escalated": "110 escalated case {case_number_110} from centre {from} to centre {to}.",
+        "link_110.merged": "110 merged case {case_number_110} into case {into_case_number}.",
     },
     "zh": {
         "alarm_received": "通过{channel}收到报警：类别 {category}，优先级 {priority}{silent}，"
@@ -130,6 +147,19 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
         "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",
         "call": "坐席回拨 {to}（{to_source}）：{outcome}。备注：{note}",
+        "forwarded_110": "已转交110坐席（原状态 {previous_status}）{identity}。备注：{note}",
+        "received_from_network": "网络报警坐席 {forwarded_by}（中心 {source_centre}，"
+        "原警情 {source_case_number}）转来：本地警情 {case_number}，优先级 {priority}{silent}，"
+        "分派至中心 {centre}。备注：{note}",
+        "link_110": "110：{stage}。",
+        "link_110.received_from_network": "110坐席已接收：110警情 {case_number_110}。",
+        "link_110.accepted": "110警情 {case_number_110} 已由 {by} 受理。",
+        "link_110.dispatched": "110已派警（警情 {case_number_110}）。备注：{note}",
+        "link_110.resolved": "110处置完毕（警情 {case_number_110}）。结果：{outcome}",
+        "link_110.closed": "110警情 {case_number_110} 结案：{disposition}。",
+        "link_110.transferred": "110警情 {case_number_110} 由中心 {from} 移交至中心 {to}。",
+        "link_110.escalated": "110警情 {case_number_110} 由中心 {from} 上报至中心 {to}。",
+        "link_110.merged": "110警情 {case_number_110} 并入警情 {into_case_number}。",
     },
 }
 
@@ -199,8 +229,10 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     for code in ("channel", "category", "disposition", "previous_status"):
         if isinstance(data.get(code), str):
             fields[code] = value_words(data[code], lang) or ""
-    if entry["type"] == "alarm_received":
+    if entry["type"] in ("alarm_received", "received_from_network"):
         fields["silent"] = f", {labels['silent']}" if data.get("silent") else ""
+    if entry["type"] == "forwarded_110":
+        fields["identity"] = labels["identity_shared"] if data.get("identity_shared") else ""
     if "by" in data:
         fields["by"] = labels.get(data["by"], data["by"])
     if entry["type"] == "message":
@@ -225,6 +257,9 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     if kind == "sla_alert" and isinstance(data.get("waited_s"), int | float):
         fields["waited"] = str(round(data["waited_s"]))
         kind = f"sla_alert.{data.get('stage')}"
+    if kind == "link_110":
+        fields["by"] = actor_words(str(data.get("by", "")), lang)
+        kind = f"link_110.{data.get('stage')}"
     template = SENTENCES[lang].get(kind) or SENTENCES[lang].get(entry["type"])
     if template is None:
         return f"{entry['type']}: {fields['data']}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from netalarm.channels.sms import inbound
-from netalarm.core.errors import Forbidden, Unauthorized
-from netalarm.core.http import RuntimeDep, Session, bearer
+from netalarm.core.http import RuntimeDep, Session, require_secret
 from netalarm.messaging.service import MAX_TEXT
 from netalarm.routing import service as routing_service
 
@@ -28,22 +26,18 @@ class InboundIn(BaseModel):
     received_at: datetime | None = None
 
 
-def _check_gateway(request: Request, token: str) -> None:
-    if not token:
-        raise Forbidden(
-            "inbound SMS is switched off: set NETALARM_SMS_INBOUND_TOKEN", code="sms_inbound_disabled"
-        )
-    given = bearer(request)
-    if not given or not hmac.compare_digest(given.encode(), token.encode()):
-        raise Unauthorized("the SMS gateway's bearer token is required", field="authorization")
-
-
 @router.post("/inbound", status_code=201)
 async def receive_sms(body: InboundIn, request: Request, session: Session, rt: RuntimeDep) -> Any:
     """An SMS received by the gateway: the reporter's chat message on their open SMS alarm
     (`outcome` `message`), else a new alarm (`alarm`). 201 once committed; the same
     `message_id` again changes nothing and gets the same body with 200."""
-    _check_gateway(request, rt.settings.sms_inbound_token)
+    require_secret(
+        request,
+        rt.settings.sms_inbound_token,
+        who="the SMS gateway",
+        off_code="sms_inbound_disabled",
+        off_message="inbound SMS is switched off: set NETALARM_SMS_INBOUND_TOKEN",
+    )
     root = await routing_service.root(session, rt.settings.centre or None)
     received = await inbound.receive(
         session,

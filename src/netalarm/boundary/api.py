@@ -1,0 +1,61 @@
+"""HTTP of the 110 link. On the Internet side, the two doors the intranet's puller knocks on
+(bearer: the shared link token); on both sides, the link's state for signed-in seats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from netalarm.boundary import outside
+from netalarm.boundary.document import ProgressBatch
+from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
+from netalarm.core.settings import Settings
+
+router = APIRouter(prefix="/api/v1/link/110", tags=["110 link"])
+
+
+def _check_link(request: Request, settings: Settings) -> None:
+    require_secret(
+        request,
+        settings.link_token if settings.role == "internet" else "",
+        who="the 110 link",
+        off_code="no_110_link",
+        off_message="this server offers no 110 link (an Internet-side server with NETALARM_LINK_TOKEN does)",
+    )
+
+
+@router.get("/forwards")
+async def waiting_forwards(
+    request: Request, session: Session, rt: RuntimeDep, limit: int = Query(default=50, ge=1, le=500)
+) -> dict[str, Any]:
+    """Forwards the 110 side has not yet confirmed, oldest first."""
+    _check_link(request, rt.settings)
+    return {"forwards": await outside.waiting(session, limit)}
+
+
+@router.post("/forwards/{forward_id}/updates")
+async def forward_progress(
+    forward_id: str, body: ProgressBatch, request: Request, session: Session, rt: RuntimeDep
+) -> dict[str, Any]:
+    """The 110 seat's progress on a forwarded incident, recorded on its timeline once per
+    entry; `applied_seq` is the last entry recorded (the puller confirms up to it)."""
+    _check_link(request, rt.settings)
+    applied = await outside.take_progress(session, parse_uuid(forward_id, "forward_id"), body.updates)
+    await session.commit()
+    return {"applied_seq": applied}
+
+
+@router.get("/status")
+async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: SeatDep) -> dict[str, Any]:
+    """Whether this server has a 110 link, and its state: on the Internet side how many
+    forwards wait for the 110 side to take them; on the intranet side when the puller last
+    reached the Internet side and the last error."""
+    settings = rt.settings
+    if settings.role == "internet":
+        enabled = bool(settings.link_token)
+        waiting = await outside.waiting_count(session) if enabled else 0
+        return {"role": "internet", "enabled": enabled, "waiting": waiting}
+    puller = getattr(request.app.state, "link", None)
+    state = puller.status() if puller else {"last_contact_at": None, "last_error": None}
+    return {"role": "intranet", "enabled": puller is not None, **state}

@@ -1,0 +1,127 @@
+"""The intranet side's puller: the only thing that crosses the boundary, always outwards.
+
+Every `poll_s` it asks the Internet-side server for forwards waiting for 110, makes each an
+incident here (one transaction per forward; a forward it already has is skipped), then sends
+back the progress of every forwarded incident not yet confirmed, and marks what the Internet
+side confirmed. A failure (the link down, the other side refusing) is logged and kept as the
+link's status; the next round tries again, so nothing is lost while the link is down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.boundary import inside
+from netalarm.boundary.document import Forward, ProgressBatch
+from netalarm.core import tasks
+from netalarm.core.clock import iso, utcnow
+from netalarm.core.db import transaction
+from netalarm.core.settings import Settings
+from netalarm.routing import service as routing_service
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 10.0
+FORWARDS = "/api/v1/link/110/forwards"
+
+
+class LinkError(Exception):
+    """The Internet side could not be reached or refused a request."""
+
+
+@dataclass
+class Puller:
+    sessions: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient
+    centre: str
+    timezone: str
+    poll_s: float = 1.0
+    last_contact_at: datetime | None = None
+    last_error: str | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def run_once(self) -> tuple[int, int]:
+        """One round: (incidents made from new forwards, progress entries confirmed)."""
+        made = 0
+        for document in await self._get(FORWARDS):
+            if await self._receive(document):
+                made += 1
+        async with transaction(self.sessions) as session:
+            pending = await inside.unsent(session)
+        sent = 0
+        for forward_id, updates in pending.items():
+            body = ProgressBatch(updates=updates).model_dump(mode="json")
+            answer = await self._post(f"{FORWARDS}/{forward_id}/updates", body)
+            async with transaction(self.sessions) as session:
+                await inside.confirm(session, forward_id, int(answer["applied_seq"]))
+            sent += len(updates)
+        self.last_contact_at, self.last_error = utcnow(), None
+        return made, sent
+
+    async def _receive(self, document: dict[str, Any]) -> bool:
+        try:
+            forward = Forward.model_validate(document)
+        except ValidationError as exc:  # one bad forward must not hold up the others
+            log.error("110 link: a forward could not be read: %s", exc)
+            return False
+        async with transaction(self.sessions) as session:
+            root = await routing_service.root(session, self.centre or None)
+            received = await inside.receive(session, forward, root=root, timezone=self.timezone)
+        return received.created
+
+    async def _get(self, path: str) -> list[dict[str, Any]]:
+        forwards: list[dict[str, Any]] = (await self._call("GET", path))["forwards"]
+        return forwards
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("POST", path, body)
+
+    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            answer = await self.client.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise LinkError(f"the Internet-side server is unreachable: {type(exc).__name__}: {exc}") from exc
+        if not answer.is_success:
+            raise LinkError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def status(self) -> dict[str, Any]:
+        return {"last_contact_at": iso(self.last_contact_at), "last_error": self.last_error}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception as exc:  # the link or the database down: keep the reason, try again
+                self.last_error = str(exc) if isinstance(exc, LinkError) else f"{type(exc).__name__}: {exc}"
+                log.warning("110 link: %s", self.last_error)
+            await asyncio.sleep(self.poll_s)
+
+    async def stop(self) -> None:
+        await tasks.cancel(self.task)
+        await self.client.aclose()
+
+
+async def start(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Puller | None:
+    """The running puller of an intranet server with a link configured; None otherwise. An
+    intranet server with a token but no URL (or the reverse) is refused at start-up."""
+    if settings.role != "intranet" or not (settings.link_url or settings.link_token):
+        return None
+    if not (settings.link_url.startswith(("http://", "https://")) and settings.link_token):
+        raise ValueError("the 110 link needs both NETALARM_LINK_URL (http(s)://…) and NETALARM_LINK_TOKEN")
+    client = httpx.AsyncClient(
+        base_url=settings.link_url.rstrip("/"),
+        headers={"Authorization": f"Bearer {settings.link_token}"},
+        timeout=TIMEOUT_S,
+    )
+    puller = Puller(sessions, client, settings.centre, settings.timezone, poll_s=settings.link_poll_s)
+    puller.task = asyncio.create_task(puller.run(), name="netalarm-110-link")
+    return puller

@@ -1,0 +1,185 @@
+"""The 110 boundary link end to end: an Internet-side server and an intranet 110 server, each
+a real process with its own database, the intranet one pulling over HTTP. A network seat
+forwards; the 110 seat takes the case and works it; its progress closes the loop outside."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
+from tests.support.servers import Server, netalarm
+
+TOKEN = "link-" + secrets.token_hex(16)
+LINK = {"Authorization": f"Bearer {TOKEN}"}
+T = TypeVar("T")
+
+
+def _eventually(probe: Callable[[], T | None], timeout: float = 20) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("link-internet")
+    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", "NETALARM_LINK_TOKEN": TOKEN}
+    assert netalarm(["demo"], env).returncode == 0
+    server = Server(env, log=Path(data) / "server.log").start()
+    yield server
+    server.stop()
+
+
+def _intranet(data: Path, internet: Server, database_url: str) -> Server:
+    env = {
+        "NETALARM_DATA_DIR": str(data),
+        "NETALARM_DATABASE_URL": database_url,
+        "NETALARM_ROLE": "intranet",
+        "NETALARM_LINK_URL": internet.url,
+        "NETALARM_LINK_TOKEN": TOKEN,
+        "NETALARM_LINK_POLL_S": "0.2",
+    }
+    seeded = netalarm(["demo"], env)
+    assert seeded.returncode == 0 and "shenzhen.110" in seeded.stdout, seeded.stderr
+    return Server(env, log=data / "server.log").start()
+
+
+@pytest.fixture(scope="module")
+def intranet(internet: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    name, url = create_pg_database("netalarm_intranet")
+    server = _intranet(tmp_path_factory.mktemp("link-intranet"), internet, url)
+    yield server
+    server.stop()
+    drop_pg_database(name)
+
+
+def _forwarded(internet: Server, note: str = "Armed man at the door, send a unit") -> dict[str, Any]:
+    alarm = raise_alarm(
+        internet.url, FUTIAN, category="violence", reporter={"name": "Wang", "phone": "13800138000"}
+    )
+    seat = seat_headers(internet.url, "futian.net")
+    base = f"{internet.url}/api/v1/incidents/{alarm['incident_id']}/actions"
+    assert httpx.post(f"{base}/accept", headers=seat).status_code == 200
+    answer = httpx.post(f"{base}/forward-110", json={"note": note}, headers=seat)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "dispatched"
+    return alarm
+
+
+def _intranet_case(intranet: Server, source_case_number: str) -> dict[str, Any] | None:
+    """The 110 incident made from the network case, once the puller has brought it."""
+    seat = seat_headers(intranet.url, "shenzhen.110")
+    for incident in httpx.get(f"{intranet.url}/api/v1/incidents", headers=seat).json():
+        first = httpx.get(f"{intranet.url}/api/v1/incidents/{incident['id']}/timeline", headers=seat).json()[
+            0
+        ]
+        if first["data"].get("source_case_number") == source_case_number:
+            return {**incident, "first": first}
+    return None
+
+
+def _timeline(server: Server, incident_id: str, username: str) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{server.url}/api/v1/incidents/{incident_id}/timeline", headers=seat_headers(server.url, username)
+    )
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())
+
+
+def test_the_link_doors_need_the_link_token(internet: Server, demo_server: Server) -> None:
+    doors = f"{internet.url}/api/v1/link/110/forwards"
+    assert httpx.get(doors).status_code == 401
+    assert httpx.get(doors, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert httpx.get(doors, headers=LINK).status_code == 200
+    off = httpx.get(f"{demo_server.url}/api/v1/link/110/forwards", headers=LINK)
+    assert (off.status_code, off.json()["error"]["code"]) == (403, "no_110_link")
+
+
+def test_a_server_without_the_link_refuses_to_forward_and_says_why(demo_server: Server) -> None:
+    alarm = raise_alarm(demo_server.url, FUTIAN)
+    seat = seat_headers(demo_server.url, "futian.net")
+    base = f"{demo_server.url}/api/v1/incidents/{alarm['incident_id']}/actions"
+    httpx.post(f"{base}/accept", headers=seat)
+    refused = httpx.post(f"{base}/forward-110", json={"note": "please"}, headers=seat)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "no_110_link")
+    status = httpx.get(f"{demo_server.url}/api/v1/link/110/status", headers=seat).json()
+    assert status == {"role": "internet", "enabled": False, "waiting": 0}
+
+
+def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
+    internet: Server, tmp_path: Path, fresh_database: str
+) -> None:
+    alarm = _forwarded(internet, "Waiting for the link")
+    seat = seat_headers(internet.url, "futian.net")
+    status = httpx.get(f"{internet.url}/api/v1/link/110/status", headers=seat).json()
+    assert status["enabled"] and status["waiting"] >= 1
+    intranet = _intranet(tmp_path, internet, fresh_database)
+    try:
+        case = _eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
+        assert (case["status"], case["priority"], case["category"]) == ("received", "P1", "violence")
+        assert case["first"]["data"]["note"] == "Waiting for the link"
+        police = seat_headers(intranet.url, "shenzhen.110")
+        whole = httpx.get(f"{intranet.url}/api/v1/incidents/{case['id']}", headers=police).json()
+        assert whole["reporter_reachable"] is True  # the reporter's number came along
+
+        def taken() -> list[dict[str, Any]] | None:
+            entries = _timeline(internet, alarm["incident_id"], "futian.net")
+            return [e for e in entries if e["type"] == "link_110"] or None
+
+        [received] = _eventually(taken)
+        assert received["data"]["case_number_110"] == case["case_number"]
+        status = httpx.get(f"{internet.url}/api/v1/link/110/status", headers=seat).json()
+        assert status["waiting"] == 0
+    finally:
+        intranet.stop()
+
+
+def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
+    internet: Server, intranet: Server
+) -> None:
+    alarm = _forwarded(internet)
+    case = _eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
+    police = seat_headers(intranet.url, "shenzhen.110")
+    base = f"{intranet.url}/api/v1/incidents/{case['id']}/actions"
+    for action, body in (
+        ("accept", {}),
+        ("dispatch", {"note": "Patrol car 3"}),
+        ("resolve", {"outcome": "Held"}),
+    ):
+        assert httpx.post(f"{base}/{action}", json=body, headers=police).status_code == 200
+
+    network = seat_headers(internet.url, "futian.net")
+    outside = f"{internet.url}/api/v1/incidents/{alarm['incident_id']}"
+
+    def resolved() -> dict[str, Any] | None:
+        incident: dict[str, Any] = httpx.get(outside, headers=network).json()
+        return incident if incident["status"] == "resolved" else None
+
+    assert _eventually(resolved)["outcome"] == "Held"
+    entries = _timeline(internet, alarm["incident_id"], "futian.net")
+    links = [e["data"] for e in entries if e["type"] == "link_110"]
+    assert [d["stage"] for d in links] == ["received_from_network", "accepted", "dispatched", "resolved"]
+    assert {d["case_number_110"] for d in links} == {case["case_number"]}
+    assert links[1]["by"] == "seat:shenzhen.110" and links[2]["note"] == "Patrol car 3"
+    assert httpx.get(f"{outside}/timeline/verify", headers=network).json()["ok"] is True
+    # The reporter learns their case is resolved; then the network seat closes it.
+    mine = httpx.get(f"{internet.url}/api/v1/alarms/{alarm['id']}", headers=reporter_headers(alarm)).json()
+    assert mine["status"] == "resolved"
+    closed = httpx.post(f"{outside}/actions/close", json={"disposition": "handled"}, headers=network)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    link = httpx.get(f"{intranet.url}/api/v1/link/110/status", headers=police).json()
+    assert (
+        link["role"] == "intranet" and link["enabled"] and link["last_contact_at"] and not link["last_error"]
+    )

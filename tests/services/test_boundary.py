@@ -1,0 +1,169 @@
+"""The 110 boundary link's services: forwarding on the Internet side, receiving on the
+intranet side, and the 110 seat's progress travelling back — each once, however often sent."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.accounts.models import Reporter
+from netalarm.boundary import inside, outside
+from netalarm.boundary.document import Forward
+from netalarm.boundary.models import LinkForward
+from netalarm.core.errors import Conflict, Invalid, NotFound
+from netalarm.incidents import actions
+from netalarm.incidents.models import Incident
+from netalarm.timeline import service as timeline_service
+from tests.support import factories
+from tests.support.factories import Tree
+
+REPORTER = {"name": "Li Lei", "phone": "13800138000"}
+
+
+async def _accepted(session: AsyncSession, t: Tree, **fields: Any) -> Incident:
+    made = await factories.alarm(session, t.city, Tree.A_POINT, **fields)
+    return await actions.act(session, t.a_seat, made.incident.id, "accept")
+
+
+async def _forward(
+    session: AsyncSession, t: Tree, incident: Incident, note: str = "armed man"
+) -> LinkForward:
+    await actions.act(session, t.a_seat, incident.id, "forward-110", note=note, link_110=True)
+    found = await session.scalar(select(LinkForward).where(LinkForward.incident_id == incident.id))
+    assert found is not None
+    return found
+
+
+async def _types(session: AsyncSession, incident_id: uuid.UUID) -> list[str]:
+    return [e.type for e in await timeline_service.entries(session, incident_id)]
+
+
+async def test_forwarding_an_accepted_incident_dispatches_it_and_queues_it_for_110(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    incident = await _accepted(session, t, category="violence", description="fight", reporter=REPORTER)
+    row = await _forward(session, t, incident, "two men, one knife")
+    assert (incident.status, incident.dispatch_note) == ("dispatched", "two men, one knife")
+    forward = Forward.model_validate(row.document)
+    assert (forward.case_number, forward.priority, forward.category, forward.note) == (
+        incident.case_number,
+        "P1",
+        "violence",
+        "two men, one knife",
+    )
+    assert forward.reporter is not None and forward.reporter.phone == "+8613800138000"
+    assert forward.location is not None and forward.location.lat == Tree.A_POINT[0]
+    [entry] = [e for e in await timeline_service.entries(session, incident.id) if e.type == "forwarded_110"]
+    assert entry.data["identity_shared"] is True and entry.data["previous_status"] == "accepted"
+    assert row.document in await outside.waiting(session, limit=500)
+
+
+async def test_an_anonymous_report_is_forwarded_without_identity(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    row = await _forward(session, t, await _accepted(session, t))
+    assert Forward.model_validate(row.document).reporter is None
+
+
+@pytest.mark.parametrize(
+    ("steps", "body", "refusal"),
+    [
+        (["accept"], {"note": "x", "link_110": False}, Conflict),
+        ([], {"note": "x", "link_110": True}, Conflict),
+        (["accept"], {"note": "  ", "link_110": True}, Invalid),
+        (["accept"], {"note": None, "link_110": True}, Invalid),
+        (["close"], {"note": "x", "link_110": True}, Conflict),
+        (["accept", "forward"], {"note": "again", "link_110": True}, Conflict),
+    ],
+)
+async def test_a_refused_forward_changes_nothing(
+    session: AsyncSession, steps: list[str], body: dict[str, Any], refusal: type[Exception]
+) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    for step in steps:
+        if step == "forward":
+            await actions.act(session, t.a_seat, made.incident.id, "forward-110", note="first", link_110=True)
+        else:
+            disposition = "false_alarm" if step == "close" else None
+            await actions.act(session, t.a_seat, made.incident.id, step, disposition=disposition)
+    before = (made.incident.status, await _types(session, made.incident.id))
+    with pytest.raises(refusal):
+        async with session.begin_nested():
+            await actions.act(session, t.a_seat, made.incident.id, "forward-110", **body)
+    incident = await session.get(Incident, made.incident.id, populate_existing=True)
+    assert incident is not None
+    assert (incident.status, await _types(session, incident.id)) == before
+
+
+async def test_the_intranet_makes_one_incident_per_forward_however_often_it_is_pulled(
+    session: AsyncSession,
+) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    row = await _forward(session, t, await _accepted(session, t, category="fire", reporter=REPORTER))
+    forward = Forward.model_validate(row.document)
+    first = await inside.receive(session, forward, root=intranet.city, timezone="Asia/Shanghai")
+    again = await inside.receive(session, forward, root=intranet.city, timezone="Asia/Shanghai")
+    assert first.created and not again.created and again.incident_id == first.incident_id
+    made = await session.get(Incident, first.incident_id)
+    assert made is not None
+    # Routed by position inside the intranet's own tree; priority and category kept.
+    assert (made.status, made.centre_id, made.priority, made.category) == (
+        "received",
+        intranet.a.id,
+        "P1",
+        "fire",
+    )
+    assert made.case_number.startswith(intranet.a.code) and made.case_number == first.case_number
+    person = await session.get(Reporter, made.reporter_id)
+    assert person is not None and (person.name, person.phone) == ("Li Lei", "+8613800138000")
+    [entry] = await timeline_service.entries(session, made.id)
+    assert entry.type == "received_from_network"
+    assert (entry.data["source_case_number"], entry.data["note"]) == (forward.case_number, "armed man")
+
+
+async def test_the_110_seats_progress_comes_back_once_and_resolves_the_internet_incident(
+    session: AsyncSession,
+) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    incident = await _accepted(session, t)
+    row = await _forward(session, t, incident)
+    received = await inside.receive(
+        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    )
+    here = received.incident_id
+    await actions.act(session, intranet.a_seat, here, "accept")
+    await actions.act(session, intranet.a_seat, here, "dispatch", note="patrol 3")
+    await actions.act(session, intranet.a_seat, here, "resolve", outcome="suspect held")
+    updates = (await inside.unsent(session))[row.id]
+    assert [u.type for u in updates] == ["received_from_network", "accepted", "dispatched", "resolved"]
+    assert updates[2].data == {"note": "patrol 3"}
+
+    applied = await outside.take_progress(session, row.id, updates)
+    assert applied == updates[-1].seq
+    assert await outside.take_progress(session, row.id, updates) == applied  # a repeat adds nothing
+    await inside.confirm(session, row.id, applied)
+    assert row.id not in await inside.unsent(session)
+
+    await session.refresh(incident)
+    await session.refresh(row)
+    assert (incident.status, incident.outcome) == ("resolved", "suspect held")
+    assert (row.received_at is not None, row.remote_case_number) == (True, received.case_number)
+    assert row.document not in await outside.waiting(session, limit=500)
+    entries = await timeline_service.entries(session, incident.id)
+    stages = [e.data["stage"] for e in entries if e.type == "link_110"]
+    assert stages == ["received_from_network", "accepted", "dispatched", "resolved"]
+    assert entries[-1].type == "resolved" and entries[-1].data == {"outcome": "suspect held", "by": "110"}
+    assert (await timeline_service.verify(session, incident.id)).ok
+    # The network seat closes the loop.
+    closed = await actions.act(session, t.a_seat, incident.id, "close", disposition="handled")
+    assert closed.status == "closed"
+
+
+async def test_progress_for_an_unknown_forward_is_not_found(session: AsyncSession) -> None:
+    with pytest.raises(NotFound):
+        await outside.take_progress(session, uuid.uuid4(), [])
