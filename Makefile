@@ -4,8 +4,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+INTRANET_PORT ?= 8110
+# The demo's 110 link secret, shared by `make run` (Internet side) and `make run-intranet`.
+LINK_TOKEN_FILE := var/link.token
+LINK_TOKEN = $${NETALARM_LINK_TOKEN:-$$(cat $(LINK_TOKEN_FILE))}
+INTRANET := NETALARM_ROLE=intranet NETALARM_DATA_DIR=var/intranet NETALARM_DATABASE_URL=
 
-.PHONY: run test lint bench install clean system
+.PHONY: run run-intranet test lint bench install clean system
 
 $(STAMP): pyproject.toml package.json
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,9 +21,19 @@ $(STAMP): pyproject.toml package.json
 
 install: $(STAMP)
 
-run: $(STAMP)
+$(LINK_TOKEN_FILE):
+	mkdir -p var
+	(umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > $@)
+
+run: $(STAMP) $(LINK_TOKEN_FILE)
 	$(VENV)/bin/netalarm demo
-	$(VENV)/bin/netalarm serve --host $(HOST) --port $(PORT)
+	NETALARM_LINK_TOKEN=$(LINK_TOKEN) $(VENV)/bin/netalarm serve --host $(HOST) --port $(PORT)
+
+# The 110 server of the police intranet, pulling forwards from the `make run` server.
+run-intranet: $(STAMP) $(LINK_TOKEN_FILE)
+	$(INTRANET) $(VENV)/bin/netalarm demo
+	$(INTRANET) NETALARM_LINK_URL=http://$(HOST):$(PORT) NETALARM_LINK_TOKEN=$(LINK_TOKEN) \
+		$(VENV)/bin/netalarm serve --host $(HOST) --port $(INTRANET_PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

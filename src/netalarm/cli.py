@@ -61,8 +61,11 @@ def serve(host: str, port: int, workers: int) -> None:
         )
     base = f"http://{host}:{port}"
     click.echo(f"netalarm on {base}  (database: {settings.resolved_database_url})")
-    click.echo(f"  reporter app  {base}/report")
-    click.echo(f"  seat console  {base}/seat")
+    if settings.role == "intranet":
+        click.echo(f"  110 seat console  {base}/seat   (pulls from {settings.link_url or 'nowhere'})")
+    else:
+        click.echo(f"  reporter app  {base}/report")
+        click.echo(f"  seat console  {base}/seat")
     click.echo(f"  API docs      {base}/docs   OpenAPI {base}/openapi.json")
     uvicorn.run(
         "netalarm.app:create_app",

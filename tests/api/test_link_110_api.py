@@ -15,7 +15,8 @@ import pytest
 
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
-from tests.support.servers import Server, netalarm
+from tests.support.link import internet_server, intranet_server
+from tests.support.servers import Server, free_port
 
 TOKEN = "link-" + secrets.token_hex(16)
 LINK = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,32 +35,15 @@ def _eventually(probe: Callable[[], T | None], timeout: float = 20) -> T:
 
 @pytest.fixture(scope="module")
 def internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("link-internet")
-    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", "NETALARM_LINK_TOKEN": TOKEN}
-    assert netalarm(["demo"], env).returncode == 0
-    server = Server(env, log=Path(data) / "server.log").start()
+    server = internet_server(tmp_path_factory.mktemp("link-internet"), TOKEN)
     yield server
     server.stop()
-
-
-def _intranet(data: Path, internet: Server, database_url: str) -> Server:
-    env = {
-        "NETALARM_DATA_DIR": str(data),
-        "NETALARM_DATABASE_URL": database_url,
-        "NETALARM_ROLE": "intranet",
-        "NETALARM_LINK_URL": internet.url,
-        "NETALARM_LINK_TOKEN": TOKEN,
-        "NETALARM_LINK_POLL_S": "0.2",
-    }
-    seeded = netalarm(["demo"], env)
-    assert seeded.returncode == 0 and "shenzhen.110" in seeded.stdout, seeded.stderr
-    return Server(env, log=data / "server.log").start()
 
 
 @pytest.fixture(scope="module")
 def intranet(internet: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     name, url = create_pg_database("netalarm_intranet")
-    server = _intranet(tmp_path_factory.mktemp("link-intranet"), internet, url)
+    server = intranet_server(tmp_path_factory.mktemp("link-intranet"), internet, TOKEN, url)
     yield server
     server.stop()
     drop_pg_database(name)
@@ -125,7 +109,7 @@ def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
     seat = seat_headers(internet.url, "futian.net")
     status = httpx.get(f"{internet.url}/api/v1/link/110/status", headers=seat).json()
     assert status["enabled"] and status["waiting"] >= 1
-    intranet = _intranet(tmp_path, internet, fresh_database)
+    intranet = intranet_server(tmp_path, internet, TOKEN, fresh_database)
     try:
         case = _eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
         assert (case["status"], case["priority"], case["category"]) == ("received", "P1", "violence")
@@ -183,3 +167,22 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
     assert (
         link["role"] == "intranet" and link["enabled"] and link["last_contact_at"] and not link["last_error"]
     )
+
+
+def test_an_intranet_server_that_cannot_reach_outside_says_so(tmp_path: Path) -> None:
+    nowhere = Server({}, port=free_port())  # never started: nothing listens there
+    intranet = intranet_server(tmp_path, nowhere, TOKEN)
+    try:
+        police = seat_headers(intranet.url, "shenzhen.110")
+
+        def down() -> dict[str, Any] | None:
+            status: dict[str, Any] = httpx.get(
+                f"{intranet.url}/api/v1/link/110/status", headers=police
+            ).json()
+            return status if status["last_error"] else None
+
+        status = _eventually(down)
+        assert status["enabled"] and status["last_contact_at"] is None
+        assert "unreachable" in status["last_error"]
+    finally:
+        intranet.stop()

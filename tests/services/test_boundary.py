@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.accounts.models import Reporter
-from netalarm.boundary import inside, outside
+from netalarm.boundary import inside, outside, puller
 from netalarm.boundary.document import Forward
 from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict, Invalid, NotFound
+from netalarm.core.settings import Settings
 from netalarm.incidents import actions
 from netalarm.incidents.models import Incident
 from netalarm.timeline import service as timeline_service
@@ -167,3 +168,22 @@ async def test_the_110_seats_progress_comes_back_once_and_resolves_the_internet_
 async def test_progress_for_an_unknown_forward_is_not_found(session: AsyncSession) -> None:
     with pytest.raises(NotFound):
         await outside.take_progress(session, uuid.uuid4(), [])
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"link_token": "secret"},
+        {"link_url": "http://outside.example"},
+        {"link_url": "outside.example", "link_token": "secret"},
+    ],
+)
+async def test_an_intranet_server_with_half_a_link_refuses_to_start(
+    sessions: async_sessionmaker[AsyncSession], settings: dict[str, str]
+) -> None:
+    with pytest.raises(ValueError, match="NETALARM_LINK_URL"):
+        await puller.start(Settings(role="intranet", **settings), sessions)  # type: ignore[arg-type]
+
+
+async def test_an_internet_server_runs_no_puller(sessions: async_sessionmaker[AsyncSession]) -> None:
+    assert await puller.start(Settings(role="internet", link_token="secret"), sessions) is None

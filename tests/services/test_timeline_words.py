@@ -65,3 +65,43 @@ def test_each_sla_stage_says_the_limit_the_wait_and_where_it_went(lang: str, exp
         for stage, waited, centre in stages
     ]
     assert said == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "Forwarded to the 110 seat (was accepted), with the reporter's identity. Note: armed",
+                "110 case 110-440300-20261126-000001 accepted by seat shenzhen.110.",
+                "110 closed case 110-440300-20261126-000001 as false alarm.",
+            ],
+        ),
+        (
+            "zh",
+            [
+                "已转交110坐席（原状态 已受理），并提供报警人身份。备注：armed",
+                "110警情 110-440300-20261126-000001 已由 坐席 shenzhen.110 受理。",
+                "110警情 110-440300-20261126-000001 结案：误报。",
+            ],
+        ),
+    ],
+)
+def test_the_110_link_entries_say_who_did_what_to_which_case(lang: str, expected: list[str]) -> None:
+    case = "110-440300-20261126-000001"
+    entries = [
+        {
+            "type": "forwarded_110",
+            "data": {"note": "armed", "previous_status": "accepted", "identity_shared": True},
+        },
+        {
+            "type": "link_110",
+            "data": {"stage": "accepted", "case_number_110": case, "by": "seat:shenzhen.110"},
+        },
+        {
+            "type": "link_110",
+            "data": {"stage": "closed", "case_number_110": case, "disposition": "false_alarm"},
+        },
+    ]
+    assert [describe(entry, lang) for entry in entries] == expected

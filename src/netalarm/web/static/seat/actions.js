@@ -1,7 +1,8 @@
 // The actions on the open incident, as buttons and keyboard shortcuts: accept, priority and
 // category, dispatch with a note, resolve with an outcome, close with a disposition,
-// transfer to another centre, escalate to the parent centre, merge into another incident. A refused action says why (a
-// second accept says who took the incident).
+// transfer to another centre, escalate to the parent centre, forward to the 110 seat (when this
+// server has the 110 link), merge into another incident. A refused action says why (a second
+// accept says who took the incident).
 import { api } from "./api.js";
 import { esc } from "./dom.js";
 import { CATEGORIES, DISPOSITIONS, PRIORITIES } from "./words.js";
@@ -15,12 +16,18 @@ const ACTIONS = {
   close: ["x", ["received", "accepted", "resolved"]],
   transfer: ["t", ["received", "accepted", "dispatched", "resolved"]],
   escalate: ["e", ["received", "accepted", "dispatched", "resolved"]],
+  "forward-110": ["f", ["accepted", "dispatched"]],
   merge: ["m", ["received", "accepted"]],
 };
 
 export class Actions {
-  constructor({ bar, dialog, i18n, view, queue, centres, onDone }) {
+  constructor({ bar, dialog, i18n, view, queue, centres, config, onDone }) {
     Object.assign(this, { bar, dialog, i18n, view, queue, centres, onDone });
+    const link = config.link_110 || {};
+    // Forwarding is the Internet side's; an intranet (110) console has no such button.
+    this.actions = Object.fromEntries(Object.entries(ACTIONS).filter(([name]) =>
+      name !== "forward-110" || link.role === "internet"));
+    this.forwarding = Boolean(link.enabled);
     this.form = dialog.querySelector("form");
     this.bar.addEventListener("click", (e) => {
       const button = e.target.closest("[data-action]");
@@ -34,11 +41,17 @@ export class Actions {
     document.addEventListener("keydown", (e) => this.key(e));
   }
 
+  // Whether action `name`, allowed from the statuses `from`, can be taken on the open incident now.
+  can(name, from) {
+    const status = this.view.incident ? this.view.incident.status : null;
+    return Boolean(status && from.includes(status) && (name !== "forward-110" || this.forwarding));
+  }
+
   render() {
     const { t } = this.i18n;
-    const status = this.view.incident ? this.view.incident.status : null;
-    this.bar.innerHTML = Object.entries(ACTIONS).map(([name, [key, from]]) =>
-      `<button type="button" data-action="${name}" ${status && from.includes(status) ? "" : "disabled"}>
+    this.bar.innerHTML = Object.entries(this.actions).map(([name, [key, from]]) =>
+      `<button type="button" data-action="${name}" ${this.can(name, from) ? "" : "disabled"}
+        ${name === "forward-110" && !this.forwarding ? `title="${esc(t("no_link"))}"` : ""}>
         ${esc(t(name))} <kbd>${key.toUpperCase()}</kbd></button>`).join("");
   }
 
@@ -58,11 +71,11 @@ export class Actions {
     if (k === "h") { e.preventDefault(); this.view.openReport(); return; }
     if (k === "s") { e.preventDefault(); this.view.reach.openSms(); return; }
     if (k === "c") { e.preventDefault(); this.view.reach.openCall(); return; }
-    const found = Object.entries(ACTIONS).find(([, [key]]) => key === k);
+    const found = Object.entries(this.actions).find(([, [key]]) => key === k);
     if (!found) return;
     e.preventDefault();
     const [name, [, from]] = found;
-    if (from.includes(this.view.incident.status)) this.start(name);
+    if (this.can(name, from)) this.start(name);
   }
 
   // The next incident of the queue after the open one (or the first).
@@ -89,6 +102,8 @@ export class Actions {
       transfer: `<label>${t("centre_to")} <select name="centre">${this.centres.filter((c) => c.code !== i.centre)
         .map((c) => `<option value="${esc(c.code)}">${esc(c.code)} ${esc(c.name)}</option>`).join("")}</select></label>`,
       escalate: `<p>${esc(t("escalate_to", { centre: this.parentName(i) }))}</p>`,
+      "forward-110": `<p>${esc(t("forward_hint"))}</p>
+        <label>${t("forward_note")} <textarea name="note" rows="3" required></textarea></label>`,
       merge: `<label>${t("merge_into")} <select name="into">${this.queue.incidents.filter((o) => o.id !== i.id)
         .map((o) => `<option value="${o.id}">${esc(o.case_number)} (${esc(t(`cat_${o.category}`))})</option>`).join("")}</select></label>`,
     }[action];

@@ -4,7 +4,7 @@
 let audio = null;
 let titleTimer = null;
 let titleText = "";
-const baseTitle = document.title;
+let baseTitle = document.title;
 
 export function unlock() {
   try {
@@ -47,6 +47,7 @@ export function notify(title, body, tag) {
 export function flashTitle(text) {
   titleText = text;
   if (titleTimer) return;
+  baseTitle = document.title; // the page's title in the language it is in now
   let on = false;
   titleTimer = setInterval(() => {
     on = !on;

@@ -15,11 +15,12 @@ const i18n = makeI18n(WORDS);
 const $ = (id) => document.getElementById(id);
 let feed = null;
 let started = false;
+let titleKey = "title"; // "title_110" on an intranet server: the console of the 110 seats
 
 function setLanguage(next) {
   i18n.set(next);
   $("lang").textContent = i18n.t("language");
-  document.title = i18n.t("title");
+  document.title = i18n.t(titleKey);
 }
 
 function showLogin(message = "") {
@@ -36,10 +37,16 @@ async function boot(login) {
   $("console").hidden = false;
   $("whoami").textContent = `${login.seat.username} · ${login.seat.centre}`;
   const config = await api("/api/v1/seat/config");
+  if ((config.link_110 || {}).role === "intranet") {
+    titleKey = "title_110";
+    document.querySelectorAll('[data-i18n="title"]').forEach((el) => { el.dataset.i18n = titleKey; });
+    setLanguage(i18n.lang);
+  }
   const centres = await api("/api/v1/centres", { background: true });
   if (started) { location.reload(); return; } // a second sign-in in this tab starts clean
   started = true;
   keepAlive(config);
+  const link = watchLink(config);
   const view = new IncidentView({ root: $("incident"), i18n, config, seat: login.seat, why: (id) => notices.why(id) });
   const open = async (id) => {
     showPanel("console");
@@ -52,7 +59,7 @@ async function boot(login) {
   // After a queue refresh: tell the moves of cases, and why the open one left if it did.
   const settle = () => { if (notices.settle().includes(view.goneId)) view.gone(view.goneId); };
   const actions = new Actions({
-    bar: $("actions"), dialog: $("action-dialog"), i18n, view, queue, centres,
+    bar: $("actions"), dialog: $("action-dialog"), i18n, view, queue, centres, config,
     onDone: async () => {
       await Promise.allSettled([view.refresh({ background: false }), queue.refresh()]);
       settle();
@@ -93,6 +100,7 @@ async function boot(login) {
     setLanguage(i18n.lang === "zh" ? "en" : "zh");
     queue.render();
     actions.render();
+    link.render();
     if (view.id) view.open(view.id);
   };
   await queue.refresh();
@@ -103,6 +111,29 @@ async function boot(login) {
   };
   window.addEventListener("hashchange", follow);
   follow();
+}
+
+// The 110 link in the header, looked at every 5 s: on the intranet whether the puller reaches
+// the Internet side (and why not); on the Internet side how many forwards wait for 110.
+function watchLink(config) {
+  const badge = $("link");
+  let status = null;
+  const render = () => {
+    if (!status) return;
+    const { t } = i18n;
+    let state = "up";
+    if (status.role === "intranet" && (status.last_error || !status.last_contact_at)) state = "down";
+    if (status.role === "internet" && status.waiting) state = "waiting";
+    badge.dataset.state = state;
+    badge.textContent = t(`link_${state}`, { n: status.waiting, error: status.last_error || t("link_never") });
+  };
+  const look = async () => {
+    try { status = await api("/api/v1/link/110/status", { background: true }); } catch { return; }
+    badge.hidden = !status.enabled;
+    render();
+  };
+  if ((config.link_110 || {}).enabled) { look(); setInterval(look, 5000); }
+  return { render };
 }
 
 // Pointer and key input count as the seat acting: tell the server now and then, so a seat

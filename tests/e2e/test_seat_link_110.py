@@ -1,0 +1,64 @@
+"""Forwarding to 110 from the network console, and the 110 console inside the intranet: the
+forward is a key and a note away, the 110 seat is alerted as for any new P1, and what the 110
+seat does reads back on the network seat's timeline."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.seat_console import act, desk, open_incident, row, sign_in
+from tests.support.http import FUTIAN, raise_alarm
+from tests.support.link import internet_server, intranet_server
+from tests.support.servers import Server
+
+TOKEN = "link-" + secrets.token_hex(16)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+    internet = internet_server(tmp_path_factory.mktemp("e2e-internet"), TOKEN)
+    intranet = intranet_server(Path(tmp_path_factory.mktemp("e2e-intranet")), internet, TOKEN)
+    yield internet, intranet
+    intranet.stop()
+    internet.stop()
+
+
+def test_a_forward_alerts_the_110_seat_and_its_acceptance_reads_back_outside(
+    browser: Browser, linked: tuple[Server, Server]
+) -> None:
+    internet, intranet = linked
+    police = sign_in(desk(browser), intranet.url, "shenzhen.110")
+    expect(police.locator("#console h1")).to_have_text("110 seat")
+    expect(police.locator("#link")).to_have_text("110 link up")
+    expect(police.locator('#actions [data-action="forward-110"]')).to_have_count(0)
+    tones = police.evaluate("window.__tones")
+
+    alarm = raise_alarm(internet.url, FUTIAN, category="violence", description="Knife fight outside the bar")
+    network = sign_in(desk(browser), internet.url, "futian.net")
+    open_incident(network, alarm["incident_id"], alarm["case_number"])
+    forward = network.locator('#actions [data-action="forward-110"]')
+    expect(forward).to_be_disabled()  # not before a seat has accepted the case
+    network.locator("body").press("a")
+    expect(forward).to_be_enabled()
+    act(network, "f", note="Two men, one knife; send armed unit")
+    expect(network.locator("#inc-status")).to_have_attribute("data-status", "dispatched")
+    expect(network.locator("#timeline")).to_contain_text("Forwarded to the 110 seat")
+
+    queued = police.locator("#queue > li[data-id]").first
+    expect(queued).to_be_visible(timeout=5_000)
+    assert queued.get_attribute("data-priority") == "P1"
+    police.wait_for_function(f"window.__tones > {tones}")
+    case_110 = queued.get_attribute("data-case") or ""
+    open_incident(police, queued.get_attribute("data-id") or "", case_110)
+    expect(police.locator("#timeline")).to_contain_text("Two men, one knife; send armed unit")
+    expect(police.locator("#timeline")).to_contain_text(alarm["case_number"])
+    police.locator("body").press("a")
+    expect(police.locator("#inc-status")).to_have_attribute("data-status", "accepted")
+
+    expect(network.locator("#timeline")).to_contain_text(f"110 case {case_110} accepted by seat shenzhen.110")
+    expect(row(network, alarm["incident_id"])).to_be_visible()
