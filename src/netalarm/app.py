@@ -24,6 +24,8 @@ from netalarm.core.db import make_engine, make_sessionmaker
 from netalarm.core.http import Runtime, RuntimeDep, install_error_handlers
 from netalarm.core.settings import Settings, get_settings
 from netalarm.exports.api import router as exports_router
+from netalarm.federation import worker as federation_worker
+from netalarm.federation.api import router as federation_router
 from netalarm.incidents.api import router as incidents_router
 from netalarm.intake.api import router as intake_router
 from netalarm.intake.batcher import IntakeBatcher
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.intake.start()
         app.state.sms = await sms_worker.start(settings, app.state.runtime.sessions)
         app.state.link = await link_puller.start(settings, app.state.runtime.sessions)
+        app.state.federation = await federation_worker.start(settings, app.state.runtime.sessions)
         # Everything made so far lives as long as the process: out of the collector's way, so
         # its full passes under load walk only what requests make (shorter pauses).
         gc.freeze()
@@ -73,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.federation is not None:
+                await app.state.federation.stop()
             if app.state.link is not None:
                 await app.state.link.stop()
             await app.state.sms.stop()
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sms_inbound_router)
     app.include_router(phone_router)
     app.include_router(link_router)
+    app.include_router(federation_router)
     pages.mount(app)
 
     @app.get("/healthz", tags=["operations"])

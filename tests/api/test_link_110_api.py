@@ -123,7 +123,7 @@ def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
             return [e for e in entries if e["type"] == "link_110"] or None
 
         [received] = _eventually(taken)
-        assert received["data"]["case_number_110"] == case["case_number"]
+        assert received["data"]["remote_case_number"] == case["case_number"]
         status = httpx.get(f"{internet.url}/api/v1/link/110/status", headers=seat).json()
         assert status["waiting"] == 0
     finally:
@@ -155,7 +155,7 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
     entries = _timeline(internet, alarm["incident_id"], "futian.net")
     links = [e["data"] for e in entries if e["type"] == "link_110"]
     assert [d["stage"] for d in links] == ["received_from_network", "accepted", "dispatched", "resolved"]
-    assert {d["case_number_110"] for d in links} == {case["case_number"]}
+    assert {d["remote_case_number"] for d in links} == {case["case_number"]}
     assert links[1]["by"] == "seat:shenzhen.110" and links[2]["note"] == "Patrol car 3"
     assert httpx.get(f"{outside}/timeline/verify", headers=network).json()["ok"] is True
     # The reporter learns their case is resolved; then the network seat closes it.

@@ -97,11 +97,11 @@ def test_the_110_link_entries_say_who_did_what_to_which_case(lang: str, expected
         },
         {
             "type": "link_110",
-            "data": {"stage": "accepted", "case_number_110": case, "by": "seat:shenzhen.110"},
+            "data": {"stage": "accepted", "remote_case_number": case, "by": "seat:shenzhen.110"},
         },
         {
             "type": "link_110",
-            "data": {"stage": "closed", "case_number_110": case, "disposition": "false_alarm"},
+            "data": {"stage": "closed", "remote_case_number": case, "disposition": "false_alarm"},
         },
     ]
     assert [describe(entry, lang) for entry in entries] == expected

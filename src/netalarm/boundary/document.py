@@ -16,9 +16,11 @@ from netalarm.intake.schemas import LocationIn, ReporterIn
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 
-# The intranet timeline entries that travel back, and the fields of their data that do.
+# The first entry of an incident made from a forward: over the 110 link, or from a subordinate.
+FIRST_TYPES: Final = ("received_from_network", "escalated_in")
+# The receiving side's timeline entries that travel back, and the fields of their data that do.
 RELAYED_TYPES: Final = (
-    "received_from_network",
+    *FIRST_TYPES,
     "accepted",
     "dispatched",
     "resolved",
@@ -35,8 +37,9 @@ class Wire(BaseModel):
 
 
 class Forward(Wire):
-    """One incident forwarded to 110: what the 110 seat needs to take it over. `reporter` is
-    the identity the reporter gave (None if anonymous); sharing it is on the timeline."""
+    """One incident handed over (to 110, or up to the superior server): what the other side's
+    seats need to take it over. `reporter` is the identity the reporter gave (None if
+    anonymous); sharing it is on the timeline."""
 
     forward_id: uuid.UUID
     case_number: str = Field(max_length=64)
@@ -56,7 +59,7 @@ class Forward(Wire):
 
 
 class Progress(Wire):
-    """One intranet timeline entry of the forwarded incident, as the Internet side records it."""
+    """One entry of the receiving side's timeline of a forwarded incident, sent back."""
 
     seq: int = Field(ge=1)
     type: Literal[RELAYED_TYPES]  # type: ignore[valid-type]

@@ -1,6 +1,6 @@
-"""The intranet side of the 110 link: a pulled forward becomes an incident of the 110 centre
-(once, however often it is pulled), and the progress of that incident is read back out of its
-timeline for the puller to send."""
+"""The receiving side of a hand-over (the intranet's 110 server, or a superior server): a
+forward becomes an incident here (once, however often it comes), and the progress of that
+incident is read back out of its timeline for the handing side."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
@@ -32,10 +32,18 @@ class Received:
     created: bool
 
 
-async def receive(session: AsyncSession, forward: Forward, *, root: Centre, timezone: str) -> Received:
-    """The incident `forward` became: made now in `received` at the centre whose jurisdiction
-    holds its position (else `root`), with the network seat's note on its first entry; or the
-    one made when it was pulled before."""
+async def receive(
+    session: AsyncSession,
+    forward: Forward,
+    *,
+    root: Centre,
+    timezone: str,
+    source: str = "network",
+    first_type: str = "received_from_network",
+) -> Received:
+    """The incident `forward` (from `source`) became: made now in `received` at the centre
+    whose jurisdiction holds its position (else `root`), with the forward's note on its first
+    entry (`first_type`); or the one made when it came before."""
     known = await session.get(LinkInbound, forward.forward_id)
     if known is not None:
         incident = await session.get(Incident, known.incident_id)
@@ -70,6 +78,7 @@ async def receive(session: AsyncSession, forward: Forward, *, root: Centre, time
     session.add(
         LinkInbound(
             forward_id=forward.forward_id,
+            source=source,
             incident_id=incident.id,
             source_case_number=forward.case_number,
             pushed_seq=0,
@@ -80,8 +89,9 @@ async def receive(session: AsyncSession, forward: Forward, *, root: Centre, time
         session,
         incident,
         actor=ACTOR,
-        type="received_from_network",
+        type=first_type,
         data={
+            "source": source,
             "case_number": case_number,
             "source_case_number": forward.case_number,
             "source_centre": forward.centre,
@@ -100,18 +110,43 @@ async def receive(session: AsyncSession, forward: Forward, *, root: Centre, time
 
 
 async def unsent(session: AsyncSession, limit: int = 500) -> dict[uuid.UUID, list[Progress]]:
-    """Per forward, the relayed entries of its incident the Internet side has not confirmed,
-    in order."""
+    """Per forward of the 110 link, the relayed entries of its incident the Internet side has
+    not confirmed, in order."""
     rows = await session.execute(
+        select(LinkInbound.forward_id, LinkInbound.pushed_seq).where(
+            LinkInbound.source == "network",
+            exists().where(
+                TimelineEntry.incident_id == LinkInbound.incident_id,
+                TimelineEntry.seq > LinkInbound.pushed_seq,
+                TimelineEntry.type.in_(RELAYED_TYPES),
+            ),
+        )
+    )
+    return await progress(session, {forward_id: seq for forward_id, seq in rows}, limit=limit)
+
+
+async def progress(
+    session: AsyncSession, after: dict[uuid.UUID, int], *, source: str | None = None, limit: int = 500
+) -> dict[uuid.UUID, list[Progress]]:
+    """Per forward in `after` (from `source`, if given), the relayed entries of its incident
+    after the seq given, in order. Forwards unknown here are left out."""
+    if not after:
+        return {}
+    query = (
         select(LinkInbound.forward_id, TimelineEntry, Incident.case_number)
         .join(TimelineEntry, TimelineEntry.incident_id == LinkInbound.incident_id)
         .join(Incident, Incident.id == LinkInbound.incident_id)
-        .where(TimelineEntry.seq > LinkInbound.pushed_seq, TimelineEntry.type.in_(RELAYED_TYPES))
+        .where(LinkInbound.forward_id.in_(list(after)), TimelineEntry.type.in_(RELAYED_TYPES))
         .order_by(LinkInbound.received_at, TimelineEntry.seq)
-        .limit(limit)
     )
+    if source is not None:
+        query = query.where(LinkInbound.source == source)
     found: dict[uuid.UUID, list[Progress]] = defaultdict(list)
-    for forward_id, entry, case_number in rows:
+    count = 0
+    for forward_id, entry, case_number in await session.execute(query):
+        if entry.seq <= after[forward_id] or count >= limit:
+            continue
+        count += 1
         found[forward_id].append(
             Progress(
                 seq=entry.seq,

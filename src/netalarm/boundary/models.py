@@ -1,5 +1,6 @@
-"""Rows of the 110 boundary link: forwards waiting on the Internet side, and, on the intranet
-side, which local incident each forward became and how far its progress has been sent back."""
+"""Rows of a hand-over to another server — the 110 server over the boundary link, or the
+superior alarm server: on the handing side the forward and how far its progress has come back;
+on the receiving side which local incident each forward became."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from netalarm.core.clock import utcnow
@@ -16,14 +17,15 @@ from netalarm.core.ids import uuid7
 
 
 class LinkForward(Base):
-    """Internet side: an incident forwarded to 110 (one per incident). `document` is what the
-    intranet receives; `received_at` is set when the 110 side reports it has the incident,
-    and `applied_seq` is the last of its timeline entries recorded here."""
+    """An incident handed to `target` (`110` or `superior`), once per target. `document` is
+    what the other side receives; `received_at` is set when it has the incident, and
+    `applied_seq` is the last of its timeline entries recorded here."""
 
     __tablename__ = "link_forwards"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
-    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"))
+    target: Mapped[str] = mapped_column(String(16))
     seat_username: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
     document: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -31,15 +33,22 @@ class LinkForward(Base):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     remote_case_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
     applied_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The superior is sent the forward (the 110 side pulls it): its tries so far and the last error.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (UniqueConstraint("incident_id", "target"),)
 
 
 class LinkInbound(Base):
-    """Intranet side: the incident a forward became, and the last of its timeline entries
-    the Internet side has confirmed (`pushed_seq`)."""
+    """Receiving side: the incident a forward became; `source` is who handed it over
+    (`network`: the Internet side of the 110 link; else the subordinate server's name), and
+    `pushed_seq` the last of its timeline entries the 110 link has had confirmed."""
 
     __tablename__ = "link_inbound"
 
     forward_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), unique=True)
     source_case_number: Mapped[str] = mapped_column(String(64))
     pushed_seq: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,5 +1,6 @@
-"""The Internet side of the 110 link: a network seat forwards an incident, the intranet pulls
-what waits, and the 110 seat's progress comes back onto this incident's timeline."""
+"""The handing side of a hand-over: a network seat forwards an incident to 110 (the intranet
+pulls what waits) or it is escalated to the superior server (`federation` sends it); either
+way the other side's progress comes back onto this incident's timeline."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.service import SeatIdentity
-from netalarm.boundary.document import Forward, Progress, relayed_data
+from netalarm.boundary.document import FIRST_TYPES, Forward, Progress, relayed_data
 from netalarm.boundary.models import LinkForward
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid, NotFound
@@ -22,13 +23,11 @@ from netalarm.incidents.models import Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
 from netalarm.routing import service as routing_service
 
-ACTOR = "system:110-link"
+ACTORS = {"110": "system:110-link", "superior": "system:federation"}
+PROGRESS_TYPES = {"110": "link_110", "superior": "superior_update"}
 MAX_NOTE = 10_000
-# Statuses an incident may be forwarded from: taken by a seat, disposal not finished.
+# Statuses an incident may be forwarded to 110 from: taken by a seat, disposal not finished.
 FORWARDABLE = ("accepted", "dispatched")
-# 110 progress that ends the disposal: the Internet incident, still dispatched, is resolved
-# with the 110 seat's outcome so its seat can close the case.
-FINISHING = ("resolved", "closed")
 
 
 async def forward(
@@ -53,23 +52,13 @@ async def forward(
             code="illegal_transition",
             details={"status": incident.status, "accepted_by": incident.accepted_by},
         )
-    if await session.scalar(select(LinkForward.id).where(LinkForward.incident_id == incident.id)):
+    if await forwarded(session, incident, "110"):
         raise Conflict("the incident was already forwarded to 110", code="already_forwarded")
     previous = incident.status
     if previous == "accepted":
         transition(incident, "dispatch")
         incident.dispatch_note = text
-    document = await _document(session, seat, incident, text)
-    row = LinkForward(
-        id=document.forward_id,
-        incident_id=incident.id,
-        seat_username=seat.username,
-        note=text,
-        document=document.model_dump(mode="json"),
-        created_at=document.forwarded_at,
-        applied_seq=0,
-    )
-    session.add(row)
+    row = await queue(session, incident, target="110", note=text, by=seat.username)
     await incident_service.record(
         session,
         incident,
@@ -80,13 +69,39 @@ async def forward(
             "note": text,
             "previous_status": previous,
             # Forwarding hands the reporter's identity to the 110 seat: a read, recorded.
-            "identity_shared": document.reporter is not None,
+            "identity_shared": row.document["reporter"] is not None,
         },
     )
     return row
 
 
-async def _document(session: AsyncSession, seat: SeatIdentity, incident: Incident, note: str) -> Forward:
+async def queue(session: AsyncSession, incident: Incident, *, target: str, note: str, by: str) -> LinkForward:
+    """The forward of `incident` to `target` (`110`, `superior`), waiting to be taken."""
+    document = await _document(session, incident, note, by)
+    row = LinkForward(
+        id=document.forward_id,
+        incident_id=incident.id,
+        target=target,
+        seat_username=by,
+        note=note,
+        document=document.model_dump(mode="json"),
+        created_at=document.forwarded_at,
+        applied_seq=0,
+        attempts=0,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def forwarded(session: AsyncSession, incident: Incident, target: str) -> Any:
+    """Whether the incident was handed to `target` before (a scalar query to await)."""
+    return session.scalar(
+        select(LinkForward.id).where(LinkForward.incident_id == incident.id, LinkForward.target == target)
+    )
+
+
+async def _document(session: AsyncSession, incident: Incident, note: str, by: str) -> Forward:
     centre = await routing_service.get(session, incident.centre_id)
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     given = reporter is not None and any((reporter.name, reporter.phone, reporter.id_number))
@@ -104,7 +119,7 @@ async def _document(session: AsyncSession, seat: SeatIdentity, incident: Inciden
         location=LocationIn(**location) if location else None,
         reported_at=incident.created_at,
         forwarded_at=utcnow(),
-        forwarded_by=seat.username,
+        forwarded_by=by,
         note=note,
         reporter=ReporterIn(
             name=reporter.name, phone=reporter.phone, id_number=reporter.id_number, language=reporter.language
@@ -120,7 +135,7 @@ async def waiting(session: AsyncSession, limit: int = 50) -> list[dict[str, Any]
     it fetched but did not confirm comes again (the intranet keeps one incident per forward)."""
     rows = await session.scalars(
         select(LinkForward.document)
-        .where(LinkForward.received_at.is_(None))
+        .where(LinkForward.target == "110", LinkForward.received_at.is_(None))
         .order_by(LinkForward.created_at, LinkForward.id)
         .limit(limit)
     )
@@ -128,11 +143,12 @@ async def waiting(session: AsyncSession, limit: int = 50) -> list[dict[str, Any]
 
 
 async def waiting_count(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).where(LinkForward.received_at.is_(None))) or 0)
+    waiting_110 = select(func.count()).where(LinkForward.target == "110", LinkForward.received_at.is_(None))
+    return int(await session.scalar(waiting_110) or 0)
 
 
 async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: list[Progress]) -> int:
-    """Record the 110 seat's progress on the forwarded incident: each entry once, in `seq`
+    """Record the other side's progress on a forwarded incident: each entry once, in `seq`
     order, however often it is sent (entries at or below the last applied are skipped).
     Returns the last applied seq. 404 for an unknown forward."""
     row = await session.get(LinkForward, forward_id)
@@ -152,22 +168,55 @@ async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: l
 
 
 async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, update: Progress) -> None:
-    if update.type == "received_from_network" and row.received_at is None:
-        row.received_at = utcnow()
+    if update.type in FIRST_TYPES:
+        row.received_at = row.received_at or utcnow()
         row.remote_case_number = update.case_number
+    actor = ACTORS[row.target]
     data = {
         "stage": update.type,
-        "case_number_110": update.case_number,
+        "remote_case_number": update.case_number,
         "by": update.actor,
-        "at_110": iso(update.at),
+        "remote_at": iso(update.at),
         **relayed_data(update.data),
     }
     incident.updated_at = utcnow()
-    await incident_service.record(session, incident, actor=ACTOR, type="link_110", data=data)
-    if update.type in FINISHING and incident.status == "dispatched":
-        outcome = update.data.get("outcome") or f"110 closed the case as {update.data.get('disposition')}"
-        transition(incident, "resolve")
-        incident.outcome = str(outcome)
-        await incident_service.record(
-            session, incident, actor=ACTOR, type="resolved", data={"outcome": incident.outcome, "by": "110"}
-        )
+    await incident_service.record(session, incident, actor=actor, type=PROGRESS_TYPES[row.target], data=data)
+    await _follow(session, incident, update, actor=actor, by=row.target)
+
+
+# The other side's step -> (the action here, the status it needs here, the entry it writes).
+FOLLOW: dict[str, tuple[str, str, str]] = {
+    "accepted": ("accept", "received", "accepted"),
+    "dispatched": ("dispatch", "accepted", "dispatched"),
+    "resolved": ("resolve", "dispatched", "resolved"),
+    "closed": ("resolve", "dispatched", "resolved"),
+}
+
+
+async def _follow(
+    session: AsyncSession, incident: Incident, update: Progress, *, actor: str, by: str
+) -> None:
+    """Where the other side's step is the next one here, take it here too, so the reporter
+    and this server's seats see the case move: accepted, dispatched, then resolved (when the
+    other side resolves or closes the case). Closing stays with this server's seats, who
+    hold the conversation with the reporter."""
+    if update.type not in FOLLOW:
+        return
+    action, needed, entry = FOLLOW[update.type]
+    if incident.status != needed:
+        return
+    transition(incident, action)
+    data: dict[str, Any] = {"by": by}
+    if action == "accept":
+        incident.accepted_by = f"{by}:{update.actor.partition(':')[2] or update.actor}"[:64]
+        started = incident.sla_started_at or incident.created_at
+        waited = (incident.accepted_at - started).total_seconds() if incident.accepted_at else None
+        data.update(seat=incident.accepted_by, waited_s=waited)
+    elif action == "dispatch":
+        incident.dispatch_note = str(update.data.get("note") or "")
+        data["note"] = incident.dispatch_note
+    else:
+        closed_as = f"{by} closed the case as {update.data.get('disposition')}"
+        incident.outcome = str(update.data.get("outcome") or closed_as)
+        data["outcome"] = incident.outcome
+    await incident_service.record(session, incident, actor=actor, type=entry, data=data)

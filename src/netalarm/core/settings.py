@@ -35,6 +35,17 @@ class Settings(BaseSettings):
         default="", description="Intranet side: base URL of the Internet-side server the link pulls from."
     )
     link_poll_s: float = Field(default=1.0, gt=0, description="Intranet side: how often the link pulls.")
+    superior_url: str = Field(
+        default="", description="Base URL of the superior alarm server; empty: escalation ends at the root."
+    )
+    superior_key: str = Field(default="", description="Key signing this server's messages to its superior.")
+    federation_keys: str = Field(
+        default="",
+        description="As a superior: the subordinates it accepts, 'name=key,…' (name: their root centre).",
+    )
+    federation_poll_s: float = Field(
+        default=1.0, gt=0, description="How often escalations are sent up and their progress fetched."
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="Local zone for case-number days and the printable report's times.",
@@ -93,6 +104,16 @@ class Settings(BaseSettings):
         default=30, ge=1, description="Uploads a reporter token may start per rate window."
     )
     media_upload_rate_window_s: int = Field(default=600, ge=1, description="The upload rate window.")
+
+    def subordinate_keys(self) -> dict[str, str]:
+        """`federation_keys` as {subordinate name: key}; a malformed pair is refused."""
+        keys: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in self.federation_keys.split(","))):
+            name, sep, key = pair.partition("=")
+            if not (sep and name.strip() and key.strip()):
+                raise ValueError(f"NETALARM_FEDERATION_KEYS: {pair!r} is not name=key")
+            keys[name.strip()] = key.strip()
+        return keys
 
     @property
     def resolved_database_url(self) -> str:

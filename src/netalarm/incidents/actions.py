@@ -13,6 +13,7 @@ from netalarm.accounts.service import SeatIdentity
 from netalarm.boundary import outside
 from netalarm.core.clock import utcnow
 from netalarm.core.errors import Conflict, Invalid
+from netalarm.federation import service as federation_service
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import CATEGORIES, PRIORITIES, check_disposition, transition
 from netalarm.incidents.models import Alarm, Incident
@@ -71,10 +72,12 @@ async def act(
     priority: str | None = None,
     category: str | None = None,
     link_110: bool = False,
+    superior: bool = False,
 ) -> Incident:
     """Run one action of the DESIGN.md contract. Illegal ones raise 409 before any change;
     the whole use case is one transaction, so a refusal leaves nothing behind. `link_110`:
-    whether this server has a 110 link to forward over."""
+    whether this server has a 110 link to forward over; `superior`: whether it has a
+    superior server to escalate to from its root centre."""
     incident = await incident_service.get_visible(session, seat, incident_id, for_update=True)
     await classify(session, seat, incident, priority=priority, category=category)
     if action == "accept":
@@ -104,7 +107,11 @@ async def act(
     elif action == "transfer":
         await _transfer(session, seat, incident, centre)
     elif action == "escalate":
-        await escalate(session, incident, actor=seat.actor, reason="manual")
+        source = await routing_service.get(session, incident.centre_id)
+        if source.parent_id is None and superior:
+            await federation_service.escalate_up(session, incident, actor=seat.actor, reason="manual")
+        else:
+            await escalate(session, incident, actor=seat.actor, reason="manual")
     elif action == "forward-110":
         await outside.forward(session, seat, incident, note, enabled=link_110)
     elif action == "merge":

@@ -113,6 +113,7 @@ async def act(
         priority=body.priority,
         category=body.category,
         link_110=rt.settings.role == "internet" and bool(rt.settings.link_token),
+        superior=bool(rt.settings.superior_url),
     )
     view = await incident_service.public(session, incident)
     await session.commit()

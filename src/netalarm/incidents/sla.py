@@ -1,6 +1,7 @@
 """The SLA watchdog: an incident nobody accepted within its priority's time raises one
 `sla_alert` to its centre; still unaccepted after twice that time, it is escalated to the
-parent centre, whose seats are alerted in turn.
+parent centre, whose seats are alerted in turn — or, from the root centre, to the superior
+server if there is one.
 
 Every server process runs the watchdog. Each stage is claimed by a conditional update
 (`… WHERE sla_alerted_at IS NULL`) under the incident's lock, so however many processes
@@ -22,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
+from netalarm.federation import service as federation_service
 from netalarm.incidents import actions
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Incident
@@ -91,11 +93,12 @@ def _alert_data(incident: Incident, limits: Limits, now: datetime, stage: str, c
 
 
 async def sweep(
-    session: AsyncSession, limits: Limits, now: datetime | None = None
+    session: AsyncSession, limits: Limits, now: datetime | None = None, *, superior: bool = False
 ) -> list[tuple[uuid.UUID, str]]:
     """Raise the alerts and escalations due at `now`; returns (incident id, stage) for each
     this call raised. Stages: `alert` (its centre), `escalated` (now the parent centre's),
-    or `overdue` (a root centre has nobody to escalate to; alerted once more)."""
+    `escalated_superior` (a root centre's, handed to the `superior` server), or `overdue`
+    (nobody to escalate to, or handed up before; alerted once more)."""
     now = now or utcnow()
     raised: list[tuple[uuid.UUID, str]] = []
     due = await session.scalars(
@@ -129,18 +132,23 @@ async def sweep(
         if centre.parent_id is not None:
             centre = await actions.escalate(session, incident, actor=ACTOR, reason="sla")
             stage = "escalated"
+        elif superior and not await federation_service.escalated_up(session, incident):
+            await federation_service.escalate_up(session, incident, actor=ACTOR, reason="sla")
+            stage = "escalated_superior"
         data = _alert_data(incident, limits, now, stage, centre.code)
         await incident_service.record(session, incident, actor=ACTOR, type="sla_alert", data=data)
         raised.append((incident_id, stage))
     return raised
 
 
-async def watch(sessions: async_sessionmaker[AsyncSession], limits: Limits, *, tick_s: float) -> None:
+async def watch(
+    sessions: async_sessionmaker[AsyncSession], limits: Limits, *, tick_s: float, superior: bool = False
+) -> None:
     """Sweep every `tick_s` seconds, one transaction per sweep, until cancelled."""
     while True:
         try:
             async with transaction(sessions) as session:
-                await sweep(session, limits)
+                await sweep(session, limits, superior=superior)
         except Exception as exc:  # a database outage: try again on the next tick
             log.warning("SLA watchdog: %s: %s", type(exc).__name__, exc)
         await asyncio.sleep(tick_s)

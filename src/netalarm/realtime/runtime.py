@@ -55,7 +55,12 @@ async def start(rt: Runtime) -> Realtime:
     realtime.tasks.append(asyncio.create_task(relay.run(), name="netalarm-relay"))
     realtime.tasks.append(
         asyncio.create_task(
-            sla.watch(rt.sessions, sla.Limits.from_settings(settings), tick_s=settings.sla_tick_s),
+            sla.watch(
+                rt.sessions,
+                sla.Limits.from_settings(settings),
+                tick_s=settings.sla_tick_s,
+                superior=bool(settings.superior_url),
+            ),
             name="netalarm-sla",
         )
     )

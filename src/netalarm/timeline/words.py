@@ -107,14 +107,33 @@ SENTENCES: dict[str, dict[str, str]] = {
         "(their case {source_case_number}): case {case_number} here, priority {priority}{silent}, "
         "routed to centre {centre}. Note: {note}",
         "link_110": "110: {stage}.",
-        "link_110.received_from_network": "The 110 seat has the case: 110 case {case_number_110}.",
-        "link_110.accepted": "110 case {case_number_110} accepted by {by}.",
-        "link_110.dispatched": "110 dispatched (case {case_number_110}). Note: {note}",
-        "link_110.resolved": "110 finished case {case_number_110}. Outcome: {outcome}",
-        "link_110.closed": "110 closed case {case_number_110} as {disposition}.",
-        "link_110.transferred": "110 moved case {case_number_110} from centre {from} to centre {to}.",
-        "link_110.escalated": "110 escalated case {case_number_110} from centre {from} to centre {to}.",
-        "link_110.merged": "110 merged case {case_number_110} into case {into_case_number}.",
+        "link_110.received_from_network": "The 110 seat has the case: 110 case {remote_case_number}.",
+        "link_110.accepted": "110 case {remote_case_number} accepted by {by}.",
+        "link_110.dispatched": "110 dispatched (case {remote_case_number}). Note: {note}",
+        "link_110.resolved": "110 finished case {remote_case_number}. Outcome: {outcome}",
+        "link_110.closed": "110 closed case {remote_case_number} as {disposition}.",
+        "link_110.transferred": "110 moved case {remote_case_number} from centre {from} to centre {to}.",
+        "link_110.escalated": "110 escalated case {remote_case_number} from centre {from} to centre {to}.",
+        "link_110.merged": "110 merged case {remote_case_number} into case {into_case_number}.",
+        "escalated_superior": "Escalated to the superior alarm server ({reason}; was {previous_status})"
+        "{identity}.",
+        "escalated_in": "Escalated here by server {source} (centre {source_centre}, their case "
+        "{source_case_number}, {note}): case {case_number}, priority {priority}{silent}, "
+        "routed to centre {centre}.",
+        "superior_update": "Superior server: {stage}.",
+        "superior_update.escalated_in": "The superior server has the case: its case {remote_case_number}.",
+        "superior_update.accepted": "Superior case {remote_case_number} accepted by {by}.",
+        "superior_update.dispatched": "Superior server dispatched (case {remote_case_number}). Note: {note}",
+        "superior_update.resolved": "Superior server finished case {remote_case_number}. Outcome: {outcome}",
+        "superior_update.closed": "Superior server closed case {remote_case_number} as {disposition}.",
+        "superior_update.transferred": "Superior server moved case {remote_case_number} from centre {from} "
+        "to centre {to}.",
+        "superior_update.escalated": "Superior server escalated case {remote_case_number} from centre {from} "
+        "to centre {to}.",
+        "superior_update.merged": "Superior server merged case {remote_case_number} into case "
+        "{into_case_number}.",
+        "sla_alert.escalated_superior": "Still not accepted after {waited} s: escalated to the superior "
+        "alarm server.",
     },
     "zh": {
         "alarm_received": "通过{channel}收到报警：类别 {category}，优先级 {priority}{silent}，"
@@ -152,14 +171,27 @@ SENTENCES: dict[str, dict[str, str]] = {
         "原警情 {source_case_number}）转来：本地警情 {case_number}，优先级 {priority}{silent}，"
         "分派至中心 {centre}。备注：{note}",
         "link_110": "110：{stage}。",
-        "link_110.received_from_network": "110坐席已接收：110警情 {case_number_110}。",
-        "link_110.accepted": "110警情 {case_number_110} 已由 {by} 受理。",
-        "link_110.dispatched": "110已派警（警情 {case_number_110}）。备注：{note}",
-        "link_110.resolved": "110处置完毕（警情 {case_number_110}）。结果：{outcome}",
-        "link_110.closed": "110警情 {case_number_110} 结案：{disposition}。",
-        "link_110.transferred": "110警情 {case_number_110} 由中心 {from} 移交至中心 {to}。",
-        "link_110.escalated": "110警情 {case_number_110} 由中心 {from} 上报至中心 {to}。",
-        "link_110.merged": "110警情 {case_number_110} 并入警情 {into_case_number}。",
+        "link_110.received_from_network": "110坐席已接收：110警情 {remote_case_number}。",
+        "link_110.accepted": "110警情 {remote_case_number} 已由 {by} 受理。",
+        "link_110.dispatched": "110已派警（警情 {remote_case_number}）。备注：{note}",
+        "link_110.resolved": "110处置完毕（警情 {remote_case_number}）。结果：{outcome}",
+        "link_110.closed": "110警情 {remote_case_number} 结案：{disposition}。",
+        "link_110.transferred": "110警情 {remote_case_number} 由中心 {from} 移交至中心 {to}。",
+        "link_110.escalated": "110警情 {remote_case_number} 由中心 {from} 上报至中心 {to}。",
+        "link_110.merged": "110警情 {remote_case_number} 并入警情 {into_case_number}。",
+        "escalated_superior": "上报至上级报警服务器（{reason}；原状态 {previous_status}）{identity}。",
+        "escalated_in": "服务器 {source} 上报（中心 {source_centre}，原警情 {source_case_number}，{note}）："
+        "本地警情 {case_number}，优先级 {priority}{silent}，分派至中心 {centre}。",
+        "superior_update": "上级服务器：{stage}。",
+        "superior_update.escalated_in": "上级服务器已接收：上级警情 {remote_case_number}。",
+        "superior_update.accepted": "上级警情 {remote_case_number} 已由 {by} 受理。",
+        "superior_update.dispatched": "上级服务器已派警（警情 {remote_case_number}）。备注：{note}",
+        "superior_update.resolved": "上级服务器处置完毕（警情 {remote_case_number}）。结果：{outcome}",
+        "superior_update.closed": "上级警情 {remote_case_number} 结案：{disposition}。",
+        "superior_update.transferred": "上级警情 {remote_case_number} 由中心 {from} 移交至中心 {to}。",
+        "superior_update.escalated": "上级警情 {remote_case_number} 由中心 {from} 上报至中心 {to}。",
+        "superior_update.merged": "上级警情 {remote_case_number} 并入警情 {into_case_number}。",
+        "sla_alert.escalated_superior": "等待 {waited} 秒仍未受理：已上报至上级报警服务器。",
     },
 }
 
@@ -229,9 +261,9 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     for code in ("channel", "category", "disposition", "previous_status"):
         if isinstance(data.get(code), str):
             fields[code] = value_words(data[code], lang) or ""
-    if entry["type"] in ("alarm_received", "received_from_network"):
+    if entry["type"] in ("alarm_received", "received_from_network", "escalated_in"):
         fields["silent"] = f", {labels['silent']}" if data.get("silent") else ""
-    if entry["type"] == "forwarded_110":
+    if entry["type"] in ("forwarded_110", "escalated_superior"):
         fields["identity"] = labels["identity_shared"] if data.get("identity_shared") else ""
     if "by" in data:
         fields["by"] = labels.get(data["by"], data["by"])
@@ -247,7 +279,7 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         fields["variant"] = VARIANT_WORDS[lang].get(data.get("variant", ""), fields.get("variant", ""))
     if entry["type"] == "media_verified":
         fields["verdict"] = VERDICT_WORDS[lang][bool(data.get("ok"))]
-    if entry["type"] == "escalated":
+    if entry["type"] in ("escalated", "escalated_superior"):
         fields["reason"] = REASON_WORDS[lang].get(data.get("reason", ""), fields.get("reason", ""))
     if entry["type"] in CHANNEL_TYPES:
         for code in ("to_source", "outcome"):
@@ -257,9 +289,9 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     if kind == "sla_alert" and isinstance(data.get("waited_s"), int | float):
         fields["waited"] = str(round(data["waited_s"]))
         kind = f"sla_alert.{data.get('stage')}"
-    if kind == "link_110":
+    if kind in ("link_110", "superior_update"):
         fields["by"] = actor_words(str(data.get("by", "")), lang)
-        kind = f"link_110.{data.get('stage')}"
+        kind = f"{kind}.{data.get('stage')}"
     template = SENTENCES[lang].get(kind) or SENTENCES[lang].get(entry["type"])
     if template is None:
         return f"{entry['type']}: {fields['data']}"

@@ -1,0 +1,89 @@
+"""The superior's side of federation: the two doors its subordinates knock on, each message
+signed with that subordinate's key (`NETALARM_FEDERATION_KEYS`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from netalarm.boundary import inside
+from netalarm.boundary.document import Forward
+from netalarm.core.errors import Forbidden, Invalid
+from netalarm.core.http import RuntimeDep, Session
+from netalarm.federation import signing
+from netalarm.routing import service as routing_service
+
+router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
+
+
+class ProgressAsk(BaseModel):
+    """Per escalation, the last progress entry the subordinate has."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: dict[uuid.UUID, int] = Field(max_length=1000)
+
+
+async def _signed(request: Request, rt: RuntimeDep) -> tuple[str, bytes]:
+    keys = rt.settings.subordinate_keys()
+    if not keys:
+        raise Forbidden(
+            "this server accepts no subordinates (NETALARM_FEDERATION_KEYS)", code="no_federation"
+        )
+    body = await request.body()
+    sender = signing.verify(keys, request.headers, request.method, request.url.path, body)
+    return sender, body
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], body: bytes) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise Invalid(f"{field or 'body'}: {first['msg']}", field=field) from exc
+
+
+@router.post("/escalations", status_code=201)
+async def receive_escalation(request: Request, session: Session, rt: RuntimeDep) -> Any:
+    """A subordinate's incident, handed up: made an incident here once (201); the same
+    escalation again gets the same answer (200)."""
+    sender, body = await _signed(request, rt)
+    forward = _parse(Forward, body)
+
+    async def receive() -> inside.Received:
+        root = await routing_service.root(session, rt.settings.centre or None)
+        return await inside.receive(
+            session,
+            forward,
+            root=root,
+            timezone=rt.settings.timezone,
+            source=sender,
+            first_type="escalated_in",
+        )
+
+    try:
+        received = await receive()
+        await session.commit()
+    except IntegrityError:  # the same escalation, sent at once by another of its processes
+        await session.rollback()
+        received = await receive()
+    answer = {"incident_id": str(received.incident_id), "case_number": received.case_number}
+    return JSONResponse(answer, status_code=201 if received.created else 200)
+
+
+@router.post("/progress")
+async def escalation_progress(request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
+    """What happened here to the sender's escalations after the entries it has."""
+    sender, body = await _signed(request, rt)
+    ask = _parse(ProgressAsk, body)
+    found = await inside.progress(session, ask.after, source=sender)
+    return {"updates": {str(k): [p.model_dump(mode="json") for p in v] for k, v in found.items()}}

@@ -1,0 +1,94 @@
+"""Handing an incident up to the superior server, and the sender's bookkeeping of it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.boundary import outside
+from netalarm.boundary.models import LinkForward
+from netalarm.core.clock import utcnow
+from netalarm.core.errors import Conflict
+from netalarm.incidents import service as incident_service
+from netalarm.incidents.models import Incident
+
+TARGET = "superior"
+REASONS = {"manual": "escalated by a seat", "sla": "not accepted in time"}
+
+
+async def escalate_up(session: AsyncSession, incident: Incident, *, actor: str, reason: str) -> LinkForward:
+    """Hand the incident (locked by the caller) to the superior server: once; the incident
+    stays here too (its reporter talks to this server), and the superior's progress comes
+    back onto its timeline. 409 if it was handed up before or is closed."""
+    if incident.status == "closed":
+        raise Conflict("a closed incident cannot be escalated", code="illegal_transition")
+    if await escalated_up(session, incident):
+        raise Conflict("the incident was already escalated to the superior server", code="already_escalated")
+    by = actor.partition(":")[2] or actor
+    row = await outside.queue(session, incident, target=TARGET, note=REASONS.get(reason, reason), by=by)
+    await incident_service.record(
+        session,
+        incident,
+        actor=actor,
+        type="escalated_superior",
+        data={
+            "forward_id": str(row.id),
+            "reason": reason,
+            "previous_status": incident.status,
+            "case_number": incident.case_number,
+            "identity_shared": row.document["reporter"] is not None,
+        },
+    )
+    return row
+
+
+async def escalated_up(session: AsyncSession, incident: Incident) -> bool:
+    return bool(await outside.forwarded(session, incident, TARGET))
+
+
+async def to_send(session: AsyncSession, limit: int = 50) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """Escalations the superior has not yet taken, oldest first."""
+    rows = await session.execute(
+        select(LinkForward.id, LinkForward.document)
+        .where(LinkForward.target == TARGET, LinkForward.received_at.is_(None))
+        .order_by(LinkForward.created_at)
+        .limit(limit)
+    )
+    return [(row.id, row.document) for row in rows]
+
+
+async def sent(session: AsyncSession, forward_id: uuid.UUID, case_number: str) -> None:
+    await session.execute(
+        update(LinkForward)
+        .where(LinkForward.id == forward_id, LinkForward.received_at.is_(None))
+        .values(
+            received_at=utcnow(),
+            remote_case_number=case_number,
+            attempts=LinkForward.attempts + 1,
+            last_error=None,
+        )
+    )
+
+
+async def failed(session: AsyncSession, forward_id: uuid.UUID, error: str) -> None:
+    await session.execute(
+        update(LinkForward)
+        .where(LinkForward.id == forward_id)
+        .values(attempts=LinkForward.attempts + 1, last_error=error[:1000])
+    )
+
+
+async def following(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """Escalations the superior has taken whose incident is still open here, with the last
+    progress entry applied: what to ask the superior about."""
+    rows = await session.execute(
+        select(LinkForward.id, LinkForward.applied_seq)
+        .join(Incident, Incident.id == LinkForward.incident_id)
+        .where(
+            LinkForward.target == TARGET, LinkForward.received_at.is_not(None), Incident.status != "closed"
+        )
+    )
+    return {forward_id: seq for forward_id, seq in rows}

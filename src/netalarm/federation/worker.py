@@ -1,0 +1,141 @@
+"""The subordinate's sender: every `poll_s` it posts the escalations the superior has not
+taken yet, then asks the superior for its progress on those it has and records it here.
+Every message is signed (`signing`). A failure is kept on the escalation (`attempts`,
+`last_error`) and as the sender's status; the next round tries again, so an escalation made
+while the superior is down reaches it when it is back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from netalarm.boundary import outside
+from netalarm.boundary.document import Progress
+from netalarm.core import tasks
+from netalarm.core.clock import iso, utcnow
+from netalarm.core.db import transaction
+from netalarm.core.settings import Settings
+from netalarm.federation import service, signing
+from netalarm.routing import service as routing_service
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 10.0
+ESCALATIONS = "/api/v1/federation/escalations"
+PROGRESS = "/api/v1/federation/progress"
+
+
+class FederationError(Exception):
+    """The superior could not be reached or refused a message."""
+
+
+@dataclass
+class Sender:
+    sessions: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient
+    key: str
+    centre: str
+    poll_s: float = 1.0
+    name: str = ""
+    last_contact_at: datetime | None = None
+    last_error: str | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _woken: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def wake(self) -> None:
+        """Send now rather than at the next round (an escalation was just committed)."""
+        self._woken.set()
+
+    async def run_once(self) -> tuple[int, int]:
+        """One round: (escalations the superior took, progress entries recorded here)."""
+        if not self.name:  # this server's root centre names it to the superior
+            async with transaction(self.sessions) as session:
+                self.name = (await routing_service.root(session, self.centre or None)).code
+        taken = 0
+        async with transaction(self.sessions) as session:
+            waiting = await service.to_send(session)
+        for forward_id, document in waiting:
+            try:
+                answer = await self._call(ESCALATIONS, document)
+            except FederationError as exc:
+                async with transaction(self.sessions) as session:
+                    await service.failed(session, forward_id, str(exc))
+                raise
+            async with transaction(self.sessions) as session:
+                await service.sent(session, forward_id, str(answer["case_number"]))
+            taken += 1
+        async with transaction(self.sessions) as session:
+            after = await service.following(session)
+        recorded = 0
+        if after:
+            answer = await self._call(PROGRESS, {"after": {str(k): v for k, v in after.items()}})
+            for forward_id, updates in answer["updates"].items():
+                progress = [Progress.model_validate(u) for u in updates]
+                async with transaction(self.sessions) as session:
+                    await outside.take_progress(session, uuid.UUID(forward_id), progress)
+                recorded += len(progress)
+        self.last_contact_at, self.last_error = utcnow(), None
+        return taken, recorded
+
+    async def _call(self, path: str, document: dict[str, Any]) -> dict[str, Any]:
+        body = orjson.dumps(document)
+        headers = signing.headers(self.name, self.key, "POST", path, body)
+        try:
+            answer = await self.client.post(path, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise FederationError(f"the superior server is unreachable: {type(exc).__name__}: {exc}") from exc
+        if not answer.is_success:
+            raise FederationError(f"POST {path} answered {answer.status_code}: {answer.text[:300]}")
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "last_contact_at": iso(self.last_contact_at),
+            "last_error": self.last_error,
+        }
+
+    async def run(self) -> None:
+        while True:
+            self._woken.clear()
+            try:
+                await self.run_once()
+            except Exception as exc:  # the superior or the database down: keep why, try again
+                self.last_error = (
+                    str(exc) if isinstance(exc, FederationError) else f"{type(exc).__name__}: {exc}"
+                )
+                log.warning("federation: %s", self.last_error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.poll_s)
+
+    async def stop(self) -> None:
+        await tasks.cancel(self.task)
+        await self.client.aclose()
+
+
+async def start(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Sender | None:
+    """The running sender of a server with a superior; None without one. A URL without a key
+    (or the reverse), or malformed `NETALARM_FEDERATION_KEYS`, is refused at start-up."""
+    settings.subordinate_keys()
+    if not (settings.superior_url or settings.superior_key):
+        return None
+    if not (settings.superior_url.startswith(("http://", "https://")) and settings.superior_key):
+        raise ValueError(
+            "a superior needs both NETALARM_SUPERIOR_URL (http(s)://…) and NETALARM_SUPERIOR_KEY"
+        )
+    client = httpx.AsyncClient(base_url=settings.superior_url.rstrip("/"), timeout=TIMEOUT_S)
+    sender = Sender(
+        sessions, client, settings.superior_key, settings.centre, poll_s=settings.federation_poll_s
+    )
+    sender.task = asyncio.create_task(sender.run(), name="netalarm-federation")
+    return sender
