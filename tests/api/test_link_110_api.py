@@ -5,10 +5,9 @@ forwards; the 110 seat takes the case and works it; its progress closes the loop
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -17,20 +16,10 @@ from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
 from tests.support.link import internet_server, intranet_server
 from tests.support.servers import Server, free_port
+from tests.support.waiting import eventually
 
 TOKEN = "link-" + secrets.token_hex(16)
 LINK = {"Authorization": f"Bearer {TOKEN}"}
-T = TypeVar("T")
-
-
-def _eventually(probe: Callable[[], T | None], timeout: float = 20) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +100,7 @@ def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
     assert status["enabled"] and status["waiting"] >= 1
     intranet = intranet_server(tmp_path, internet, TOKEN, fresh_database)
     try:
-        case = _eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
+        case = eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
         assert (case["status"], case["priority"], case["category"]) == ("received", "P1", "violence")
         assert case["first"]["data"]["note"] == "Waiting for the link"
         police = seat_headers(intranet.url, "shenzhen.110")
@@ -122,7 +111,7 @@ def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
             entries = _timeline(internet, alarm["incident_id"], "futian.net")
             return [e for e in entries if e["type"] == "link_110"] or None
 
-        [received] = _eventually(taken)
+        [received] = eventually(taken)
         assert received["data"]["remote_case_number"] == case["case_number"]
         status = httpx.get(f"{internet.url}/api/v1/link/110/status", headers=seat).json()
         assert status["waiting"] == 0
@@ -134,7 +123,7 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
     internet: Server, intranet: Server
 ) -> None:
     alarm = _forwarded(internet)
-    case = _eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
     police = seat_headers(intranet.url, "shenzhen.110")
     base = f"{intranet.url}/api/v1/incidents/{case['id']}/actions"
     for action, body in (
@@ -151,7 +140,7 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
         incident: dict[str, Any] = httpx.get(outside, headers=network).json()
         return incident if incident["status"] == "resolved" else None
 
-    assert _eventually(resolved)["outcome"] == "Held"
+    assert eventually(resolved)["outcome"] == "Held"
     entries = _timeline(internet, alarm["incident_id"], "futian.net")
     links = [e["data"] for e in entries if e["type"] == "link_110"]
     assert [d["stage"] for d in links] == ["received_from_network", "accepted", "dispatched", "resolved"]
@@ -181,7 +170,7 @@ def test_an_intranet_server_that_cannot_reach_outside_says_so(tmp_path: Path) ->
             ).json()
             return status if status["last_error"] else None
 
-        status = _eventually(down)
+        status = eventually(down)
         assert status["enabled"] and status["last_contact_at"] is None
         assert "unreachable" in status["last_error"]
     finally:

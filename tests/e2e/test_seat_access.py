@@ -138,6 +138,9 @@ def test_e_escalates_the_open_case_to_the_parent_centre_after_a_confirmation_nam
     open_incident(city, alarm["incident_id"], alarm["case_number"])
     expect(city.locator("#inc-facts .centre")).to_contain_text("440300")
     expect(city.locator("#inc-status")).to_have_attribute("data-status", "received")
+    at_the_top = city.locator('#actions [data-action="escalate"]')  # no superior server here
+    expect(at_the_top).to_be_disabled()
+    expect(at_the_top).to_have_attribute("title", "No centre or server above this one to escalate to.")
     context.close()
     city_context.close()
 

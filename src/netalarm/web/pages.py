@@ -72,11 +72,13 @@ async def seat_page() -> FileResponse:
 async def seat_config(rt: RuntimeDep) -> dict[str, object]:
     """What the seat console needs from the settings: SLA seconds per priority (time to
     accept), the idle sign-out time, the map tiles (empty URL: outlines only), and the 110
-    link (`role` of this server; `enabled`: forwarding to 110, or pulling from outside)."""
+    link (`role` of this server; `enabled`: forwarding to 110, or pulling from outside), and
+    whether a root centre's escalation goes to a superior server."""
     s = rt.settings
     link_on = bool(s.link_token) and (s.role == "internet" or bool(s.link_url))
     return {
         "link_110": {"role": s.role, "enabled": link_on},
+        "superior": bool(s.superior_url),
         "sla_s": {"P1": s.sla_p1_s, "P2": s.sla_p2_s, "P3": s.sla_p3_s, "P4": s.sla_p4_s},
         "idle_timeout_s": s.seat_idle_timeout_s,
         "map_tile_url": s.map_tile_url,

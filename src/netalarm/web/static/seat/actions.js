@@ -28,6 +28,7 @@ export class Actions {
     this.actions = Object.fromEntries(Object.entries(ACTIONS).filter(([name]) =>
       name !== "forward-110" || link.role === "internet"));
     this.forwarding = Boolean(link.enabled);
+    this.superior = Boolean(config.superior);
     this.form = dialog.querySelector("form");
     this.bar.addEventListener("click", (e) => {
       const button = e.target.closest("[data-action]");
@@ -41,17 +42,29 @@ export class Actions {
     document.addEventListener("keydown", (e) => this.key(e));
   }
 
-  // Whether action `name`, allowed from the statuses `from`, can be taken on the open incident now.
+  // Whether action `name`, allowed from the statuses `from`, can be taken on the open incident
+  // now: forwarding needs the 110 link; escalating needs a centre or a server above.
   can(name, from) {
-    const status = this.view.incident ? this.view.incident.status : null;
-    return Boolean(status && from.includes(status) && (name !== "forward-110" || this.forwarding));
+    const i = this.view.incident;
+    if (!i || !from.includes(i.status)) return false;
+    if (name === "forward-110") return this.forwarding;
+    if (name === "escalate") return Boolean(this.parent(i)) || this.superior;
+    return true;
+  }
+
+  // Why an action is unavailable (a tooltip on its disabled button).
+  why(name) {
+    const { t } = this.i18n;
+    if (name === "forward-110" && !this.forwarding) return t("no_link");
+    if (name === "escalate" && this.view.incident && !this.parent(this.view.incident) && !this.superior) return t("no_superior");
+    return t("not_now");
   }
 
   render() {
     const { t } = this.i18n;
     this.bar.innerHTML = Object.entries(this.actions).map(([name, [key, from]]) =>
       `<button type="button" data-action="${name}" ${this.can(name, from) ? "" : "disabled"}
-        ${name === "forward-110" && !this.forwarding ? `title="${esc(t("no_link"))}"` : ""}>
+        ${this.can(name, from) ? "" : `title="${esc(this.why(name))}"`}>
         ${esc(t(name))} <kbd>${key.toUpperCase()}</kbd></button>`).join("");
   }
 
@@ -101,7 +114,7 @@ export class Actions {
         i.status === "resolved" ? DISPOSITIONS : DISPOSITIONS.filter((d) => d !== "handled"), "disp_")}</select></label>`,
       transfer: `<label>${t("centre_to")} <select name="centre">${this.centres.filter((c) => c.code !== i.centre)
         .map((c) => `<option value="${esc(c.code)}">${esc(c.code)} ${esc(c.name)}</option>`).join("")}</select></label>`,
-      escalate: `<p>${esc(t("escalate_to", { centre: this.parentName(i) }))}</p>`,
+      escalate: `<p>${esc(this.escalationText(i))}</p>`,
       "forward-110": `<p>${esc(t("forward_hint"))}</p>
         <label>${t("forward_note")} <textarea name="note" rows="3" required></textarea></label>`,
       merge: `<label>${t("merge_into")} <select name="into">${this.queue.incidents.filter((o) => o.id !== i.id)
@@ -116,11 +129,16 @@ export class Actions {
     if (first) first.focus();
   }
 
-  // The name of the centre an escalation of `incident` goes to, or "none" at the top.
-  parentName(incident) {
+  parent(incident) {
     const own = this.centres.find((c) => c.code === incident.centre);
-    const parent = own && this.centres.find((c) => c.code === own.parent);
-    return parent ? `${parent.code} ${parent.name}` : this.i18n.t("none");
+    return own && this.centres.find((c) => c.code === own.parent);
+  }
+
+  // Where an escalation of `incident` goes: its parent centre, else the superior server.
+  escalationText(incident) {
+    const parent = this.parent(incident);
+    if (parent) return this.i18n.t("escalate_to", { centre: `${parent.code} ${parent.name}` });
+    return this.i18n.t("escalate_superior");
   }
 
   async submit() {

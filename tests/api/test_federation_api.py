@@ -1,0 +1,137 @@
+"""Federation end to end: the Shenzhen server and the Guangdong server above it, real
+processes with their own databases. A case nobody takes at Shenzhen's root centre goes up,
+signed; Guangdong's seat takes it and Shenzhen's reporter sees it accepted."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from netalarm.federation import signing
+from tests.support.federation import SUPERIOR_SEAT, subordinate_server, superior_server
+from tests.support.http import raise_alarm, reporter_headers, seat_headers
+from tests.support.servers import Server
+from tests.support.waiting import eventually
+
+KEY = secrets.token_hex(16)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+    above = superior_server(tmp_path_factory.mktemp("superior"), f"440300={KEY}")
+    below = subordinate_server(
+        tmp_path_factory.mktemp("subordinate"), above, KEY, sla_p1_s="1", sla_tick_s="0.2"
+    )
+    yield below, above
+    below.stop()
+    above.stop()
+
+
+def _above_case(above: Server, case_number: str) -> dict[str, Any] | None:
+    seat = seat_headers(above.url, SUPERIOR_SEAT)
+    for incident in httpx.get(f"{above.url}/api/v1/incidents", headers=seat).json():
+        first = httpx.get(f"{above.url}/api/v1/incidents/{incident['id']}/timeline", headers=seat).json()[0]
+        if first["data"].get("source_case_number") == case_number:
+            return {**incident, "first": first}
+    return None
+
+
+def test_a_case_nobody_accepts_at_the_root_goes_up_and_the_superiors_acceptance_comes_back(
+    pair: tuple[Server, Server],
+) -> None:
+    below, above = pair
+    alarm = raise_alarm(below.url, None, silent=True)  # no position: the root centre's, P1
+    case = eventually(lambda: _above_case(above, alarm["case_number"]))
+    assert (case["status"], case["priority"], case["centre"]) == ("received", "P1", "440000")
+    assert (case["first"]["type"], case["first"]["data"]["source"]) == ("escalated_in", "440300")
+    assert case["first"]["data"]["note"] == "not accepted in time"
+
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    accepted = httpx.post(f"{above.url}/api/v1/incidents/{case['id']}/actions/accept", headers=guangdong)
+    assert accepted.status_code == 200, accepted.text
+
+    mine = f"{below.url}/api/v1/alarms/{alarm['id']}"
+    eventually(
+        lambda: httpx.get(mine, headers=reporter_headers(alarm)).json()["status"] == "accepted" or None
+    )
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    incident = httpx.get(f"{below.url}/api/v1/incidents/{alarm['incident_id']}", headers=shenzhen).json()
+    assert incident["accepted_by"] == f"superior:{SUPERIOR_SEAT}"
+    entries = httpx.get(
+        f"{below.url}/api/v1/incidents/{alarm['incident_id']}/timeline", headers=shenzhen
+    ).json()
+    types = [e["type"] for e in entries]
+    assert "escalated_superior" in types and types[-2:] == ["superior_update", "accepted"]
+    ups = [e["data"] for e in entries if e["type"] == "superior_update"]
+    assert [u["stage"] for u in ups] == ["escalated_in", "accepted"]
+    assert {u["remote_case_number"] for u in ups} == {case["case_number"]}
+    assert httpx.get(
+        f"{below.url}/api/v1/incidents/{alarm['incident_id']}/timeline/verify", headers=shenzhen
+    ).json()["ok"]
+
+
+def test_a_root_seat_escalates_by_hand_and_the_console_config_says_there_is_a_superior(
+    pair: tuple[Server, Server],
+) -> None:
+    below, above = pair
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    assert httpx.get(f"{below.url}/api/v1/seat/config", headers=shenzhen).json()["superior"] is True
+    alarm = raise_alarm(below.url, None, description="Fraud ring, several cities")
+    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
+    assert up.status_code == 200, up.text
+    again = httpx.post(
+        f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen
+    )
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_escalated")
+    case = eventually(lambda: _above_case(above, alarm["case_number"]))
+    assert case["description"] == "Fraud ring, several cities"
+    assert case["first"]["data"]["note"] == "escalated by a seat"
+
+
+def _escalation(forward_id: str) -> dict[str, Any]:
+    return {
+        "forward_id": forward_id,
+        "case_number": "440300-20261126-999999",
+        "centre": "440300",
+        "centre_name": "Shenzhen",
+        "priority": "P2",
+        "category": "other",
+        "description": "signed by hand",
+        "silent": False,
+        "location": None,
+        "reported_at": "2026-11-26T10:00:00Z",
+        "forwarded_at": "2026-11-26T10:01:00Z",
+        "forwarded_by": "shenzhen.net",
+        "note": "escalated by a seat",
+        "reporter": None,
+        "media_count": 0,
+    }
+
+
+def test_the_superior_takes_only_signed_messages_and_each_escalation_once(
+    pair: tuple[Server, Server], demo_server: Server
+) -> None:
+    _, above = pair
+    path = "/api/v1/federation/escalations"
+    body = orjson.dumps(_escalation("01900000-0000-7000-8000-" + secrets.token_hex(6)))
+    unsigned = httpx.post(f"{above.url}{path}", content=body)
+    assert (unsigned.status_code, unsigned.json()["error"]["field"]) == (401, signing.SENDER)
+    forged = signing.headers("440300", "not-the-key", "POST", path, body)
+    assert httpx.post(f"{above.url}{path}", content=body, headers=forged).status_code == 401
+    signed = signing.headers("440300", KEY, "POST", path, body)
+    first = httpx.post(f"{above.url}{path}", content=body, headers=signed)
+    again = httpx.post(f"{above.url}{path}", content=body, headers=signed)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    bad = orjson.dumps({**_escalation("01900000-0000-7000-8000-000000000001"), "priority": "P9"})
+    refused = httpx.post(
+        f"{above.url}{path}", content=bad, headers=signing.headers("440300", KEY, "POST", path, bad)
+    )
+    assert (refused.status_code, refused.json()["error"]["field"]) == (422, "priority")
+    off = httpx.post(f"{demo_server.url}{path}", content=body, headers=signed)
+    assert (off.status_code, off.json()["error"]["code"]) == (403, "no_federation")
