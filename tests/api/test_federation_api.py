@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ import pytest
 from netalarm.federation import signing
 from tests.support.federation import SUPERIOR_SEAT, subordinate_server, superior_server
 from tests.support.http import raise_alarm, reporter_headers, seat_headers
-from tests.support.servers import Server
+from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
 
 KEY = secrets.token_hex(16)
@@ -135,3 +136,35 @@ def test_the_superior_takes_only_signed_messages_and_each_escalation_once(
     assert (refused.status_code, refused.json()["error"]["field"]) == (422, "priority")
     off = httpx.post(f"{demo_server.url}{path}", content=body, headers=signed)
     assert (off.status_code, off.json()["error"]["code"]) == (403, "no_federation")
+
+
+def test_escalations_wait_while_the_superior_is_away_and_the_seats_are_told(tmp_path: Path) -> None:
+    nowhere = Server({}, port=free_port())  # never started: nothing listens there
+    below = subordinate_server(tmp_path, nowhere, KEY)
+    try:
+        shenzhen = seat_headers(below.url, "shenzhen.net")
+        alarm = raise_alarm(below.url, None)
+        up = httpx.post(
+            f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen
+        )
+        assert up.status_code == 200, up.text
+
+        def told() -> dict[str, Any] | None:
+            status: dict[str, Any] = httpx.get(
+                f"{below.url}/api/v1/federation/status", headers=shenzhen
+            ).json()
+            return status if status["last_error"] else None
+
+        status = eventually(told)
+        assert status["superior"] is True and status["waiting"] == 1 and status["name"] == "440300"
+        assert "unreachable" in status["last_error"] and status["last_contact_at"] is None
+    finally:
+        below.stop()
+
+
+def test_a_server_without_a_superior_says_so(pair: tuple[Server, Server]) -> None:
+    _, above = pair
+    status = httpx.get(
+        f"{above.url}/api/v1/federation/status", headers=seat_headers(above.url, SUPERIOR_SEAT)
+    )
+    assert status.json() == {"superior": False}

@@ -34,6 +34,7 @@ def test_the_root_seat_escalates_to_the_superior_whose_seat_takes_the_case(
     tones = province.evaluate("window.__tones")
     alarm = raise_alarm(below.url, None, category="violence", description="Gang fight across the city line")
     city = sign_in(desk(browser), below.url, "shenzhen.net")
+    expect(city.locator("#superior-link")).to_have_text("Superior server linked")
     open_incident(city, alarm["incident_id"], alarm["case_number"])
 
     city.locator("body").press("e")

@@ -57,6 +57,8 @@ def test_a_forward_alerts_the_110_seat_and_its_acceptance_reads_back_outside(
     open_incident(police, queued.get_attribute("data-id") or "", case_110)
     expect(police.locator("#timeline")).to_contain_text("Two men, one knife; send armed unit")
     expect(police.locator("#timeline")).to_contain_text(alarm["case_number"])
+    expect(police.locator(".chat .chat-error")).to_contain_text("No chat here")
+    expect(police.locator(".chat textarea")).to_be_disabled()
     police.locator("body").press("a")
     expect(police.locator("#inc-status")).to_have_attribute("data-status", "accepted")
 

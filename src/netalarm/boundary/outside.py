@@ -94,11 +94,12 @@ async def queue(session: AsyncSession, incident: Incident, *, target: str, note:
     return row
 
 
-def forwarded(session: AsyncSession, incident: Incident, target: str) -> Any:
-    """Whether the incident was handed to `target` before (a scalar query to await)."""
-    return session.scalar(
+async def forwarded(session: AsyncSession, incident: Incident, target: str) -> bool:
+    """Whether the incident was handed to `target` before."""
+    found = await session.scalar(
         select(LinkForward.id).where(LinkForward.incident_id == incident.id, LinkForward.target == target)
     )
+    return found is not None
 
 
 async def _document(session: AsyncSession, incident: Incident, note: str, by: str) -> Forward:

@@ -1,5 +1,6 @@
-"""The superior's side of federation: the two doors its subordinates knock on, each message
-signed with that subordinate's key (`NETALARM_FEDERATION_KEYS`)."""
+"""Federation HTTP: on a superior, the two doors its subordinates knock on, each message signed
+with that subordinate's key (`NETALARM_FEDERATION_KEYS`); on a subordinate, the state of its
+link to the superior, for seats."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from netalarm.boundary import inside
 from netalarm.boundary.document import Forward
 from netalarm.core.errors import Forbidden, Invalid
-from netalarm.core.http import RuntimeDep, Session
+from netalarm.core.http import RuntimeDep, SeatDep, Session
+from netalarm.federation import service as federation_service
 from netalarm.federation import signing
 from netalarm.routing import service as routing_service
 
@@ -87,3 +89,16 @@ async def escalation_progress(request: Request, session: Session, rt: RuntimeDep
     ask = _parse(ProgressAsk, body)
     found = await inside.progress(session, ask.after, source=sender)
     return {"updates": {str(k): [p.model_dump(mode="json") for p in v] for k, v in found.items()}}
+
+
+@router.get("/status")
+async def federation_status(
+    request: Request, session: Session, rt: RuntimeDep, seat: SeatDep
+) -> dict[str, Any]:
+    """For seats: whether this server has a superior, how many escalations wait for it to take
+    them, and when the sender last reached it (and the last error)."""
+    sender = getattr(request.app.state, "federation", None)
+    if sender is None:
+        return {"superior": False}
+    waiting = len(await federation_service.to_send(session, limit=1000))
+    return {"superior": True, "waiting": waiting, **sender.status()}

@@ -46,7 +46,7 @@ async def escalate_up(session: AsyncSession, incident: Incident, *, actor: str, 
 
 
 async def escalated_up(session: AsyncSession, incident: Incident) -> bool:
-    return bool(await outside.forwarded(session, incident, TARGET))
+    return await outside.forwarded(session, incident, TARGET)
 
 
 async def to_send(session: AsyncSession, limit: int = 50) -> list[tuple[uuid.UUID, dict[str, Any]]]:

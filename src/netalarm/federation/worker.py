@@ -1,5 +1,6 @@
 """The subordinate's sender: every `poll_s` it posts the escalations the superior has not
-taken yet, then asks the superior for its progress on those it has and records it here.
+taken yet, then asks the superior for its progress on those it has and records it here (the
+question is asked every round, so a superior that is down or refuses the key shows at once).
 Every message is signed (`signing`). A failure is kept on the escalation (`attempts`,
 `last_error`) and as the sender's status; the next round tries again, so an escalation made
 while the superior is down reaches it when it is back."""
@@ -76,13 +77,14 @@ class Sender:
         async with transaction(self.sessions) as session:
             after = await service.following(session)
         recorded = 0
-        if after:
-            answer = await self._call(PROGRESS, {"after": {str(k): v for k, v in after.items()}})
-            for forward_id, updates in answer["updates"].items():
-                progress = [Progress.model_validate(u) for u in updates]
-                async with transaction(self.sessions) as session:
-                    await outside.take_progress(session, uuid.UUID(forward_id), progress)
-                recorded += len(progress)
+        # Asked even with nothing to follow: it proves the superior is there and takes our key,
+        # before an emergency needs it.
+        answer = await self._call(PROGRESS, {"after": {str(k): v for k, v in after.items()}})
+        for forward_id, updates in answer["updates"].items():
+            progress = [Progress.model_validate(u) for u in updates]
+            async with transaction(self.sessions) as session:
+                await outside.take_progress(session, uuid.UUID(forward_id), progress)
+            recorded += len(progress)
         self.last_contact_at, self.last_error = utcnow(), None
         return taken, recorded
 

@@ -46,7 +46,7 @@ async function boot(login) {
   if (started) { location.reload(); return; } // a second sign-in in this tab starts clean
   started = true;
   keepAlive(config);
-  const link = watchLink(config);
+  const links = watchLinks(config);
   const view = new IncidentView({ root: $("incident"), i18n, config, seat: login.seat, why: (id) => notices.why(id) });
   const open = async (id) => {
     showPanel("console");
@@ -100,7 +100,7 @@ async function boot(login) {
     setLanguage(i18n.lang === "zh" ? "en" : "zh");
     queue.render();
     actions.render();
-    link.render();
+    links.render();
     if (view.id) view.open(view.id);
   };
   await queue.refresh();
@@ -113,26 +113,41 @@ async function boot(login) {
   follow();
 }
 
-// The 110 link in the header, looked at every 5 s: on the intranet whether the puller reaches
-// the Internet side (and why not); on the Internet side how many forwards wait for 110.
-function watchLink(config) {
-  const badge = $("link");
+// The links to other servers in the header, looked at every 5 s. The 110 link: on the
+// intranet whether the puller reaches the Internet side (and why not); on the Internet side
+// how many forwards wait for 110. The superior server: whether the sender reaches it, and
+// how many escalations wait for it.
+function watchLinks(config) {
+  const watched = [];
+  if ((config.link_110 || {}).enabled) {
+    watched.push(watch($("link"), "/api/v1/link/110/status", "link", (s) => {
+      if (s.role === "intranet") return s.last_error || !s.last_contact_at ? "down" : "up";
+      return s.waiting ? "waiting" : "up";
+    }));
+  }
+  if (config.superior) {
+    watched.push(watch($("superior-link"), "/api/v1/federation/status", "superior",
+      (s) => (s.last_error ? "down" : s.waiting ? "waiting" : "up")));
+  }
+  return { render: () => watched.forEach((w) => w.render()) };
+}
+
+function watch(badge, path, prefix, stateOf) {
   let status = null;
   const render = () => {
     if (!status) return;
     const { t } = i18n;
-    let state = "up";
-    if (status.role === "intranet" && (status.last_error || !status.last_contact_at)) state = "down";
-    if (status.role === "internet" && status.waiting) state = "waiting";
+    const state = stateOf(status);
     badge.dataset.state = state;
-    badge.textContent = t(`link_${state}`, { n: status.waiting, error: status.last_error || t("link_never") });
+    badge.textContent = t(`${prefix}_${state}`, { n: status.waiting, error: status.last_error || t("link_never") });
   };
   const look = async () => {
-    try { status = await api("/api/v1/link/110/status", { background: true }); } catch { return; }
-    badge.hidden = !status.enabled;
+    try { status = await api(path, { background: true }); } catch { return; }
+    badge.hidden = false;
     render();
   };
-  if ((config.link_110 || {}).enabled) { look(); setInterval(look, 5000); }
+  look();
+  setInterval(look, 5000);
   return { render };
 }
 
