@@ -14,6 +14,7 @@ import httpx
 import orjson
 import pytest
 
+from netalarm.channels.sms.service import RECEIPT
 from tests.support.http import seat_headers
 from tests.support.servers import Server, netalarm
 
@@ -66,12 +67,28 @@ def test_an_sms_from_a_new_number_raises_an_sms_alarm_the_seat_sees(inbound_serv
         "received",
     )
     assert incident["reporter_reachable"] is True
-    [received] = _timeline(base, raised["incident_id"], seat)
+    received = _timeline(base, raised["incident_id"], seat)[0]
     assert (received["type"], received["data"]["channel"], received["data"]["description"]) == (
         "alarm_received",
         "sms",
         "A man is lying on the road",
     )
+
+
+def test_the_sender_of_a_new_sms_alarm_gets_a_receipt_with_the_case_number_and_a_reply_does_not(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    raised = _sms_in(base, phone, "I cannot talk, man with a knife at 5 Shennan Road")
+    receipt = RECEIPT.format(case=raised["case_number"])
+    assert "警情编号" in receipt and f"case {raised['case_number']}" in receipt
+    assert _outbox_line(inbound_server.env["NETALARM_DATA_DIR"], receipt)["to"] == f"+86{phone}"
+    queued = [e for e in _timeline(base, raised["incident_id"], seat) if e["type"] == "sms_queued"]
+    assert [(e["actor"], e["data"]["text"]) for e in queued] == [("system:sms", receipt)]
+    assert _sms_in(base, phone, "He is leaving now")["outcome"] == "message"
+    listed = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}/sms", headers=seat).json()
+    assert [d["text"] for d in listed] == [receipt]  # one receipt per alarm, none per reply
 
 
 def test_a_reply_from_the_same_number_lands_in_the_open_incidents_chat(inbound_server: Server) -> None:
@@ -101,7 +118,9 @@ def test_the_same_gateway_message_twice_is_one_alarm_or_one_message_with_the_sam
     reply_again = _text_in(base, phone, "Near the school", reply_id)
     assert (reply.status_code, reply_again.status_code, reply_again.json()) == (201, 200, reply.json())
     incident_id = first.json()["incident_id"]
-    assert [e["type"] for e in _timeline(base, incident_id, seat)] == ["alarm_received", "message"]
+    types = [e["type"] for e in _timeline(base, incident_id, seat)]
+    assert [t for t in types if not t.startswith("sms_")] == ["alarm_received", "message"]
+    assert types.count("sms_queued") == 1  # one receipt, however often the alarm's SMS came
     assert len(httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=seat).json()) == 1
 
 
@@ -180,7 +199,8 @@ def test_a_seats_chat_reply_on_an_sms_alarm_is_sent_as_an_sms_with_the_case_numb
     assert sent["to"] == f"+86{phone}"
     listed = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}/sms", headers=seat).json()
     assert [(d["text"], d["to_source"]) for d in listed] == [
-        (f"[{raised['case_number']}] {said}", "reporter")
+        (RECEIPT.format(case=raised["case_number"]), "reporter"),
+        (f"[{raised['case_number']}] {said}", "reporter"),
     ]
     too_long = httpx.post(
         f"{base}/api/v1/incidents/{raised['incident_id']}/messages", json={"text": "x" * 480}, headers=seat

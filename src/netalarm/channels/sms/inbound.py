@@ -5,7 +5,7 @@ Matching: the sender's number, normalised to E.164, against the phone of the rep
 every alarm that came by SMS whose incident is not `closed`; the newest such alarm wins and
 the text goes into its conversation (a `message` entry and event, as any reporter message).
 Otherwise intake stores a new alarm: channel `sms`, category `other`, description the text,
-reporter phone the sender.
+reporter phone the sender; and the sender is sent a receipt with the case number.
 
 A sender that is not a valid phone number (a short code, an alphanumeric name, garbage)
 never matches an incident and never loses the alarm: the alarm is raised without a phone,
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.validation import normalise_phone
+from netalarm.channels.sms import service as sms_service
 from netalarm.core.errors import Invalid
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake import service as intake_service
@@ -127,6 +128,8 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         reporter=ReporterIn(phone=phone) if phone else None,
     )
     submitted = await intake_service.submit(session, body, root=root, timezone=timezone)
+    if submitted.created and phone is not None:
+        await sms_service.queue_receipt(session, submitted.incident, phone)
     return Received("alarm", submitted.alarm, submitted.incident, None, created=submitted.created)
 
 

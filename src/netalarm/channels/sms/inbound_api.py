@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from netalarm.channels.sms import inbound
+from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.http import RuntimeDep, Session, require_secret
 from netalarm.messaging.service import MAX_TEXT
 from netalarm.routing import service as routing_service
@@ -27,7 +28,9 @@ class InboundIn(BaseModel):
 
 
 @router.post("/inbound", status_code=201)
-async def receive_sms(body: InboundIn, request: Request, session: Session, rt: RuntimeDep) -> Any:
+async def receive_sms(
+    body: InboundIn, request: Request, session: Session, rt: RuntimeDep, worker: WorkerDep
+) -> Any:
     """An SMS received by the gateway: the reporter's chat message on their open SMS alarm
     (`outcome` `message`), else a new alarm (`alarm`). 201 once committed; the same
     `message_id` again changes nothing and gets the same body with 200."""
@@ -47,4 +50,5 @@ async def receive_sms(body: InboundIn, request: Request, session: Session, rt: R
     )
     answer: dict[str, Any] = received.public()
     await session.commit()
+    worker.wake()  # the receipt to a new alarm's sender leaves now
     return JSONResponse(answer, status_code=201 if received.created else 200)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts.service import SeatIdentity
 from netalarm.channels import contact
 from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
+from netalarm.channels.sms.worker import ACTOR
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid
 from netalarm.incidents import service as incident_service
@@ -48,20 +49,45 @@ async def queue(
     if incident.status == "closed":
         raise Conflict("the incident is closed", code="incident_closed")
     number, source = await contact.number_for(session, incident, to)
-    return await _enqueue(session, incident, seat, number=number, source=source, text=text)
+    return await _enqueue(
+        session, incident, seat.actor, seat.username, number=number, source=source, text=text
+    )
+
+
+# Sent to whoever raised an alarm by SMS, in Chinese and English: the texter's language is unknown.
+RECEIPT = (
+    "【报警】已收到您的短信报警，警情编号 {case}。回复本号码可补充情况。"
+    "Alarm received, case {case}. Reply to add details."
+)
+
+
+async def queue_receipt(session: AsyncSession, incident: Incident, number: str) -> SmsDelivery:
+    """Tell the sender of a new SMS alarm that it was received, with its case number: queued in
+    the transaction that stores the alarm (actor `system:sms`), sent after it commits. Someone
+    who cannot call learns at once that the police have their text and where to reply."""
+    text = RECEIPT.format(case=incident.case_number)
+    return await _enqueue(session, incident, ACTOR, "system", number=number, source="reporter", text=text)
 
 
 async def _enqueue(
-    session: AsyncSession, incident: Incident, seat: SeatIdentity, *, number: str, source: str, text: str
+    session: AsyncSession,
+    incident: Incident,
+    actor: str,
+    sender: str,
+    *,
+    number: str,
+    source: str,
+    text: str,
 ) -> SmsDelivery:
-    """The `pending` delivery and its `sms_queued` entry, on an incident the caller locked."""
+    """The `pending` delivery and its `sms_queued` entry (by `actor`; `sender` is the seat's
+    name, or `system`), on an incident the caller locked."""
     now = utcnow()
     delivery = SmsDelivery(
         incident_id=incident.id,
         to=number,
         to_source=source,
         text=text,
-        seat_username=seat.username,
+        seat_username=sender,
         status="pending",
         attempts=0,
         created_at=now,
@@ -72,7 +98,7 @@ async def _enqueue(
     await incident_service.record(
         session,
         incident,
-        actor=seat.actor,
+        actor=actor,
         type="sms_queued",
         data={"delivery_id": str(delivery.id), "to": contact.mask(number), "to_source": source, "text": text},
     )
@@ -103,7 +129,9 @@ async def queue_chat_reply(
             field="text",
         )
     text = prefix + message.text
-    return await _enqueue(session, incident, seat, number=number, source="reporter", text=text)
+    return await _enqueue(
+        session, incident, seat.actor, seat.username, number=number, source="reporter", text=text
+    )
 
 
 async def for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
