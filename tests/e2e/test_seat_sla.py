@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, row, screenshot, sign_in
 from tests.e2e.test_reporter_screens import serious_violations
-from tests.support.http import BAOAN, FUTIAN, raise_alarm, seat_headers
+from tests.support.http import BAOAN, FUTIAN, NANSHAN, raise_alarm, seat_headers
 from tests.support.servers import Server, netalarm
 
 
@@ -111,6 +111,9 @@ def test_a_late_case_transferred_to_another_centre_arrives_there_with_a_fresh_sl
 
     arrived = row(luohu, late["incident_id"])
     expect(arrived).to_be_visible()
+    told = f"{late['case_number']} transferred to you from 福田分局 Futian by futian.net"
+    expect(luohu.locator("#toasts")).to_contain_text(told)
+    assert "Case transferred to your centre" in luohu.evaluate("window.__notifications")
     luohu.wait_for_timeout(1500)  # a few ticks of the waiting clock
     expect(arrived.locator(".wait")).to_have_text(re.compile(r"^00:0[0-4]$"))
     expect(arrived).not_to_have_class(re.compile(r"\bsla-(near|over)\b"))
@@ -150,3 +153,17 @@ def test_a_case_escalated_for_want_of_acceptance_is_told_to_the_district_and_ale
     expect(city.locator("#inc-case")).to_have_text(case)
     district_context.close()
     city_context.close()
+
+
+def test_a_new_case_of_a_lower_priority_sounds_too_but_raises_no_notification(
+    browser: Browser, short_sla_server: Server
+) -> None:
+    context = desk(browser)
+    console = sign_in(context, short_sla_server.url, "nanshan.net")  # a queue nobody else uses here
+    tones = console.evaluate("window.__tones")
+    calm = raise_alarm(short_sla_server.url, NANSHAN, category="fraud")
+    expect(row(console, calm["incident_id"])).to_have_attribute("data-priority", "P3")
+    console.wait_for_function(f"window.__tones > {tones}")
+    assert console.evaluate("window.__notifications") == []
+    expect(console.locator("#toasts")).not_to_contain_text(calm["case_number"])
+    context.close()

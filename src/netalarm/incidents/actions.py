@@ -160,7 +160,11 @@ async def _transfer(session: AsyncSession, seat: SeatIdentity, incident: Inciden
     )
     _hand_over(incident, target)
     await incident_service.record(
-        session, incident, actor=seat.actor, type="received_by_transfer", data={"centre": target.code}
+        session,
+        incident,
+        actor=seat.actor,
+        type="received_by_transfer",
+        data={"centre": target.code, "from": source.code, "case_number": incident.case_number},
     )
 
 

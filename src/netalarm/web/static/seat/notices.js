@@ -1,7 +1,7 @@
 // Cases moving between centres, told to the seats concerned. A seat whose centre loses a
 // case (escalated to the parent centre, or transferred) is told where it went and why; the
-// seats of the centre it was escalated to are alerted as for a new P1 (tone, toast,
-// notification); a case still not accepted at a centre with no parent is alerted once more.
+// seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
+// toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
 import { esc } from "./dom.js";
@@ -20,7 +20,7 @@ export class Notices {
   // Every event of the feed, before the refresh it leads to.
   take(frame) {
     const overdue = frame.type === "sla_alert" && frame.data.stage === "overdue";
-    if (!overdue && !["escalated", "transferred"].includes(frame.type)) return;
+    if (!overdue && !["escalated", "transferred", "received_by_transfer"].includes(frame.type)) return;
     const known = this.queue.find(frame.incident_id);
     this.pending.push({ ...frame, case_number: known && known.case_number, seen: Date.now() });
   }
@@ -35,11 +35,15 @@ export class Notices {
         if (here) this.queue.alert(here, this.i18n.t("sla_overdue", { case: caseNumber }));
         return false;
       }
-      if (e.type === "escalated" && e.data.to === this.seat.centre) {
+      const toYou = (e.type === "escalated" && e.data.to === this.seat.centre)
+        || (e.type === "received_by_transfer" && e.data.centre === this.seat.centre);
+      if (toYou) {
         if (!here) return Date.now() - e.seen < KEEP_MS;
-        this.queue.alert(here, this.say(e, "to_you", caseNumber), this.i18n.t("escalated_title"));
+        const title = e.type === "escalated" ? "escalated_title" : "transferred_title";
+        this.queue.alert(here, this.say(e, "to_you", caseNumber), this.i18n.t(title));
         return false;
       }
+      if (e.type === "received_by_transfer") return false; // a transfer within this seat's view
       if (here) return Date.now() - e.seen < KEEP_MS; // a refresh from before the move
       this.left.set(e.incident_id, { ...e, case_number: caseNumber });
       this.note(this.say(e, "left", caseNumber));
@@ -57,7 +61,8 @@ export class Notices {
 
   say(e, side, caseNumber) {
     const { t } = this.i18n;
-    const how = e.type === "transferred" ? "transferred" : e.data.reason === "sla" ? "sla" : "by";
+    const moved = ["transferred", "received_by_transfer"].includes(e.type);
+    const how = moved ? "transferred" : e.data.reason === "sla" ? "sla" : "by";
     const centre = this.centreName(side === "left" ? e.data.to : e.data.from);
     return t(`${side}_${how}`, { case: caseNumber, centre, seat: String(e.data.actor || "").replace(/^seat:/, "") });
   }

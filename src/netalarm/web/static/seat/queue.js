@@ -1,7 +1,8 @@
 // The live queue: open incidents of the seat's subtree, ordered by priority and then by
 // waiting time, each with its waiting time counting up (amber as the SLA to accept nears,
 // red once it has passed), and the alerts a seat cannot miss: a tone and a notification for
-// every new P1, and a red banner (with a repeated tone) while any incident is over its SLA.
+// every new P1, a softer tone for any other new case, and a red banner (with a repeated tone)
+// while any incident is over its SLA.
 import { api } from "./api.js";
 import { flashTitle, notify, stopFlash, tone } from "./alerts.js";
 import { esc } from "./dom.js";
@@ -30,6 +31,7 @@ export class Queue {
     Object.assign(this, { list, banner, toasts, i18n, config, onOpen });
     this.incidents = [];
     this.alerted = new Set();
+    this.seen = null; // ids of the cases shown so far (null before the first refresh)
     this.selected = null;
     this.lastRepeat = 0;
     // The queue re-renders on every event; a row replaced between press and release would
@@ -149,11 +151,17 @@ export class Queue {
     this.toasts.querySelectorAll(".toast[data-id]").forEach((toast) => {
       if (!ids.has(toast.dataset.id)) toast.remove();
     });
+    let fresh = false;
+    let alarmed = false;
     for (const incident of this.incidents) {
+      if (this.seen && !this.seen.has(incident.id) && incident.status === "received") fresh = true;
       if (incident.priority !== "P1" || incident.status !== "received" || this.alerted.has(incident.id)) continue;
       this.alerted.add(incident.id);
       this.alert(incident, t("new_p1", { case: incident.case_number }));
+      alarmed = true;
     }
+    if (fresh && !alarmed) tone(false); // a P1's own tone is enough
+    this.seen = new Set([...(this.seen || []), ...ids]);
   }
 
   alert(incident, text, title = this.i18n.t("notification_title")) {
