@@ -48,8 +48,10 @@ def phone(
     accuracy: float = 12,
     locale: str = "zh-CN",
     media: bool = False,
+    dark: bool = False,
 ) -> BrowserContext:
-    """A 360x640 touch context with the given position (and camera/microphone) allowed."""
+    """A 360x640 touch context with the given position (and camera/microphone) allowed; with
+    `dark`, the phone is set to its dark appearance."""
     permissions = ["geolocation"] if at else []
     if media:
         permissions += ["camera", "microphone"]
@@ -60,6 +62,7 @@ def phone(
         locale=locale,
         geolocation={"latitude": at[0], "longitude": at[1], "accuracy": accuracy} if at else None,
         permissions=permissions,
+        color_scheme="dark" if dark else "light",
     )
     context.set_default_timeout(10_000)
     return context

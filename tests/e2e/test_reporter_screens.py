@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.reporter_app import (
     kept,
@@ -59,5 +59,30 @@ def test_every_page_is_accessible_and_photographed_in_both_languages(
     assert serious_violations(page) == []
     page.locator("#undim").tap()
     screenshot(page, f"status-{lang}", full_page=True)
+    assert serious_violations(page) == []
+    context.close()
+
+
+def _luminance(page: Page, selector: str, prop: str) -> float:
+    """Relative luminance (0 black … 1 white) of a computed colour of the first match."""
+    rgb = page.locator(selector).first.evaluate(
+        f"el => getComputedStyle(el)['{prop}'].match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number)"
+    )
+    return float(sum(w * c / 255 for w, c in zip((0.2126, 0.7152, 0.0722), rgb, strict=True)))
+
+
+def test_a_phone_in_dark_mode_gets_a_dark_app_that_is_still_accessible(
+    browser: Browser, demo_server: Server
+) -> None:
+    context = phone(browser, at=somewhere_in_futian(), locale="en-US", dark=True)
+    page = open_app(context, demo_server.url)
+    assert _luminance(page, "body", "backgroundColor") < 0.1
+    assert _luminance(page, "body", "color") > 0.8
+    screenshot(page, "home-dark")
+    assert serious_violations(page) == []
+    page.locator("[data-category=medical]").tap()
+    expect(page.locator("#map .pin")).to_be_visible()
+    assert _luminance(page, "textarea", "backgroundColor") < 0.1
+    screenshot(page, "details-dark", full_page=True)
     assert serious_violations(page) == []
     context.close()
