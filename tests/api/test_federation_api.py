@@ -168,3 +168,29 @@ def test_a_server_without_a_superior_says_so(pair: tuple[Server, Server]) -> Non
         f"{above.url}/api/v1/federation/status", headers=seat_headers(above.url, SUPERIOR_SEAT)
     )
     assert status.json() == {"superior": False}
+
+
+def test_the_reporter_talks_with_the_superiors_seat_through_the_server_below(
+    pair: tuple[Server, Server],
+) -> None:
+    below, above = pair
+    alarm = raise_alarm(below.url, None, description="Kidnapping, car heading north")
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    assert (
+        httpx.post(
+            f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen
+        ).status_code
+        == 200
+    )
+    case = eventually(lambda: _above_case(above, alarm["case_number"]))
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    theirs = f"{above.url}/api/v1/incidents/{case['id']}/messages"
+    assert httpx.post(theirs, json={"text": "Can you see the plate?"}, headers=guangdong).status_code == 201
+    mine = f"{below.url}/api/v1/alarms/{alarm['id']}/messages"
+
+    def texts(url: str, headers: dict[str, str]) -> list[str]:
+        return [m["text"] for m in httpx.get(url, headers=headers).json()]
+
+    eventually(lambda: "Can you see the plate?" in texts(mine, reporter_headers(alarm)) or None)
+    assert httpx.post(mine, json={"text": "粤B 12345"}, headers=reporter_headers(alarm)).status_code == 201
+    eventually(lambda: "粤B 12345" in texts(theirs, guangdong) or None)

@@ -5,6 +5,7 @@ forwards; the 110 seat takes the case and works it; its progress closes the loop
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,36 @@ def test_an_intranet_server_that_cannot_reach_outside_says_so(tmp_path: Path) ->
         assert "unreachable" in status["last_error"]
     finally:
         intranet.stop()
+
+
+def test_the_reporter_and_the_110_seat_talk_across_the_boundary(internet: Server, intranet: Server) -> None:
+    alarm = _forwarded(internet)
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
+    mine = f"{internet.url}/api/v1/alarms/{alarm['id']}/messages"
+    assert (
+        httpx.post(mine, json={"text": "He has a red jacket"}, headers=reporter_headers(alarm)).status_code
+        == 201
+    )
+    police = seat_headers(intranet.url, "shenzhen.110")
+    theirs = f"{intranet.url}/api/v1/incidents/{case['id']}/messages"
+
+    def heard(text: str, url: str, headers: dict[str, str]) -> dict[str, Any] | None:
+        return next((m for m in httpx.get(url, headers=headers).json() if m["text"] == text), None)
+
+    assert eventually(lambda: heard("He has a red jacket", theirs, police))["from"] == "reporter"
+    assert (
+        httpx.post(
+            theirs, json={"text": "Stay inside, police are two minutes away"}, headers=police
+        ).status_code
+        == 201
+    )
+    reply = eventually(
+        lambda: heard("Stay inside, police are two minutes away", mine, reporter_headers(alarm))
+    )
+    assert reply["from"] == "seat"
+    # Neither message came back a second time.
+    time.sleep(1)
+    assert [m["text"] for m in httpx.get(mine, headers=reporter_headers(alarm)).json()].count(
+        reply["text"]
+    ) == 1
+    assert [m["text"] for m in httpx.get(theirs, headers=police).json()].count("He has a red jacket") == 1

@@ -57,10 +57,12 @@ def test_a_forward_alerts_the_110_seat_and_its_acceptance_reads_back_outside(
     open_incident(police, queued.get_attribute("data-id") or "", case_110)
     expect(police.locator("#timeline")).to_contain_text("Two men, one knife; send armed unit")
     expect(police.locator("#timeline")).to_contain_text(alarm["case_number"])
-    expect(police.locator(".chat .chat-error")).to_contain_text("No chat here")
-    expect(police.locator(".chat textarea")).to_be_disabled()
     police.locator("body").press("a")
     expect(police.locator("#inc-status")).to_have_attribute("data-status", "accepted")
+    # The conversation follows the case: the 110 seat asks, the network seat sees it there.
+    police.locator(".chat textarea").fill("Which way did they run?")
+    police.locator(".chat textarea").press("Enter")
+    expect(network.locator(".messages .msg.from-seat").last).to_contain_text("Which way did they run?")
 
     expect(network.locator("#timeline")).to_contain_text(f"110 case {case_110} accepted by seat shenzhen.110")
     expect(row(network, alarm["incident_id"])).to_be_visible()

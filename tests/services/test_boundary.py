@@ -17,7 +17,9 @@ from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.settings import Settings
 from netalarm.incidents import actions
+from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Incident
+from netalarm.messaging import service as messaging_service
 from netalarm.timeline import service as timeline_service
 from tests.support import factories
 from tests.support.factories import Tree
@@ -187,3 +189,67 @@ async def test_an_intranet_server_with_half_a_link_refuses_to_start(
 
 async def test_an_internet_server_runs_no_puller(sessions: async_sessionmaker[AsyncSession]) -> None:
     assert await puller.start(Settings(role="internet", link_token="secret"), sessions) is None
+
+
+async def test_the_conversation_and_the_reporters_positions_follow_the_case_both_ways(
+    session: AsyncSession,
+) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, category="violence")
+    incident = await actions.act(session, t.a_seat, made.incident.id, "accept")
+    row = await _forward(session, t, incident)
+    received = await inside.receive(
+        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    )
+    reporter_actor = f"reporter:{made.alarm.reporter_id}"
+    await messaging_service.post(
+        session,
+        incident=incident,
+        alarm_id=made.alarm.id,
+        sender="reporter",
+        actor=reporter_actor,
+        text="He went into the metro",
+        media_ids=[],
+    )
+    moved = incident_service.Location(lat=22.56, lon=114.06, accuracy_m=8.0, source="gps")
+    await incident_service.add_location(session, made.alarm, moved, actor=reporter_actor)
+
+    news = (await outside.news(session, {row.id: 0}, target="110"))[row.id]
+    assert [n.type for n in news] == ["message", "location"]
+    seq = await inside.take_news(session, row.id, news, source="network", actor="system:110-link")
+    assert await inside.take_news(session, row.id, news, source="network", actor="system:110-link") == seq
+    here = await session.get(Incident, received.incident_id, populate_existing=True)
+    assert here is not None and (here.lat, here.lon) == (22.56, 114.06)
+    [heard] = await messaging_service.for_alarm(session, (await _relay_alarm(session, here.id)))
+    assert (heard.sender, heard.text) == ("reporter", "He went into the metro")
+    with pytest.raises(NotFound):  # news for a forward from someone else
+        await inside.take_news(session, row.id, news, source="440300", actor="system:federation")
+
+    await messaging_service.post(
+        session,
+        incident=here,
+        alarm_id=heard.alarm_id,
+        sender="seat",
+        actor=intranet.a_seat.actor,
+        text="Which exit?",
+        media_ids=[],
+        seat_username=intranet.a_seat.username,
+    )
+    back = (await inside.unsent(session))[row.id]
+    said = [u for u in back if u.type == "message"]
+    assert [u.data["text"] for u in said] == ["Which exit?"]  # the reporter's own message is not sent back
+    await outside.take_progress(session, row.id, back)
+    conversation = await messaging_service.for_alarm(session, made.alarm.id)
+    assert [(m.sender, m.seat_username, m.text) for m in conversation][-1] == (
+        "seat",
+        f"110:{intranet.a_seat.username}",
+        "Which exit?",
+    )
+    # What came over the link is not news to send over again.
+    assert (await outside.news(session, {row.id: news[-1].seq}, target="110")).get(row.id) is None
+    assert (await timeline_service.verify(session, incident.id)).ok
+
+
+async def _relay_alarm(session: AsyncSession, incident_id: uuid.UUID) -> uuid.UUID:
+    [alarm_id] = await incident_service.alarm_ids(session, incident_id)
+    return alarm_id

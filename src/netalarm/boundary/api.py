@@ -1,4 +1,4 @@
-"""HTTP of the 110 link. On the Internet side, the two doors the intranet's puller knocks on
+"""HTTP of the 110 link. On the Internet side, the doors the intranet's puller knocks on
 (bearer: the shared link token); on both sides, the link's state for signed-in seats."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from netalarm.boundary import outside
-from netalarm.boundary.document import ProgressBatch
+from netalarm.boundary.document import AfterMap, ProgressBatch
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
 from netalarm.core.settings import Settings
 
@@ -44,6 +44,15 @@ async def forward_progress(
     applied = await outside.take_progress(session, parse_uuid(forward_id, "forward_id"), body.updates)
     await session.commit()
     return {"applied_seq": applied}
+
+
+@router.post("/news")
+async def forward_news(body: AfterMap, request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
+    """Per forward, what happened here after the entry the 110 side has: the reporter's and
+    the network seats' messages, the reporter's positions."""
+    _check_link(request, rt.settings)
+    found = await outside.news(session, body.after, target="110")
+    return {"updates": {str(k): [p.model_dump(mode="json") for p in v] for k, v in found.items()}}
 
 
 @router.get("/status")

@@ -16,11 +16,18 @@ from netalarm.intake.schemas import LocationIn, ReporterIn
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 
+# Who writes, on either side, what came over: the 110 link, or federation with the superior.
+ACTORS: Final = {"110": "system:110-link", "superior": "system:federation"}
 # The first entry of an incident made from a forward: over the 110 link, or from a subordinate.
 FIRST_TYPES: Final = ("received_from_network", "escalated_in")
-# The receiving side's timeline entries that travel back, and the fields of their data that do.
+# The handing side's entries that travel to the receiving side after the forward ("news"): the
+# conversation with the reporter and the reporter's positions.
+NEWS_TYPES: Final = ("message", "location")
+# The receiving side's timeline entries that travel back ("progress"), and the fields of their
+# data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (
     *FIRST_TYPES,
+    "message",
     "accepted",
     "dispatched",
     "resolved",
@@ -30,6 +37,7 @@ RELAYED_TYPES: Final = (
     "merged",
 )
 RELAYED_FIELDS: Final = ("seat", "note", "outcome", "disposition", "from", "to", "into_case_number")
+LOCATION_FIELDS: Final = ("lat", "lon", "accuracy_m", "source")
 
 
 class Wire(BaseModel):
@@ -59,10 +67,11 @@ class Forward(Wire):
 
 
 class Progress(Wire):
-    """One entry of the receiving side's timeline of a forwarded incident, sent back."""
+    """One timeline entry of a forwarded incident, sent to the other side: the receiving
+    side's progress back, or the handing side's news onwards."""
 
     seq: int = Field(ge=1)
-    type: Literal[RELAYED_TYPES]  # type: ignore[valid-type]
+    type: Literal[(*RELAYED_TYPES, "location")]  # type: ignore[valid-type]
     at: datetime
     actor: str = Field(max_length=200)
     case_number: str = Field(max_length=64)
@@ -73,6 +82,30 @@ class ProgressBatch(Wire):
     updates: list[Progress] = Field(max_length=500)
 
 
-def relayed_data(data: dict[str, Any]) -> dict[str, Any]:
-    """The part of an entry's data that crosses the link."""
+class ProgressMap(Wire):
+    """Per forward, entries to record (a batch of news or progress)."""
+
+    updates: dict[uuid.UUID, list[Progress]] = Field(max_length=1000)
+
+
+class AfterMap(Wire):
+    """Per forward, the last entry the asking side has."""
+
+    after: dict[uuid.UUID, int] = Field(max_length=1000)
+
+
+def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The part of an entry's data that crosses the link: a message's sender, seat and text; a
+    position; else the fields of `RELAYED_FIELDS`."""
+    if type == "message":
+        message = data.get("message") or {}
+        return {"from": message.get("from"), "seat": message.get("seat"), "text": message.get("text") or ""}
+    if type == "location":
+        return {name: data.get(name) for name in LOCATION_FIELDS}
     return {name: data[name] for name in RELAYED_FIELDS if data.get(name) is not None}
+
+
+def relayable(type: str, actor: str) -> bool:
+    """Whether an entry goes over: a message only when a person here wrote it (a seat, or the
+    reporter) — one that came over the link is not sent back."""
+    return type != "message" or actor.startswith(("seat:", "reporter:"))

@@ -8,21 +8,35 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select, update
+from pydantic import ValidationError
+from sqlalchemy import exists, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
-from netalarm.boundary.document import RELAYED_TYPES, Forward, Progress, relayed_data
+from netalarm.boundary.document import (
+    ACTORS,
+    LOCATION_FIELDS,
+    RELAYED_TYPES,
+    Forward,
+    Progress,
+    relayable,
+    relayed_data,
+)
 from netalarm.boundary.models import LinkInbound
 from netalarm.core.clock import utcnow
+from netalarm.core.errors import NotFound
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.case_numbers import take_case_numbers
-from netalarm.incidents.models import Incident
+from netalarm.incidents.models import Alarm, Incident
+from netalarm.intake.schemas import LocationIn
+from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
 from netalarm.timeline.models import TimelineEntry
 
-ACTOR = "system:110-link"
+# Channel of the alarm that carries the reporter's conversation over the link.
+RELAY = "relay"
 
 
 @dataclass(frozen=True)
@@ -40,10 +54,11 @@ async def receive(
     timezone: str,
     source: str = "network",
     first_type: str = "received_from_network",
+    actor: str = ACTORS["110"],
 ) -> Received:
     """The incident `forward` (from `source`) became: made now in `received` at the centre
     whose jurisdiction holds its position (else `root`), with the forward's note on its first
-    entry (`first_type`); or the one made when it came before."""
+    entry (`first_type`, by `actor`); or the one made when it came before."""
     known = await session.get(LinkInbound, forward.forward_id)
     if known is not None:
         incident = await session.get(Incident, known.incident_id)
@@ -55,17 +70,14 @@ async def receive(
     )
     now = utcnow()
     [case_number] = (await take_case_numbers(session, {centre.code: 1}, now, timezone))[centre.code]
-    reporter_id = None
-    if forward.reporter is not None:
-        # Checked and normalised by the Internet side when the reporter gave it.
-        person = Reporter(**forward.reporter.model_dump(), created_at=now)
-        session.add(person)
-        await session.flush()
-        reporter_id = person.id
+    # The identity was checked and normalised by the handing side when the reporter gave it.
+    person = Reporter(**(forward.reporter.model_dump() if forward.reporter else {}), created_at=now)
+    session.add(person)
+    await session.flush()
     incident = incident_service.new_incident(
         case_number=case_number,
         centre=centre,
-        reporter_id=reporter_id,
+        reporter_id=person.id,
         category=forward.category,
         description=forward.description,
         silent=forward.silent,
@@ -75,6 +87,22 @@ async def receive(
     incident.priority = forward.priority
     session.add(incident)
     await session.flush()
+    session.add(
+        Alarm(
+            idempotency_key=f"link:{forward.forward_id}",
+            incident_id=incident.id,
+            reporter_id=person.id,
+            channel=RELAY,
+            category=forward.category,
+            description=forward.description,
+            silent=forward.silent,
+            lat=incident.lat,
+            lon=incident.lon,
+            accuracy_m=incident.accuracy_m,
+            location_source=incident.location_source,
+            created_at=now,
+        )
+    )
     session.add(
         LinkInbound(
             forward_id=forward.forward_id,
@@ -88,7 +116,7 @@ async def receive(
     await incident_service.record(
         session,
         incident,
-        actor=ACTOR,
+        actor=actor,
         type=first_type,
         data={
             "source": source,
@@ -144,7 +172,7 @@ async def progress(
     found: dict[uuid.UUID, list[Progress]] = defaultdict(list)
     count = 0
     for forward_id, entry, case_number in await session.execute(query):
-        if entry.seq <= after[forward_id] or count >= limit:
+        if entry.seq <= after[forward_id] or count >= limit or not relayable(entry.type, entry.actor):
             continue
         count += 1
         found[forward_id].append(
@@ -154,7 +182,7 @@ async def progress(
                 at=entry.at,
                 actor=entry.actor,
                 case_number=case_number,
-                data=relayed_data(entry.data),
+                data=relayed_data(entry.type, entry.data),
             )
         )
     return dict(found)
@@ -163,7 +191,63 @@ async def progress(
 async def confirm(session: AsyncSession, forward_id: uuid.UUID, seq: int) -> None:
     """The Internet side has recorded the entries up to `seq`."""
     await session.execute(
-        update(LinkInbound)
+        sql_update(LinkInbound)
         .where(LinkInbound.forward_id == forward_id, LinkInbound.pushed_seq < seq)
         .values(pushed_seq=seq)
     )
+
+
+async def take_news(
+    session: AsyncSession, forward_id: uuid.UUID, updates: list[Progress], *, source: str, actor: str
+) -> int:
+    """Record what happened on the handing side since the forward (`source` must be who handed
+    it over; else 404): the reporter's messages and the seats' there go into this incident's
+    conversation, the reporter's positions onto its trail; each once, in `seq` order, however
+    often sent. Returns the last entry recorded. On a closed incident they are skipped."""
+    inbound = await session.get(LinkInbound, forward_id)
+    if inbound is None or inbound.source != source:
+        raise NotFound("no such forward", field="forward_id")
+    incident = await incident_service.lock(session, inbound.incident_id)
+    await session.refresh(inbound)
+    relay = select(Alarm).where(Alarm.incident_id == incident.id, Alarm.channel == RELAY)
+    alarm = await session.scalar(relay)
+    assert alarm is not None
+    for update in sorted(updates, key=lambda u: u.seq):
+        if update.seq <= inbound.news_seq:
+            continue
+        inbound.news_seq = update.seq
+        if incident.status == "closed":
+            continue
+        if update.type == "message" and update.data.get("text"):
+            sender = "reporter" if update.data.get("from") == "reporter" else "seat"
+            seat = None if sender == "reporter" else f"{update.data.get('seat') or ''}@{source}"[:64]
+            await messaging_service.post(
+                session,
+                incident=incident,
+                alarm_id=alarm.id,
+                sender=sender,
+                actor=actor,
+                text=str(update.data["text"]),
+                media_ids=[],
+                seat_username=seat,
+            )
+        elif update.type == "location":
+            try:
+                fix = LocationIn.model_validate({name: update.data.get(name) for name in LOCATION_FIELDS})
+            except ValidationError:  # not a position: nothing to put on the trail
+                continue
+            await incident_service.add_location(
+                session, alarm, incident_service.Location(**fix.model_dump()), actor=actor
+            )
+    await session.flush()
+    return inbound.news_seq
+
+
+async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
+    """Forwards from `source` whose incident is still open here, with the last news recorded."""
+    rows = await session.execute(
+        select(LinkInbound.forward_id, LinkInbound.news_seq)
+        .join(Incident, Incident.id == LinkInbound.incident_id)
+        .where(LinkInbound.source == source, Incident.status != "closed")
+    )
+    return {forward_id: seq for forward_id, seq in rows}

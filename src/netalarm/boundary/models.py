@@ -33,7 +33,9 @@ class LinkForward(Base):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     remote_case_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
     applied_seq: Mapped[int] = mapped_column(Integer, default=0)
-    # The superior is sent the forward (the 110 side pulls it): its tries so far and the last error.
+    # The superior is sent the forward and what happens here after (the 110 side pulls both):
+    # the last entry of this incident's timeline the superior has taken, the tries, the last error.
+    news_seq: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -43,7 +45,8 @@ class LinkForward(Base):
 class LinkInbound(Base):
     """Receiving side: the incident a forward became; `source` is who handed it over
     (`network`: the Internet side of the 110 link; else the subordinate server's name), and
-    `pushed_seq` the last of its timeline entries the 110 link has had confirmed."""
+    `pushed_seq` the last of its timeline entries the 110 link has had confirmed. The incident
+    has one alarm of channel `relay`: the reporter's conversation, carried over the link."""
 
     __tablename__ = "link_inbound"
 
@@ -52,4 +55,6 @@ class LinkInbound(Base):
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), unique=True)
     source_case_number: Mapped[str] = mapped_column(String(64))
     pushed_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The last entry of the handing side's timeline recorded here (reporter messages, positions).
+    news_seq: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.service import SeatIdentity
-from netalarm.boundary.document import FIRST_TYPES, Forward, Progress, relayed_data
+from netalarm.boundary.document import (
+    ACTORS,
+    FIRST_TYPES,
+    NEWS_TYPES,
+    Forward,
+    Progress,
+    relayable,
+    relayed_data,
+)
 from netalarm.boundary.models import LinkForward
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid, NotFound
@@ -21,9 +29,10 @@ from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import transition
 from netalarm.incidents.models import Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
+from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
+from netalarm.timeline.models import TimelineEntry
 
-ACTORS = {"110": "system:110-link", "superior": "system:federation"}
 PROGRESS_TYPES = {"110": "link_110", "superior": "superior_update"}
 MAX_NOTE = 10_000
 # Statuses an incident may be forwarded to 110 from: taken by a seat, disposal not finished.
@@ -169,16 +178,31 @@ async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: l
 
 
 async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, update: Progress) -> None:
+    actor = ACTORS[row.target]
+    if update.type == "message":
+        # The other side's seat writes to the reporter: into the conversation here.
+        text = str(update.data.get("text") or "")
+        if text and incident.status != "closed":
+            await messaging_service.post(
+                session,
+                incident=incident,
+                alarm_id=await messaging_service.default_alarm(session, incident),
+                sender="seat",
+                actor=actor,
+                text=text,
+                media_ids=[],
+                seat_username=f"{row.target}:{update.data.get('seat') or ''}"[:64],
+            )
+        return
     if update.type in FIRST_TYPES:
         row.received_at = row.received_at or utcnow()
         row.remote_case_number = update.case_number
-    actor = ACTORS[row.target]
     data = {
         "stage": update.type,
         "remote_case_number": update.case_number,
         "by": update.actor,
         "remote_at": iso(update.at),
-        **relayed_data(update.data),
+        **update.data,
     }
     incident.updated_at = utcnow()
     await incident_service.record(session, incident, actor=actor, type=PROGRESS_TYPES[row.target], data=data)
@@ -221,3 +245,39 @@ async def _follow(
         incident.outcome = str(update.data.get("outcome") or closed_as)
         data["outcome"] = incident.outcome
     await incident_service.record(session, incident, actor=actor, type=entry, data=data)
+
+
+async def news(
+    session: AsyncSession, after: dict[uuid.UUID, int], *, target: str
+) -> dict[uuid.UUID, list[Progress]]:
+    """Per forward to `target` in `after`, what happened here since the entry given that the
+    other side's seats need: the reporter's messages and this server's seats' (not those
+    that came over the link), and the reporter's positions. Unknown forwards are left out."""
+    if not after:
+        return {}
+    rows = await session.execute(
+        select(LinkForward.id, TimelineEntry, Incident.case_number)
+        .join(TimelineEntry, TimelineEntry.incident_id == LinkForward.incident_id)
+        .join(Incident, Incident.id == LinkForward.incident_id)
+        .where(
+            LinkForward.id.in_(list(after)),
+            LinkForward.target == target,
+            TimelineEntry.type.in_(NEWS_TYPES),
+        )
+        .order_by(TimelineEntry.seq)
+    )
+    found: dict[uuid.UUID, list[Progress]] = {}
+    for forward_id, entry, case_number in rows:
+        if entry.seq <= after[forward_id] or not relayable(entry.type, entry.actor):
+            continue
+        found.setdefault(forward_id, []).append(
+            Progress(
+                seq=entry.seq,
+                type=entry.type,
+                at=entry.at,
+                actor=entry.actor,
+                case_number=case_number,
+                data=relayed_data(entry.type, entry.data),
+            )
+        )
+    return found

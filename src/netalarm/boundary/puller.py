@@ -3,13 +3,16 @@
 Every `poll_s` it asks the Internet-side server for forwards waiting for 110, makes each an
 incident here (one transaction per forward; a forward it already has is skipped), then sends
 back the progress of every forwarded incident not yet confirmed, and marks what the Internet
-side confirmed. A failure (the link down, the other side refusing) is logged and kept as the
-link's status; the next round tries again, so nothing is lost while the link is down."""
+side confirmed; last it fetches what happened outside to the forwarded cases still open here
+(the reporter's messages and positions, the network seats' messages). A failure (the link
+down, the other side refusing) is logged and kept as the link's status; the next round tries
+again, so nothing is lost while the link is down."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside
-from netalarm.boundary.document import Forward, ProgressBatch
+from netalarm.boundary.document import ACTORS, Forward, Progress, ProgressBatch
 from netalarm.core import tasks
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.db import transaction
@@ -29,7 +32,8 @@ from netalarm.routing import service as routing_service
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 10.0
-FORWARDS = "/api/v1/link/110/forwards"
+LINK = "/api/v1/link/110"
+FORWARDS = f"{LINK}/forwards"
 
 
 class LinkError(Exception):
@@ -62,8 +66,23 @@ class Puller:
             async with transaction(self.sessions) as session:
                 await inside.confirm(session, forward_id, int(answer["applied_seq"]))
             sent += len(updates)
+        await self._news()
         self.last_contact_at, self.last_error = utcnow(), None
         return made, sent
+
+    async def _news(self) -> None:
+        """What happened outside to the forwarded cases still open here: messages, positions."""
+        async with transaction(self.sessions) as session:
+            after = await inside.following(session, "network")
+        if not after:
+            return
+        answer = await self._post(f"{LINK}/news", {"after": {str(k): v for k, v in after.items()}})
+        for forward_id, updates in answer["updates"].items():
+            news = [Progress.model_validate(u) for u in updates]
+            async with transaction(self.sessions) as session:
+                await inside.take_news(
+                    session, uuid.UUID(forward_id), news, source="network", actor=ACTORS["110"]
+                )
 
     async def _receive(self, document: dict[str, Any]) -> bool:
         try:

@@ -1,19 +1,18 @@
-"""Federation HTTP: on a superior, the two doors its subordinates knock on, each message signed
+"""Federation HTTP: on a superior, the doors its subordinates knock on, each message signed
 with that subordinate's key (`NETALARM_FEDERATION_KEYS`); on a subordinate, the state of its
 link to the superior, for seats."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from netalarm.boundary import inside
-from netalarm.boundary.document import Forward
+from netalarm.boundary.document import ACTORS, AfterMap, Forward, ProgressMap
 from netalarm.core.errors import Forbidden, Invalid
 from netalarm.core.http import RuntimeDep, SeatDep, Session
 from netalarm.federation import service as federation_service
@@ -21,14 +20,6 @@ from netalarm.federation import signing
 from netalarm.routing import service as routing_service
 
 router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
-
-
-class ProgressAsk(BaseModel):
-    """Per escalation, the last progress entry the subordinate has."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    after: dict[uuid.UUID, int] = Field(max_length=1000)
 
 
 async def _signed(request: Request, rt: RuntimeDep) -> tuple[str, bytes]:
@@ -70,6 +61,7 @@ async def receive_escalation(request: Request, session: Session, rt: RuntimeDep)
             timezone=rt.settings.timezone,
             source=sender,
             first_type="escalated_in",
+            actor=ACTORS["superior"],
         )
 
     try:
@@ -86,9 +78,25 @@ async def receive_escalation(request: Request, session: Session, rt: RuntimeDep)
 async def escalation_progress(request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
     """What happened here to the sender's escalations after the entries it has."""
     sender, body = await _signed(request, rt)
-    ask = _parse(ProgressAsk, body)
+    ask = _parse(AfterMap, body)
     found = await inside.progress(session, ask.after, source=sender)
     return {"updates": {str(k): [p.model_dump(mode="json") for p in v] for k, v in found.items()}}
+
+
+@router.post("/news")
+async def escalation_news(request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
+    """What happened at the sender to its escalations since it last said: the reporter's and
+    its seats' messages, the reporter's positions; recorded once each. `applied` is, per
+    escalation, the last entry recorded (404 for one this sender did not send)."""
+    sender, body = await _signed(request, rt)
+    batch = _parse(ProgressMap, body)
+    applied: dict[str, int] = {}
+    for forward_id, updates in batch.updates.items():
+        applied[str(forward_id)] = await inside.take_news(
+            session, forward_id, updates, source=sender, actor=ACTORS["superior"]
+        )
+    await session.commit()
+    return {"applied": applied}
 
 
 @router.get("/status")

@@ -92,3 +92,25 @@ async def following(session: AsyncSession) -> dict[uuid.UUID, int]:
         )
     )
     return {forward_id: seq for forward_id, seq in rows}
+
+
+async def news_due(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """Escalations the superior has taken whose incident is still open here, with the last of
+    this incident's entries the superior has taken."""
+    rows = await session.execute(
+        select(LinkForward.id, LinkForward.news_seq)
+        .join(Incident, Incident.id == LinkForward.incident_id)
+        .where(
+            LinkForward.target == TARGET, LinkForward.received_at.is_not(None), Incident.status != "closed"
+        )
+    )
+    return {forward_id: seq for forward_id, seq in rows}
+
+
+async def news_taken(session: AsyncSession, applied: dict[uuid.UUID, int]) -> None:
+    for forward_id, seq in applied.items():
+        await session.execute(
+            update(LinkForward)
+            .where(LinkForward.id == forward_id, LinkForward.news_seq < seq)
+            .values(news_seq=seq)
+        )

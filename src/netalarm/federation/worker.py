@@ -1,6 +1,7 @@
 """The subordinate's sender: every `poll_s` it posts the escalations the superior has not
 taken yet, then asks the superior for its progress on those it has and records it here (the
-question is asked every round, so a superior that is down or refuses the key shows at once).
+question is asked every round, so a superior that is down or refuses the key shows at once),
+and last sends what happened here to those cases since (the reporter's messages and positions).
 Every message is signed (`signing`). A failure is kept on the escalation (`attempts`,
 `last_error`) and as the sender's status; the next round tries again, so an escalation made
 while the superior is down reaches it when it is back."""
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 10.0
 ESCALATIONS = "/api/v1/federation/escalations"
 PROGRESS = "/api/v1/federation/progress"
+NEWS = "/api/v1/federation/news"
 
 
 class FederationError(Exception):
@@ -85,8 +87,20 @@ class Sender:
             async with transaction(self.sessions) as session:
                 await outside.take_progress(session, uuid.UUID(forward_id), progress)
             recorded += len(progress)
+        await self._news()
         self.last_contact_at, self.last_error = utcnow(), None
         return taken, recorded
+
+    async def _news(self) -> None:
+        """Send the superior what happened here to its cases: messages, positions."""
+        async with transaction(self.sessions) as session:
+            news = await outside.news(session, await service.news_due(session), target=service.TARGET)
+        if not news:
+            return
+        body = {str(k): [p.model_dump(mode="json") for p in v] for k, v in news.items()}
+        answer = await self._call(NEWS, {"updates": body})
+        async with transaction(self.sessions) as session:
+            await service.news_taken(session, {uuid.UUID(k): int(v) for k, v in answer["applied"].items()})
 
     async def _call(self, path: str, document: dict[str, Any]) -> dict[str, Any]:
         body = orjson.dumps(document)

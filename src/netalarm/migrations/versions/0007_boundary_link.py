@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("received_at", netalarm.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("remote_case_number", sa.String(length=64), nullable=True),
         sa.Column("applied_seq", sa.Integer(), nullable=False),
+        sa.Column("news_seq", sa.Integer(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -52,6 +53,7 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Uuid(), nullable=False),
         sa.Column("source_case_number", sa.String(length=64), nullable=False),
         sa.Column("pushed_seq", sa.Integer(), nullable=False),
+        sa.Column("news_seq", sa.Integer(), nullable=False),
         sa.Column("received_at", netalarm.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name=op.f("fk_link_inbound_incident_id_incidents")

@@ -45,9 +45,8 @@ export class Chat {
     this.renderError();
     this.renderCount();
     const closed = incident.status === "closed";
-    this.input.disabled = closed || this.elsewhere();
-    this.form.querySelector("button").disabled = closed || this.elsewhere();
-    this.quick.hidden = this.elsewhere();
+    this.input.disabled = closed;
+    this.form.querySelector("button").disabled = closed;
     const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 8;
     this.list.innerHTML = messages.map((m) => {
       const who = m.from === "seat" ? t("from_seat", { seat: m.seat || "" }) : t("from_reporter");
@@ -95,17 +94,10 @@ export class Chat {
     this.onSent();
   }
 
-  // A case handed over from another server (110 link, or a subordinate) has no alarm here:
-  // its reporter's conversation stays with the server that handed it over.
-  elsewhere() {
-    return Boolean(this.incident) && !(this.incident.alarm_ids || []).length;
-  }
-
   renderError() {
     const { t } = this.i18n;
     const error = this.failure;
-    this.error.hidden = !error && !this.elsewhere();
-    if (!error && this.elsewhere()) { this.error.textContent = t("chat_elsewhere"); return; }
+    this.error.hidden = !error;
     if (!error) return;
     if (!error.status) this.error.textContent = t("chat_offline");
     else if (error.status === 422 && error.field === "text") this.error.textContent = t("chat_too_long", { n: MAX_TEXT });
