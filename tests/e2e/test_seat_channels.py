@@ -34,8 +34,15 @@ def test_a_seat_sends_an_sms_and_records_a_call_back(browser: Browser, demo_serv
     page.locator("body").press("s")
     form = page.locator("#sms-form")
     expect(form).to_be_visible()
+    count = form.locator("#sms-count")
+    expect(count).to_have_text("0/480 characters · 0 SMS")
+    form.locator("textarea").fill("请" * 71)  # past one SMS of Chinese text (70)
+    expect(count).to_have_text("71/480 characters · 2 SMS")
+    form.locator("textarea").fill("x" * 160)  # plain text: 160 still fit in one
+    expect(count).to_have_text("160/480 characters · 1 SMS")
     form.locator("[data-quick=sms_quick_coming]").click()
     expect(form.locator("textarea")).to_have_value("Police are on the way. Stay where you are if it is safe.")
+    expect(count).to_have_text("56/480 characters · 1 SMS")
     form.locator("button[type=submit]").click()
     expect(form).to_be_hidden()
     sms = page.locator("#sms-list li").first

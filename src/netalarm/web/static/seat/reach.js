@@ -7,6 +7,17 @@ import { esc, time } from "./dom.js";
 
 const QUICK = ["sms_quick_coming", "sms_quick_answer", "sms_quick_safe"];
 const OUTCOMES = ["reached", "no_answer", "busy", "failed"];
+const SMS_MAX = 480; // the server's longest SMS (channels.sms.service.MAX_TEXT)
+
+// How many SMS a text goes out as: 160 plain (ASCII) characters in one, 153 each when split;
+// with any other character (Chinese), 70 in one, 67 each when split.
+export function smsParts(text) {
+  const chars = [...text].length;
+  if (!chars) return 0;
+  const plain = /^[\x20-\x7e\n\r]*$/.test(text);
+  const [single, part] = plain ? [160, 153] : [70, 67];
+  return chars <= single ? 1 : Math.ceil(chars / part);
+}
 
 export class Reach {
   constructor({ root, i18n, onDone }) {
@@ -21,7 +32,9 @@ export class Reach {
     this.$("#sms-quick").addEventListener("click", (e) => {
       const button = e.target.closest("[data-quick]");
       if (button) this.smsForm.elements.text.value = this.i18n.t(button.dataset.quick);
+      this.renderCount();
     });
+    this.smsForm.elements.text.addEventListener("input", () => this.renderCount());
     this.smsForm.addEventListener("submit", (e) => { e.preventDefault(); this.sendSms(); });
     this.callForm.addEventListener("submit", (e) => { e.preventDefault(); this.recordCall(); });
     root.querySelectorAll("[data-cancel]").forEach((b) => b.addEventListener("click", () => this.closeForms(true)));
@@ -80,7 +93,14 @@ export class Reach {
     this.callForm.hidden = true;
     this.$("#sms-quick").innerHTML = QUICK.map((k) => `<button type="button" data-quick="${k}">${esc(t(k))}</button>`).join("");
     this.smsForm.hidden = false;
+    this.renderCount();
     this.smsForm.elements.text.focus();
+  }
+
+  // Characters against the limit, and how many SMS the text costs the reporter's phone.
+  renderCount() {
+    const text = this.smsForm.elements.text.value;
+    this.$("#sms-count").textContent = this.i18n.t("sms_count", { n: [...text].length, max: SMS_MAX, parts: smsParts(text) });
   }
 
   async sendSms() {
@@ -89,6 +109,7 @@ export class Reach {
     try {
       await api(`/api/v1/incidents/${this.incident.id}/sms`, { method: "POST", body: { text } });
       this.smsForm.elements.text.value = "";
+      this.renderCount();
       this.closeForms(true);
       this.say("");
     } catch (error) {
