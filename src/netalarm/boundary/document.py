@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from netalarm.incidents.lifecycle import CATEGORIES, PRIORITIES
 from netalarm.intake.schemas import LocationIn, ReporterIn
+from netalarm.timeline.models import TimelineEntry
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
@@ -103,6 +104,18 @@ def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
     if type == "location":
         return {name: data.get(name) for name in LOCATION_FIELDS}
     return {name: data[name] for name in RELAYED_FIELDS if data.get(name) is not None}
+
+
+def progress_of(entry: TimelineEntry, case_number: str) -> Progress:
+    """A timeline entry of the incident numbered `case_number`, as it goes over."""
+    return Progress(
+        seq=entry.seq,
+        type=entry.type,
+        at=entry.at,
+        actor=entry.actor,
+        case_number=case_number,
+        data=relayed_data(entry.type, entry.data),
+    )
 
 
 def relayable(type: str, actor: str) -> bool:

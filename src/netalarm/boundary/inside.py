@@ -20,8 +20,8 @@ from netalarm.boundary.document import (
     RELAYED_TYPES,
     Forward,
     Progress,
+    progress_of,
     relayable,
-    relayed_data,
 )
 from netalarm.boundary.models import LinkInbound
 from netalarm.core.clock import utcnow
@@ -175,16 +175,7 @@ async def progress(
         if entry.seq <= after[forward_id] or count >= limit or not relayable(entry.type, entry.actor):
             continue
         count += 1
-        found[forward_id].append(
-            Progress(
-                seq=entry.seq,
-                type=entry.type,
-                at=entry.at,
-                actor=entry.actor,
-                case_number=case_number,
-                data=relayed_data(entry.type, entry.data),
-            )
-        )
+        found[forward_id].append(progress_of(entry, case_number))
     return dict(found)
 
 

@@ -18,8 +18,8 @@ from netalarm.boundary.document import (
     NEWS_TYPES,
     Forward,
     Progress,
+    progress_of,
     relayable,
-    relayed_data,
 )
 from netalarm.boundary.models import LinkForward
 from netalarm.core.clock import iso, utcnow
@@ -270,14 +270,5 @@ async def news(
     for forward_id, entry, case_number in rows:
         if entry.seq <= after[forward_id] or not relayable(entry.type, entry.actor):
             continue
-        found.setdefault(forward_id, []).append(
-            Progress(
-                seq=entry.seq,
-                type=entry.type,
-                at=entry.at,
-                actor=entry.actor,
-                case_number=case_number,
-                data=relayed_data(entry.type, entry.data),
-            )
-        )
+        found.setdefault(forward_id, []).append(progress_of(entry, case_number))
     return found

@@ -14,17 +14,15 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.boundary import inside
+from netalarm.boundary import inside, peer
 from netalarm.boundary.document import ACTORS, Forward, Progress, ProgressBatch
 from netalarm.core import tasks
-from netalarm.core.clock import iso, utcnow
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
 from netalarm.routing import service as routing_service
@@ -36,10 +34,6 @@ LINK = "/api/v1/link/110"
 FORWARDS = f"{LINK}/forwards"
 
 
-class LinkError(Exception):
-    """The Internet side could not be reached or refused a request."""
-
-
 @dataclass
 class Puller:
     sessions: async_sessionmaker[AsyncSession]
@@ -47,8 +41,7 @@ class Puller:
     centre: str
     timezone: str
     poll_s: float = 1.0
-    last_contact_at: datetime | None = None
-    last_error: str | None = None
+    state: peer.PeerState = field(default_factory=peer.PeerState)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def run_once(self) -> tuple[int, int]:
@@ -67,7 +60,6 @@ class Puller:
                 await inside.confirm(session, forward_id, int(answer["applied_seq"]))
             sent += len(updates)
         await self._news()
-        self.last_contact_at, self.last_error = utcnow(), None
         return made, sent
 
     async def _news(self) -> None:
@@ -103,26 +95,13 @@ class Puller:
         return await self._call("POST", path, body)
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        try:
-            answer = await self.client.request(method, path, json=body)
-        except httpx.HTTPError as exc:
-            raise LinkError(f"the Internet-side server is unreachable: {type(exc).__name__}: {exc}") from exc
-        if not answer.is_success:
-            raise LinkError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
-        result: dict[str, Any] = answer.json()
-        return result
+        return await peer.call(self.client, method, path, json=body, who="the Internet-side server")
 
     def status(self) -> dict[str, Any]:
-        return {"last_contact_at": iso(self.last_contact_at), "last_error": self.last_error}
+        return self.state.status()
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception as exc:  # the link or the database down: keep the reason, try again
-                self.last_error = str(exc) if isinstance(exc, LinkError) else f"{type(exc).__name__}: {exc}"
-                log.warning("110 link: %s", self.last_error)
-            await asyncio.sleep(self.poll_s)
+        await self.state.keep_running(self.run_once, every_s=self.poll_s, name="110 link")
 
     async def stop(self) -> None:
         await tasks.cancel(self.task)

@@ -84,27 +84,23 @@ async def failed(session: AsyncSession, forward_id: uuid.UUID, error: str) -> No
 async def following(session: AsyncSession) -> dict[uuid.UUID, int]:
     """Escalations the superior has taken whose incident is still open here, with the last
     progress entry applied: what to ask the superior about."""
-    rows = await session.execute(
-        select(LinkForward.id, LinkForward.applied_seq)
-        .join(Incident, Incident.id == LinkForward.incident_id)
-        .where(
-            LinkForward.target == TARGET, LinkForward.received_at.is_not(None), Incident.status != "closed"
-        )
-    )
-    return {forward_id: seq for forward_id, seq in rows}
+    return await _open(session, LinkForward.applied_seq)
 
 
 async def news_due(session: AsyncSession) -> dict[uuid.UUID, int]:
-    """Escalations the superior has taken whose incident is still open here, with the last of
-    this incident's entries the superior has taken."""
+    """The same escalations, with the last of this incident's entries the superior has taken."""
+    return await _open(session, LinkForward.news_seq)
+
+
+async def _open(session: AsyncSession, seq: Any) -> dict[uuid.UUID, int]:
     rows = await session.execute(
-        select(LinkForward.id, LinkForward.news_seq)
+        select(LinkForward.id, seq)
         .join(Incident, Incident.id == LinkForward.incident_id)
         .where(
             LinkForward.target == TARGET, LinkForward.received_at.is_not(None), Incident.status != "closed"
         )
     )
-    return {forward_id: seq for forward_id, seq in rows}
+    return {forward_id: number for forward_id, number in rows}
 
 
 async def news_taken(session: AsyncSession, applied: dict[uuid.UUID, int]) -> None:

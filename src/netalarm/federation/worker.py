@@ -9,36 +9,26 @@ while the superior is down reaches it when it is back."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.boundary import outside
+from netalarm.boundary import outside, peer
 from netalarm.boundary.document import Progress
 from netalarm.core import tasks
-from netalarm.core.clock import iso, utcnow
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
 from netalarm.federation import service, signing
 from netalarm.routing import service as routing_service
 
-log = logging.getLogger(__name__)
-
 TIMEOUT_S = 10.0
 ESCALATIONS = "/api/v1/federation/escalations"
 PROGRESS = "/api/v1/federation/progress"
 NEWS = "/api/v1/federation/news"
-
-
-class FederationError(Exception):
-    """The superior could not be reached or refused a message."""
 
 
 @dataclass
@@ -49,14 +39,8 @@ class Sender:
     centre: str
     poll_s: float = 1.0
     name: str = ""
-    last_contact_at: datetime | None = None
-    last_error: str | None = None
+    state: peer.PeerState = field(default_factory=peer.PeerState)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
-    _woken: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
-
-    def wake(self) -> None:
-        """Send now rather than at the next round (an escalation was just committed)."""
-        self._woken.set()
 
     async def run_once(self) -> tuple[int, int]:
         """One round: (escalations the superior took, progress entries recorded here)."""
@@ -69,7 +53,7 @@ class Sender:
         for forward_id, document in waiting:
             try:
                 answer = await self._call(ESCALATIONS, document)
-            except FederationError as exc:
+            except peer.PeerError as exc:
                 async with transaction(self.sessions) as session:
                     await service.failed(session, forward_id, str(exc))
                 raise
@@ -88,7 +72,6 @@ class Sender:
                 await outside.take_progress(session, uuid.UUID(forward_id), progress)
             recorded += len(progress)
         await self._news()
-        self.last_contact_at, self.last_error = utcnow(), None
         return taken, recorded
 
     async def _news(self) -> None:
@@ -105,34 +88,15 @@ class Sender:
     async def _call(self, path: str, document: dict[str, Any]) -> dict[str, Any]:
         body = orjson.dumps(document)
         headers = signing.headers(self.name, self.key, "POST", path, body)
-        try:
-            answer = await self.client.post(path, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise FederationError(f"the superior server is unreachable: {type(exc).__name__}: {exc}") from exc
-        if not answer.is_success:
-            raise FederationError(f"POST {path} answered {answer.status_code}: {answer.text[:300]}")
-        result: dict[str, Any] = answer.json()
-        return result
+        return await peer.call(
+            self.client, "POST", path, content=body, headers=headers, who="the superior server"
+        )
 
     def status(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "last_contact_at": iso(self.last_contact_at),
-            "last_error": self.last_error,
-        }
+        return {"name": self.name, **self.state.status()}
 
     async def run(self) -> None:
-        while True:
-            self._woken.clear()
-            try:
-                await self.run_once()
-            except Exception as exc:  # the superior or the database down: keep why, try again
-                self.last_error = (
-                    str(exc) if isinstance(exc, FederationError) else f"{type(exc).__name__}: {exc}"
-                )
-                log.warning("federation: %s", self.last_error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.poll_s)
+        await self.state.keep_running(self.run_once, every_s=self.poll_s, name="federation")
 
     async def stop(self) -> None:
         await tasks.cancel(self.task)
