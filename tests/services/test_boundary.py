@@ -16,6 +16,7 @@ from netalarm.boundary.document import Forward
 from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.settings import Settings
+from netalarm.exports import eido
 from netalarm.incidents import actions
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Incident
@@ -253,3 +254,32 @@ async def test_the_conversation_and_the_reporters_positions_follow_the_case_both
 async def _relay_alarm(session: AsyncSession, incident_id: uuid.UUID) -> uuid.UUID:
     [alarm_id] = await incident_service.alarm_ids(session, incident_id)
     return alarm_id
+
+
+async def test_the_eido_export_tells_the_hand_over_to_110_and_what_110_did(session: AsyncSession) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    incident = await _accepted(session, t)
+    row = await _forward(session, t, incident, "armed suspect, send the SWAT team")
+    received = await inside.receive(
+        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    )
+    await actions.act(session, intranet.a_seat, received.incident_id, "accept")
+    await outside.take_progress(session, row.id, (await inside.unsent(session))[row.id])
+    notes = [
+        n["notesActionComments"]
+        for n in (await eido.document(session, incident, role="internet"))["notesComponent"]
+    ]
+    assert any(
+        "Forwarded to the 110 seat (was accepted). Note: armed suspect, send the SWAT team" in n
+        for n in notes
+    )
+    assert any(
+        f"110 case {received.case_number} accepted by seat {intranet.a_seat.username}" in n for n in notes
+    )
+    inner = await session.get(Incident, received.incident_id)
+    assert inner is not None
+    intranet_notes = [
+        n["notesActionComments"]
+        for n in (await eido.document(session, inner, role="intranet"))["notesComponent"]
+    ]
+    assert any(f"(their case {incident.case_number})" in n for n in intranet_notes)

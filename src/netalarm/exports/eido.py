@@ -57,6 +57,8 @@ COMMON_PRIORITY: Final = {"P1": 10, "P2": 7, "P3": 4, "P4": 1}
 NOTED: Final = frozenset(
     {"accepted", "dispatched", "resolved", "closed", "transferred", "received_by_transfer"}
     | {"escalated", "sla_alert", "merged", "merged_in"}
+    | {"forwarded_110", "link_110", "escalated_superior", "superior_update"}
+    | {"received_from_network", "escalated_in"}
 )
 # The entries that name centres the case passed through (by code, under these keys).
 HANDED_OVER: Final = frozenset({"transferred", "received_by_transfer", "escalated", "sla_alert"})
@@ -228,7 +230,7 @@ async def _seats(
     rows = await session.execute(
         select(Seat, Centre).join(Centre, Centre.id == Seat.centre_id).where(Seat.username.in_(names))
     )
-    return sorted(((seat, home) for seat, home in rows.tuples()), key=lambda pair: pair[0].username)
+    return sorted(((seat, home) for seat, home in rows), key=lambda pair: pair[0].username)
 
 
 def _agencies(built: _Components, owner: Centre, others: list[Centre]) -> list[dict[str, Any]]:
