@@ -156,11 +156,12 @@ def test_the_supervisor_view_in_chinese_names_columns_roles_and_centres_in_chine
 
     panel = supervisor.locator("#supervisor")
     expect(panel.locator("h2").first).to_have_text("今日受理时限达标情况 · 福田分局 Futian")
-    headers = ["坐席", "角色", "中心", "最近操作", "处理中的警情"]
+    headers = ["坐席", "角色", "中心", "最近操作", "坐席终端", "处理中的警情"]
     expect(panel.locator("#seats-online thead th")).to_have_text(headers)
     network = panel.locator('#seats-online tr[data-seat="futian.net"] td')
     expect(network.nth(1)).to_have_text("网络报警坐席")
     expect(network.nth(2)).to_have_text("福田分局 Futian")
+    expect(network.nth(4)).to_have_text("在线")
     expect(panel.locator('#seats-online tr[data-seat="futian.sup"] td').nth(1)).to_have_text("值班长")
     seat_context.close()
     supervisor_context.close()

@@ -3,15 +3,20 @@ to accept, and the median time to accept."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from netalarm.accounts import service as accounts_service
+from netalarm.accounts.models import SeatToken
 from netalarm.accounts.service import SeatIdentity
+from netalarm.core.clock import iso, utcnow
 from netalarm.incidents import sla
 from netalarm.incidents.models import Incident
-from netalarm.supervision.service import compliance, overview, start_of_day
+from netalarm.supervision.service import PRESENCE_S, compliance, overview, start_of_day
 from tests.support import factories
 from tests.support.factories import Tree
 
@@ -84,3 +89,28 @@ async def test_a_miss_stays_with_the_district_after_the_watchdog_escalates_the_c
     ]
     assert (today["missed_then_left"], today["counted"], today["within_sla"]) == (1, 1, 0)
     assert today["share_within_sla"] == 0
+
+
+async def test_a_seat_whose_console_stopped_polling_is_signed_in_but_away(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    token, _, _ = await accounts_service.login(
+        session, username=t.a_seat.username, password="password-1", ttl_s=3600
+    )
+    supervisor = SeatIdentity(uuid.uuid4(), "a.sup", "supervisor", t.a.id, t.a.code)
+
+    async def shown() -> dict[str, Any]:
+        seats = (await overview(session, supervisor, sla_s=SLA, idle_timeout_s=600, timezone="UTC"))["seats"]
+        [seat] = [s for s in seats if s["username"] == t.a_seat.username]
+        return seat
+
+    assert (await shown())["present"] is True  # just signed in
+    stored = await session.get(SeatToken, hashlib.sha256(token.encode()).hexdigest())
+    assert stored is not None
+    gone = utcnow() - timedelta(seconds=PRESENCE_S + 5)
+    stored.seen_at = stored.created_at = stored.last_used_at = gone
+    await session.flush()
+    away = await shown()
+    assert away["present"] is False and away["last_seen_at"] == iso(gone)
+    # A background poll (no activity) is enough to be back at the console.
+    await accounts_service.seat_from_token(session, token, idle_timeout_s=600, activity=False)
+    assert (await shown())["present"] is True

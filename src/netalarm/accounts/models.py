@@ -40,6 +40,9 @@ class SeatToken(Base):
     # When the seat last acted with this token (background polls do not count); a token idle
     # for longer than `seat_idle_timeout_s` is refused.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When a console last used the token at all, background polls included: an open console
+    # polls every few seconds, so a token not seen for a while is a console left or closed.
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Reporter(Base):

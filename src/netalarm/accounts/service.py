@@ -110,7 +110,8 @@ async def seat_from_token(
     """The seat a valid token belongs to; `Unauthorized` for an unknown or expired token, or
     one whose seat has not acted for `idle_timeout_s` (None: no idle limit). With `activity`,
     the use counts as the seat acting: `last_used_at` moves to now (flushed, at most every
-    `TOUCH_EVERY_S` or a quarter of the idle limit; the caller commits)."""
+    `TOUCH_EVERY_S` or a quarter of the idle limit; the caller commits). Any use, background
+    polls too, moves `seen_at` (at most every `TOUCH_EVERY_S`): the console is there."""
     now = utcnow()
     row = await session.execute(
         select(Seat, Centre.code, SeatToken)
@@ -126,8 +127,13 @@ async def seat_from_token(
     if idle_timeout_s is not None and (now - last).total_seconds() > idle_timeout_s:
         raise Unauthorized("the seat session expired after inactivity", code="session_idle")
     every = min(TOUCH_EVERY_S, idle_timeout_s / 4) if idle_timeout_s else TOUCH_EVERY_S
-    if activity and (now - last).total_seconds() >= every:
+    acted = activity and (now - last).total_seconds() >= every
+    seen = (now - (seat_token.seen_at or seat_token.created_at)).total_seconds() >= TOUCH_EVERY_S
+    if acted:
         seat_token.last_used_at = now
+    if seen:
+        seat_token.seen_at = now
+    if acted or seen:
         await session.flush()
     return SeatIdentity(seat.id, seat.username, seat.role, seat.centre_id, code)
 

@@ -25,6 +25,8 @@ from netalarm.routing.models import Centre
 from netalarm.timeline.models import TimelineEntry
 
 SUPERVISING_ROLES = ("supervisor", "admin")
+# A console polls at least every 30 s (its keep-alive): unseen for longer than this, it is gone.
+PRESENCE_S = 90.0
 
 
 def check_supervisor(seat: SeatIdentity) -> None:
@@ -78,13 +80,15 @@ async def overview(
     timezone: str,
 ) -> dict[str, Any]:
     """Seats of the supervisor's subtree with a live, not idle token, each with the open
-    incidents it accepted; and today's SLA compliance of the subtree."""
+    incidents it accepted and whether its console is there now (`present`: a console polls
+    every few seconds, so one not seen for `PRESENCE_S` was closed or lost its network); and
+    today's SLA compliance of the subtree."""
     check_supervisor(seat)
     now = utcnow()
     centres = await routing_service.subtree_ids(session, seat.centre_id)
     idle_since = now - timedelta(seconds=idle_timeout_s)
     online = await session.execute(
-        select(Seat, Centre.code, SeatToken.last_used_at, SeatToken.created_at)
+        select(Seat, Centre.code, SeatToken.last_used_at, SeatToken.created_at, SeatToken.seen_at)
         .join(SeatToken, SeatToken.seat_id == Seat.id)
         .join(Centre, Centre.id == Seat.centre_id)
         .where(
@@ -95,7 +99,7 @@ async def overview(
         )
     )
     seats: dict[str, dict[str, Any]] = {}
-    for found, code, last_used, created in online:
+    for found, code, last_used, created, seen in online:
         last = max(t for t in (last_used, created) if t is not None)
         entry = seats.setdefault(
             found.username,
@@ -104,11 +108,17 @@ async def overview(
                 "role": found.role,
                 "centre": code,
                 "last_active_at": None,
+                "last_seen_at": None,
+                "present": False,
                 "open": [],
             },
         )
         if entry["last_active_at"] is None or iso(last) > entry["last_active_at"]:
             entry["last_active_at"] = iso(last)
+        seen = seen or created
+        if entry["last_seen_at"] is None or iso(seen) > entry["last_seen_at"]:
+            entry["last_seen_at"] = iso(seen)
+        entry["present"] = entry["present"] or (now - seen).total_seconds() <= PRESENCE_S
     held = await session.scalars(
         select(Incident)
         .where(

@@ -1,5 +1,5 @@
-// The supervisor's view: seats online with the open incidents each holds, and today's SLA
-// compliance of the centre and those below it.
+// The supervisor's view: seats signed in, whether each console is there now, the open
+// incidents each holds, and today's SLA compliance of the centre and those below it.
 import { api } from "./api.js";
 import { esc, time } from "./dom.js";
 
@@ -18,10 +18,11 @@ export async function renderSupervisor(root, i18n, centres, onOpen) {
       <div><dt>${esc(t("waiting_now"))}</dt><dd id="sla-waiting">${d.waiting_now}</dd></div>
     </dl>
     <h2>${esc(t("seats_online"))}</h2>
-    <table id="seats-online"><thead><tr><th>${esc(t("seat"))}</th><th>${esc(t("role"))}</th><th>${esc(t("centre"))}</th><th>${esc(t("last_active"))}</th>
+    <table id="seats-online"><thead><tr><th>${esc(t("seat"))}</th><th>${esc(t("role"))}</th><th>${esc(t("centre"))}</th><th>${esc(t("last_active"))}</th><th>${esc(t("presence"))}</th>
       <th>${esc(t("open_incidents"))}</th></tr></thead><tbody>
       ${o.seats.map((s) => `<tr data-seat="${esc(s.username)}"><td>${esc(s.username)}</td><td>${esc(t(`role_${s.role}`))}</td>
         <td title="${esc(s.centre)}">${esc(centre(s.centre))}</td><td>${time(s.last_active_at, lang)}</td>
+        <td class="presence" data-present="${s.present}">${esc(s.present ? t("present") : t("away", { at: time(s.last_seen_at, lang) }))}</td>
         <td>${s.open.map((i) => `<button type="button" class="link" data-id="${i.id}">${esc(i.case_number)}</button>
           <small>${esc(t(`status_${i.status}`))}</small>`).join(" ") || "—"}</td></tr>`).join("")}
     </tbody></table>`;
