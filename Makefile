@@ -9,8 +9,15 @@ INTRANET_PORT ?= 8110
 LINK_TOKEN_FILE := var/link.token
 LINK_TOKEN = $${NETALARM_LINK_TOKEN:-$$(cat $(LINK_TOKEN_FILE))}
 INTRANET := NETALARM_ROLE=intranet NETALARM_DATA_DIR=var/intranet NETALARM_DATABASE_URL=
+# The demo's superior: a Guangdong server holding the key Shenzhen (centre 440300) signs with.
+PROVINCE_PORT ?= 8200
+FEDERATION_KEY_FILE := var/federation.key
+FEDERATION_KEY = $$(cat $(FEDERATION_KEY_FILE))
+PROVINCE := NETALARM_DATA_DIR=var/province NETALARM_DATABASE_URL=
+# `make run WITH_PROVINCE=1`: escalation from Shenzhen's root centre goes to `make run-province`.
+SUPERIOR = $(if $(WITH_PROVINCE),NETALARM_SUPERIOR_URL=http://$(HOST):$(PROVINCE_PORT) NETALARM_SUPERIOR_KEY=$(FEDERATION_KEY))
 
-.PHONY: run run-intranet test lint bench install clean system
+.PHONY: run run-intranet run-province test lint bench install clean system
 
 $(STAMP): pyproject.toml package.json
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,13 +28,19 @@ $(STAMP): pyproject.toml package.json
 
 install: $(STAMP)
 
-$(LINK_TOKEN_FILE):
+$(LINK_TOKEN_FILE) $(FEDERATION_KEY_FILE):
 	mkdir -p var
 	(umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > $@)
 
-run: $(STAMP) $(LINK_TOKEN_FILE)
+run: $(STAMP) $(LINK_TOKEN_FILE) $(FEDERATION_KEY_FILE)
 	$(VENV)/bin/netalarm demo
-	NETALARM_LINK_TOKEN=$(LINK_TOKEN) $(VENV)/bin/netalarm serve --host $(HOST) --port $(PORT)
+	NETALARM_LINK_TOKEN=$(LINK_TOKEN) $(SUPERIOR) $(VENV)/bin/netalarm serve --host $(HOST) --port $(PORT)
+
+# The Guangdong province server above the `make run` one (start that with WITH_PROVINCE=1).
+run-province: $(STAMP) $(FEDERATION_KEY_FILE)
+	$(PROVINCE) $(VENV)/bin/netalarm demo --province
+	$(PROVINCE) NETALARM_FEDERATION_KEYS=440300=$(FEDERATION_KEY) \
+		$(VENV)/bin/netalarm serve --host $(HOST) --port $(PROVINCE_PORT)
 
 # The 110 server of the police intranet, pulling forwards from the `make run` server.
 run-intranet: $(STAMP) $(LINK_TOKEN_FILE)

@@ -80,12 +80,13 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.option("--province", is_flag=True, help="Seed the Guangdong province server above Shenzhen instead.")
+def demo(province: bool) -> None:
     """Seed the demo centres and seats (idempotent) and print the logins."""
     from netalarm.demo import DEMO_PASSWORD, seed
 
     server_role = get_settings().role
-    logins = _in_transaction(lambda session: seed(session, server_role))
+    logins = _in_transaction(lambda session: seed(session, server_role, province=province))
     click.echo(f"Demo seats (password for all: {DEMO_PASSWORD}):")
     for username, role, centre in logins:
         click.echo(f"  {username:<18} {role:<11} centre {centre}")

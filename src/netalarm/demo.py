@@ -1,6 +1,8 @@
 """The demo: Shenzhen city centre with Futian, Luohu and Nanshan district centres (approximate
 outlines), one network seat and one supervisor per centre; on an intranet server instead the
-Shenzhen 110 command centre with a 110 seat and a supervisor. Running it twice changes nothing."""
+Shenzhen 110 command centre with a 110 seat and a supervisor; for a superior server (`--province`)
+the Guangdong province centre with a network seat and a supervisor. Running it twice changes
+nothing."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ CENTRES = (
 INTRANET_CENTRES = (
     DemoCentre("110-440300", "深圳市公安局110指挥中心 Shenzhen 110", "shenzhen", None, False),
 )
+# The province above Shenzhen, for a demo of federation: its superior server's one centre.
+PROVINCE_CENTRES = (DemoCentre("440000", "广东省公安厅 Guangdong", "guangdong", None, False),)
 SEAT_KINDS = {
     "internet": (("network", "net"), ("supervisor", "sup")),
     "intranet": (("110", "110"), ("supervisor", "110sup")),
@@ -50,11 +54,15 @@ def _outline(code: str) -> dict[str, object]:
     return doc
 
 
-async def seed(session: AsyncSession, role: str = "internet") -> list[tuple[str, str, str]]:
-    """Create what is missing of the demo of a server with `role`; returns (username, role,
-    centre) of every demo seat."""
+async def seed(
+    session: AsyncSession, role: str = "internet", *, province: bool = False
+) -> list[tuple[str, str, str]]:
+    """Create what is missing of the demo of a server with `role` (with `province`, of the
+    Guangdong server above the Shenzhen one); returns (username, role, centre) of every demo
+    seat."""
     logins = []
-    for centre in INTRANET_CENTRES if role == "intranet" else CENTRES:
+    centres = INTRANET_CENTRES if role == "intranet" else PROVINCE_CENTRES if province else CENTRES
+    for centre in centres:
         if await session.scalar(select(Centre.id).where(Centre.code == centre.code)) is None:
             await routing_service.add_centre(
                 session,
