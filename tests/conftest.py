@@ -6,12 +6,26 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from netalarm.accounts import service as accounts_service
 from netalarm.core import migrate
 from netalarm.core.db import make_engine, make_sessionmaker
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.servers import Server, netalarm
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Seats made inside the test process (the factories make four per centre tree) hash their
+    passwords with argon2's cheapest parameters: the default costs about 0.1 s a seat, and
+    hundreds of trees are made. Verifying reads the parameters from each hash, so signing in
+    works the same; servers started as processes keep the real cost."""
+    saved = accounts_service._hasher
+    accounts_service._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    accounts_service._hasher = saved
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -33,8 +33,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Ser
     above.stop()
 
 
-def _above_case(above: Server, case_number: str) -> dict[str, Any] | None:
-    seat = seat_headers(above.url, SUPERIOR_SEAT)
+def _above_case(above: Server, case_number: str, seat: dict[str, str]) -> dict[str, Any] | None:
     for incident in httpx.get(f"{above.url}/api/v1/incidents", headers=seat).json():
         first = httpx.get(f"{above.url}/api/v1/incidents/{incident['id']}/timeline", headers=seat).json()[0]
         if first["data"].get("source_case_number") == case_number:
@@ -47,12 +46,12 @@ def test_a_case_nobody_accepts_at_the_root_goes_up_and_the_superiors_acceptance_
 ) -> None:
     below, above = pair
     alarm = raise_alarm(below.url, None, silent=True)  # no position: the root centre's, P1
-    case = eventually(lambda: _above_case(above, alarm["case_number"]))
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
     assert (case["status"], case["priority"], case["centre"]) == ("received", "P1", "440000")
     assert (case["first"]["type"], case["first"]["data"]["source"]) == ("escalated_in", "440300")
     assert case["first"]["data"]["note"] == "not accepted in time"
 
-    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
     accepted = httpx.post(f"{above.url}/api/v1/incidents/{case['id']}/actions/accept", headers=guangdong)
     assert accepted.status_code == 200, accepted.text
 
@@ -89,7 +88,8 @@ def test_a_root_seat_escalates_by_hand_and_the_console_config_says_there_is_a_su
         f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen
     )
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_escalated")
-    case = eventually(lambda: _above_case(above, alarm["case_number"]))
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
     assert case["description"] == "Fraud ring, several cities"
     assert case["first"]["data"]["note"] == "escalated by a seat"
 
@@ -182,8 +182,8 @@ def test_the_reporter_talks_with_the_superiors_seat_through_the_server_below(
         ).status_code
         == 200
     )
-    case = eventually(lambda: _above_case(above, alarm["case_number"]))
     guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
     theirs = f"{above.url}/api/v1/incidents/{case['id']}/messages"
     assert httpx.post(theirs, json={"text": "Can you see the plate?"}, headers=guangdong).status_code == 201
     mine = f"{below.url}/api/v1/alarms/{alarm['id']}/messages"

@@ -52,9 +52,8 @@ def _forwarded(internet: Server, note: str = "Armed man at the door, send a unit
     return alarm
 
 
-def _intranet_case(intranet: Server, source_case_number: str) -> dict[str, Any] | None:
+def _intranet_case(intranet: Server, source_case_number: str, seat: dict[str, str]) -> dict[str, Any] | None:
     """The 110 incident made from the network case, once the puller has brought it."""
-    seat = seat_headers(intranet.url, "shenzhen.110")
     for incident in httpx.get(f"{intranet.url}/api/v1/incidents", headers=seat).json():
         first = httpx.get(f"{intranet.url}/api/v1/incidents/{incident['id']}/timeline", headers=seat).json()[
             0
@@ -64,10 +63,8 @@ def _intranet_case(intranet: Server, source_case_number: str) -> dict[str, Any] 
     return None
 
 
-def _timeline(server: Server, incident_id: str, username: str) -> list[dict[str, Any]]:
-    answer = httpx.get(
-        f"{server.url}/api/v1/incidents/{incident_id}/timeline", headers=seat_headers(server.url, username)
-    )
+def _timeline(server: Server, incident_id: str, seat: dict[str, str]) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{server.url}/api/v1/incidents/{incident_id}/timeline", headers=seat)
     assert answer.status_code == 200, answer.text
     return list(answer.json())
 
@@ -101,15 +98,15 @@ def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
     assert status["enabled"] and status["waiting"] >= 1
     intranet = intranet_server(tmp_path, internet, TOKEN, fresh_database)
     try:
-        case = eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
+        police = seat_headers(intranet.url, "shenzhen.110")
+        case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
         assert (case["status"], case["priority"], case["category"]) == ("received", "P1", "violence")
         assert case["first"]["data"]["note"] == "Waiting for the link"
-        police = seat_headers(intranet.url, "shenzhen.110")
         whole = httpx.get(f"{intranet.url}/api/v1/incidents/{case['id']}", headers=police).json()
         assert whole["reporter_reachable"] is True  # the reporter's number came along
 
         def taken() -> list[dict[str, Any]] | None:
-            entries = _timeline(internet, alarm["incident_id"], "futian.net")
+            entries = _timeline(internet, alarm["incident_id"], seat)
             return [e for e in entries if e["type"] == "link_110"] or None
 
         [received] = eventually(taken)
@@ -124,8 +121,8 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
     internet: Server, intranet: Server
 ) -> None:
     alarm = _forwarded(internet)
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
     police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
     base = f"{intranet.url}/api/v1/incidents/{case['id']}/actions"
     for action, body in (
         ("accept", {}),
@@ -142,7 +139,7 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
         return incident if incident["status"] == "resolved" else None
 
     assert eventually(resolved)["outcome"] == "Held"
-    entries = _timeline(internet, alarm["incident_id"], "futian.net")
+    entries = _timeline(internet, alarm["incident_id"], network)
     links = [e["data"] for e in entries if e["type"] == "link_110"]
     assert [d["stage"] for d in links] == ["received_from_network", "accepted", "dispatched", "resolved"]
     assert {d["remote_case_number"] for d in links} == {case["case_number"]}
@@ -180,13 +177,13 @@ def test_an_intranet_server_that_cannot_reach_outside_says_so(tmp_path: Path) ->
 
 def test_the_reporter_and_the_110_seat_talk_across_the_boundary(internet: Server, intranet: Server) -> None:
     alarm = _forwarded(internet)
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"]))
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
     mine = f"{internet.url}/api/v1/alarms/{alarm['id']}/messages"
     assert (
         httpx.post(mine, json={"text": "He has a red jacket"}, headers=reporter_headers(alarm)).status_code
         == 201
     )
-    police = seat_headers(intranet.url, "shenzhen.110")
     theirs = f"{intranet.url}/api/v1/incidents/{case['id']}/messages"
 
     def heard(text: str, url: str, headers: dict[str, str]) -> dict[str, Any] | None:
