@@ -150,6 +150,9 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
     assert mine["status"] == "resolved"
     closed = httpx.post(f"{outside}/actions/close", json={"disposition": "handled"}, headers=network)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    # The intranet has no reporters: its home page is the 110 seat console.
+    home = httpx.get(f"{intranet.url}/report", follow_redirects=False)
+    assert (home.status_code, home.headers["location"]) == (307, "/seat")
     link = httpx.get(f"{intranet.url}/api/v1/link/110/status", headers=police).json()
     assert (
         link["role"] == "intranet" and link["enabled"] and link["last_contact_at"] and not link["last_error"]

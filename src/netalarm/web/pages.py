@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from netalarm.core.http import RuntimeDep
@@ -30,7 +30,11 @@ def _page(name: str) -> FileResponse:
 
 @router.get("/")
 @router.get("/report")
-async def reporter_page() -> FileResponse:
+async def reporter_page(rt: RuntimeDep) -> Response:
+    """The reporter app; an intranet server has no citizens to serve, so it shows its 110 seat
+    console instead."""
+    if rt.settings.role == "intranet":
+        return RedirectResponse("/seat", status_code=307)
     return _page("reporter.html")
 
 
