@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.seat_console import desk, open_incident, sign_in
+from tests.e2e.seat_console import desk, open_incident, row, sign_in
 from tests.support.http import FUTIAN, raise_alarm
 from tests.support.servers import Server
 
@@ -57,4 +57,19 @@ def test_an_action_dialog_is_named_by_its_heading(browser: Browser, demo_server:
     page.locator("body").press("x")
     dialog = page.get_by_role("dialog", name=f"Close · {alarm['case_number']}")
     expect(dialog).to_be_visible()
+    context.close()
+
+
+def test_a_focused_queue_row_keeps_the_focus_when_a_new_alarm_redraws_the_queue(
+    browser: Browser, demo_server: Server
+) -> None:
+    waiting = raise_alarm(demo_server.url, FUTIAN, category="fraud")
+    context = desk(browser)
+    page = sign_in(context, demo_server.url, "futian.net")
+    row(page, waiting["incident_id"]).focus()
+    newcomer = raise_alarm(demo_server.url, FUTIAN, category="traffic")
+    expect(row(page, newcomer["incident_id"])).to_be_visible()  # the queue was redrawn
+    assert page.evaluate("document.activeElement.dataset.id") == waiting["incident_id"]
+    page.keyboard.press("Enter")
+    expect(page.locator("#inc-case")).to_have_text(waiting["case_number"])
     context.close()

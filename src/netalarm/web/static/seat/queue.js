@@ -81,6 +81,14 @@ export class Queue {
   }
 
   render() {
+    // A seat moving through the queue by keyboard keeps its place when the rows are redrawn.
+    const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+    this.draw();
+    const again = focused && this.list.querySelector(`[data-id="${focused}"]`);
+    if (again) again.focus();
+  }
+
+  draw() {
     const { t } = this.i18n;
     if (!this.incidents.length) {
       this.list.innerHTML = `<li class="empty">${t("queue_empty")}</li>`;
