@@ -36,6 +36,7 @@ def test_a_forward_alerts_the_110_seat_and_its_acceptance_reads_back_outside(
     expect(police.locator("#console h1")).to_have_text("110 seat")
     expect(police.locator("#link")).to_have_text("110 link up")
     expect(police.locator('#actions [data-action="forward-110"]')).to_have_count(0)
+    expect(police.locator(".shortcuts")).not_to_contain_text("forward to 110")
     tones = police.evaluate("window.__tones")
 
     alarm = raise_alarm(internet.url, FUTIAN, category="violence", description="Knife fight outside the bar")

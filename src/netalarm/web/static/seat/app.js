@@ -37,9 +37,10 @@ async function boot(login) {
   $("console").hidden = false;
   $("whoami").textContent = `${login.seat.username} · ${login.seat.centre}`;
   const config = await api("/api/v1/seat/config");
-  if ((config.link_110 || {}).role === "intranet") {
+  if ((config.link_110 || {}).role === "intranet") { // a 110 console: its own title, no forwarding
     titleKey = "title_110";
     document.querySelectorAll('[data-i18n="title"]').forEach((el) => { el.dataset.i18n = titleKey; });
+    document.querySelectorAll('[data-i18n="shortcuts"]').forEach((el) => { el.dataset.i18n = "shortcuts_110"; });
     setLanguage(i18n.lang);
   }
   const centres = await api("/api/v1/centres", { background: true });
