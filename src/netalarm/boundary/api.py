@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from netalarm.boundary import outside
-from netalarm.boundary.document import AfterMap, ProgressBatch
+from netalarm.boundary.document import AfterMap, ProgressBatch, ProgressMap
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
 from netalarm.core.settings import Settings
 
@@ -51,8 +51,7 @@ async def forward_news(body: AfterMap, request: Request, session: Session, rt: R
     """Per forward, what happened here after the entry the 110 side has: the reporter's and
     the network seats' messages, the reporter's positions."""
     _check_link(request, rt.settings)
-    found = await outside.news(session, body.after, target="110")
-    return {"updates": {str(k): [p.model_dump(mode="json") for p in v] for k, v in found.items()}}
+    return ProgressMap(updates=await outside.news(session, body.after, target="110")).model_dump(mode="json")
 
 
 @router.get("/status")
@@ -63,7 +62,7 @@ async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: 
     settings = rt.settings
     if settings.role == "internet":
         enabled = bool(settings.link_token)
-        waiting = await outside.waiting_count(session) if enabled else 0
+        waiting = await outside.waiting_count(session, "110") if enabled else 0
         return {"role": "internet", "enabled": enabled, "waiting": waiting}
     puller = getattr(request.app.state, "link", None)
     state = puller.status() if puller else {"last_contact_at": None, "last_error": None}

@@ -152,9 +152,10 @@ async def waiting(session: AsyncSession, limit: int = 50) -> list[dict[str, Any]
     return list(rows)
 
 
-async def waiting_count(session: AsyncSession) -> int:
-    waiting_110 = select(func.count()).where(LinkForward.target == "110", LinkForward.received_at.is_(None))
-    return int(await session.scalar(waiting_110) or 0)
+async def waiting_count(session: AsyncSession, target: str) -> int:
+    """How many forwards to `target` it has not taken yet."""
+    waiting = select(func.count()).where(LinkForward.target == target, LinkForward.received_at.is_(None))
+    return int(await session.scalar(waiting) or 0)
 
 
 async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: list[Progress]) -> int:

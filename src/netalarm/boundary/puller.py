@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside, peer
-from netalarm.boundary.document import ACTORS, Forward, Progress, ProgressBatch
+from netalarm.boundary.document import ACTORS, AfterMap, Forward, ProgressBatch, ProgressMap
 from netalarm.core import tasks
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
@@ -68,13 +67,10 @@ class Puller:
             after = await inside.following(session, "network")
         if not after:
             return
-        answer = await self._post(f"{LINK}/news", {"after": {str(k): v for k, v in after.items()}})
-        for forward_id, updates in answer["updates"].items():
-            news = [Progress.model_validate(u) for u in updates]
+        answer = await self._post(f"{LINK}/news", AfterMap(after=after).model_dump(mode="json"))
+        for forward_id, news in ProgressMap.model_validate(answer).updates.items():
             async with transaction(self.sessions) as session:
-                await inside.take_news(
-                    session, uuid.UUID(forward_id), news, source="network", actor=ACTORS["110"]
-                )
+                await inside.take_news(session, forward_id, news, source="network", actor=ACTORS["110"])
 
     async def _receive(self, document: dict[str, Any]) -> bool:
         try:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from netalarm.boundary import inside
+from netalarm.boundary import inside, outside
 from netalarm.boundary.document import ACTORS, AfterMap, Forward, ProgressMap
 from netalarm.core.errors import Forbidden, Invalid
 from netalarm.core.http import RuntimeDep, SeatDep, Session
@@ -80,7 +80,7 @@ async def escalation_progress(request: Request, session: Session, rt: RuntimeDep
     sender, body = await _signed(request, rt)
     ask = _parse(AfterMap, body)
     found = await inside.progress(session, ask.after, source=sender)
-    return {"updates": {str(k): [p.model_dump(mode="json") for p in v] for k, v in found.items()}}
+    return ProgressMap(updates=found).model_dump(mode="json")
 
 
 @router.post("/news")
@@ -108,5 +108,5 @@ async def federation_status(
     sender = getattr(request.app.state, "federation", None)
     if sender is None:
         return {"superior": False}
-    waiting = len(await federation_service.to_send(session, limit=1000))
+    waiting = await outside.waiting_count(session, federation_service.TARGET)
     return {"superior": True, "waiting": waiting, **sender.status()}

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import outside, peer
-from netalarm.boundary.document import Progress
+from netalarm.boundary.document import AfterMap, ProgressMap
 from netalarm.core import tasks
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
@@ -65,11 +65,10 @@ class Sender:
         recorded = 0
         # Asked even with nothing to follow: it proves the superior is there and takes our key,
         # before an emergency needs it.
-        answer = await self._call(PROGRESS, {"after": {str(k): v for k, v in after.items()}})
-        for forward_id, updates in answer["updates"].items():
-            progress = [Progress.model_validate(u) for u in updates]
+        answer = await self._call(PROGRESS, AfterMap(after=after).model_dump(mode="json"))
+        for forward_id, progress in ProgressMap.model_validate(answer).updates.items():
             async with transaction(self.sessions) as session:
-                await outside.take_progress(session, uuid.UUID(forward_id), progress)
+                await outside.take_progress(session, forward_id, progress)
             recorded += len(progress)
         await self._news()
         return taken, recorded
@@ -80,8 +79,7 @@ class Sender:
             news = await outside.news(session, await service.news_due(session), target=service.TARGET)
         if not news:
             return
-        body = {str(k): [p.model_dump(mode="json") for p in v] for k, v in news.items()}
-        answer = await self._call(NEWS, {"updates": body})
+        answer = await self._call(NEWS, ProgressMap(updates=news).model_dump(mode="json"))
         async with transaction(self.sessions) as session:
             await service.news_taken(session, {uuid.UUID(k): int(v) for k, v in answer["applied"].items()})
 
