@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/link/110", tags=["110 link"])
 def _check_link(request: Request, settings: Settings) -> None:
     require_secret(
         request,
-        settings.link_token if settings.role == "internet" else "",
+        settings.link_token if settings.forwards_to_110 else "",
         who="the 110 link",
         off_code="no_110_link",
         off_message="this server offers no 110 link (an Internet-side server with NETALARM_LINK_TOKEN does)",
@@ -61,7 +61,7 @@ async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: 
     reached the Internet side and the last error."""
     settings = rt.settings
     if settings.role == "internet":
-        enabled = bool(settings.link_token)
+        enabled = settings.forwards_to_110
         waiting = await outside.waiting_count(session, "110") if enabled else 0
         return {"role": "internet", "enabled": enabled, "waiting": waiting}
     puller = getattr(request.app.state, "link", None)

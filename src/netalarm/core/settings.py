@@ -105,6 +105,16 @@ class Settings(BaseSettings):
     )
     media_upload_rate_window_s: int = Field(default=600, ge=1, description="The upload rate window.")
 
+    @property
+    def forwards_to_110(self) -> bool:
+        """An Internet-side server holding the 110 link's token: its seats may forward to 110."""
+        return self.role == "internet" and bool(self.link_token)
+
+    @property
+    def has_superior(self) -> bool:
+        """A root centre's escalation goes to a superior server."""
+        return bool(self.superior_url)
+
     def subordinate_keys(self) -> dict[str, str]:
         """`federation_keys` as {subordinate name: key}; a malformed pair is refused."""
         keys: dict[str, str] = {}

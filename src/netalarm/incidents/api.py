@@ -112,8 +112,8 @@ async def act(
         into=body.into,
         priority=body.priority,
         category=body.category,
-        link_110=rt.settings.role == "internet" and bool(rt.settings.link_token),
-        superior=bool(rt.settings.superior_url),
+        link_110=rt.settings.forwards_to_110,
+        superior=rt.settings.has_superior,
     )
     view = await incident_service.public(session, incident)
     await session.commit()

@@ -59,7 +59,7 @@ async def start(rt: Runtime) -> Realtime:
                 rt.sessions,
                 sla.Limits.from_settings(settings),
                 tick_s=settings.sla_tick_s,
-                superior=bool(settings.superior_url),
+                superior=settings.has_superior,
             ),
             name="netalarm-sla",
         )

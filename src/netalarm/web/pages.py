@@ -79,10 +79,10 @@ async def seat_config(rt: RuntimeDep) -> dict[str, object]:
     link (`role` of this server; `enabled`: forwarding to 110, or pulling from outside), and
     whether a root centre's escalation goes to a superior server."""
     s = rt.settings
-    link_on = bool(s.link_token) and (s.role == "internet" or bool(s.link_url))
+    link_on = s.forwards_to_110 or (s.role == "intranet" and bool(s.link_token and s.link_url))
     return {
         "link_110": {"role": s.role, "enabled": link_on},
-        "superior": bool(s.superior_url),
+        "superior": s.has_superior,
         "sla_s": {"P1": s.sla_p1_s, "P2": s.sla_p2_s, "P3": s.sla_p3_s, "P4": s.sla_p4_s},
         "idle_timeout_s": s.seat_idle_timeout_s,
         "map_tile_url": s.map_tile_url,
