@@ -64,7 +64,7 @@ async def test_forwarding_an_accepted_incident_dispatches_it_and_queues_it_for_1
     assert forward.location is not None and forward.location.lat == Tree.A_POINT[0]
     [entry] = [e for e in await timeline_service.entries(session, incident.id) if e.type == "forwarded_110"]
     assert entry.data["identity_shared"] is True and entry.data["previous_status"] == "accepted"
-    assert row.document in await outside.waiting(session, limit=500)
+    assert row.document in await outside.waiting(session, "110", limit=500)
 
 
 async def test_an_anonymous_report_is_forwarded_without_identity(session: AsyncSession) -> None:
@@ -157,7 +157,7 @@ async def test_the_110_seats_progress_comes_back_once_and_resolves_the_internet_
     await session.refresh(row)
     assert (incident.status, incident.outcome) == ("resolved", "suspect held")
     assert (row.received_at is not None, row.remote_case_number) == (True, received.case_number)
-    assert row.document not in await outside.waiting(session, limit=500)
+    assert row.document not in await outside.waiting(session, "110", limit=500)
     entries = await timeline_service.entries(session, incident.id)
     stages = [e.data["stage"] for e in entries if e.type == "link_110"]
     assert stages == ["received_from_network", "accepted", "dispatched", "resolved"]

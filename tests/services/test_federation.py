@@ -16,7 +16,6 @@ from netalarm.boundary.document import Forward
 from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict, Unauthorized
 from netalarm.core.settings import Settings
-from netalarm.federation import service as federation_service
 from netalarm.federation import signing, worker
 from netalarm.incidents import actions, sla
 from netalarm.incidents.models import Incident
@@ -53,7 +52,8 @@ async def test_a_root_centre_seat_escalates_to_the_superior_and_keeps_the_case(s
         "manual",
         True,
     )
-    assert (row.id, row.document) in await federation_service.to_send(session, limit=500)
+    assert row.document in await outside.waiting(session, "superior", limit=500)
+    assert row.document not in await outside.waiting(session, "110", limit=500)
     with pytest.raises(Conflict) as again:
         async with session.begin_nested():
             await actions.act(session, t.city_seat, incident.id, "escalate", superior=True)

@@ -31,7 +31,7 @@ async def waiting_forwards(
 ) -> dict[str, Any]:
     """Forwards the 110 side has not yet confirmed, oldest first."""
     _check_link(request, rt.settings)
-    return {"forwards": await outside.waiting(session, limit)}
+    return {"forwards": await outside.waiting(session, "110", limit)}
 
 
 @router.post("/forwards/{forward_id}/updates")

@@ -140,12 +140,13 @@ async def _document(session: AsyncSession, incident: Incident, note: str, by: st
     )
 
 
-async def waiting(session: AsyncSession, limit: int = 50) -> list[dict[str, Any]]:
-    """Forwards the 110 side has not reported as received, oldest first: what it pulls. One
-    it fetched but did not confirm comes again (the intranet keeps one incident per forward)."""
+async def waiting(session: AsyncSession, target: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The documents of forwards to `target` it has not taken yet, oldest first: what the 110
+    side pulls, what is sent up to the superior. One fetched but not confirmed comes again (the
+    other side keeps one incident per forward)."""
     rows = await session.scalars(
         select(LinkForward.document)
-        .where(LinkForward.target == "110", LinkForward.received_at.is_(None))
+        .where(LinkForward.target == target, LinkForward.received_at.is_(None))
         .order_by(LinkForward.created_at, LinkForward.id)
         .limit(limit)
     )

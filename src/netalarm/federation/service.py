@@ -49,17 +49,6 @@ async def escalated_up(session: AsyncSession, incident: Incident) -> bool:
     return await outside.forwarded(session, incident, TARGET)
 
 
-async def to_send(session: AsyncSession, limit: int = 50) -> list[tuple[uuid.UUID, dict[str, Any]]]:
-    """Escalations the superior has not yet taken, oldest first."""
-    rows = await session.execute(
-        select(LinkForward.id, LinkForward.document)
-        .where(LinkForward.target == TARGET, LinkForward.received_at.is_(None))
-        .order_by(LinkForward.created_at)
-        .limit(limit)
-    )
-    return [(row.id, row.document) for row in rows]
-
-
 async def sent(session: AsyncSession, forward_id: uuid.UUID, case_number: str) -> None:
     await session.execute(
         update(LinkForward)

@@ -49,8 +49,9 @@ class Sender:
                 self.name = (await routing_service.root(session, self.centre or None)).code
         taken = 0
         async with transaction(self.sessions) as session:
-            waiting = await service.to_send(session)
-        for forward_id, document in waiting:
+            waiting = await outside.waiting(session, service.TARGET)
+        for document in waiting:
+            forward_id = uuid.UUID(document["forward_id"])
             try:
                 answer = await self._call(ESCALATIONS, document)
             except peer.PeerError as exc:
