@@ -1,5 +1,6 @@
 """`insert_tables`: many new rows of several tables in one go (one statement on PostgreSQL),
-parents beside their children; objects end as if added and flushed."""
+parents beside their children; objects of the rows (`as_loaded`, `attach`) end as if added
+and flushed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
 from netalarm.core import outbox
-from netalarm.core.db import attach, insert_tables, object_rows, table
+from netalarm.core.db import as_loaded, attach, insert_tables, new_row, table
 from netalarm.core.ids import uuid7
 from netalarm.core.outbox import OutboxEvent
 from netalarm.incidents.models import Alarm
@@ -19,25 +20,47 @@ from tests.support import factories
 from tests.support.factories import Tree
 
 
-async def test_rows_are_stored_and_objects_are_persistent_with_their_defaults(session: AsyncSession) -> None:
-    reporters = [Reporter(**accounts_service.reporter_row(name=f"r{n}")) for n in range(3)]
-    bare = Reporter(id=uuid7())  # nothing else set: the column defaults apply
-    event = OutboxEvent(**outbox.event_row("test_event", data={"n": 1, "text": "报警 'quoted'"}))
-    made = [*reporters, bare, event]
-    await insert_tables(session, object_rows(made))
+async def test_rows_are_stored_and_objects_of_them_are_persistent_with_their_defaults(
+    session: AsyncSession,
+) -> None:
+    rows = [new_row(Reporter, **accounts_service.reporter_row(name=f"r{n}")) for n in range(3)]
+    bare = new_row(Reporter, id=uuid7())  # nothing else given: the column defaults apply
+    assert bare["created_at"] is not None and bare["name"] is None
+    event = outbox.event_row("test_event", data={"n": 1, "text": "报警 'quoted'"})
+    await insert_tables(session, [(table(Reporter), [*rows, bare]), (table(OutboxEvent), [event])])
+    made = as_loaded(Reporter, [*rows, bare])
     attach(session, made)
     stored = await session.scalar(
-        select(func.count()).select_from(Reporter).where(Reporter.id.in_([r.id for r in [*reporters, bare]]))
+        select(func.count()).select_from(Reporter).where(Reporter.id.in_([r.id for r in made]))
     )
     assert stored == 4
-    assert all(r in session and r not in session.new for r in [*reporters, bare])
-    assert bare.created_at is not None and bare.name is None
-    # The database numbers outbox rows, so the event cannot be identified: it stays out.
-    assert event not in session
+    assert all(r in session and r not in session.new and r not in session.dirty for r in made)
+    assert [r.name for r in made] == ["r0", "r1", "r2", None]
     row = (
-        await session.execute(select(OutboxEvent.type, OutboxEvent.data).where(OutboxEvent.id == event.id))
+        await session.execute(
+            select(OutboxEvent.type, OutboxEvent.data).where(OutboxEvent.type == "test_event")
+        )
     ).one()
     assert tuple(row) == ("test_event", {"n": 1, "text": "报警 'quoted'"})
+
+
+async def test_objects_of_inserted_rows_write_their_changes_like_loaded_ones(session: AsyncSession) -> None:
+    row = new_row(Reporter, **accounts_service.reporter_row(name="before"))
+    await insert_tables(session, [(table(Reporter), [row])])
+    [reporter] = as_loaded(Reporter, [row])
+    attach(session, [reporter])
+    reporter.name = "after"
+    assert reporter in session.dirty
+    await session.flush()
+    session.expunge_all()
+    assert (await session.get(Reporter, row["id"])).name == "after"  # type: ignore[union-attr]
+
+
+def test_a_new_row_names_every_column_and_fills_callable_defaults_afresh() -> None:
+    first, second = new_row(Alarm), new_row(Alarm)
+    assert set(first) == {column.key for column in table(Alarm).columns}
+    assert first["id"] != second["id"] and first["channel"] == "web" and first["lat"] is None
+    assert new_row(Alarm, channel="sms")["channel"] == "sms"
 
 
 async def test_children_may_point_at_parents_inserted_beside_them(session: AsyncSession) -> None:

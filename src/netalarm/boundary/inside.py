@@ -74,15 +74,17 @@ async def receive(
     person = Reporter(**(forward.reporter.model_dump() if forward.reporter else {}), created_at=now)
     session.add(person)
     await session.flush()
-    incident = incident_service.new_incident(
-        case_number=case_number,
-        centre=centre,
-        reporter_id=person.id,
-        category=forward.category,
-        description=forward.description,
-        silent=forward.silent,
-        location=incident_service.Location(**location.model_dump()) if location else None,
-        at=now,
+    incident = Incident(
+        **incident_service.incident_row(
+            case_number=case_number,
+            centre=centre,
+            reporter_id=person.id,
+            category=forward.category,
+            description=forward.description,
+            silent=forward.silent,
+            location=incident_service.Location(**location.model_dump()) if location else None,
+            at=now,
+        )
     )
     incident.priority = forward.priority
     session.add(incident)

@@ -94,7 +94,8 @@ async def _reporter(request: Request) -> uuid.UUID:
     return current_reporter(request)
 
 
-async def _optional_reporter(request: Request) -> uuid.UUID | None:
+def optional_reporter(request: Request) -> uuid.UUID | None:
+    """The reporter of the bearer token, if one was sent; a bad token is still refused."""
     return current_reporter(request) if bearer(request) else None
 
 
@@ -111,7 +112,6 @@ def require_secret(request: Request, secret: str, *, who: str, off_code: str, of
 
 SeatDep = Annotated[SeatIdentity, Depends(current_seat)]
 ReporterDep = Annotated[uuid.UUID, Depends(_reporter)]
-OptionalReporterDep = Annotated[uuid.UUID | None, Depends(_optional_reporter)]
 
 
 def parse_uuid(value: str, field: str) -> uuid.UUID:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.service import SeatIdentity
 from netalarm.core.clock import iso, utcnow
+from netalarm.core.db import new_row
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, default_priority
@@ -32,7 +33,7 @@ class Location:
     source: str
 
 
-def new_incident(
+def incident_row(
     *,
     case_number: str,
     centre: Centre,
@@ -42,10 +43,12 @@ def new_incident(
     silent: bool,
     location: Location | None,
     at: datetime,
-) -> Incident:
-    """A new incident in `received`, owned by `centre` (not yet added to a session). Intake
-    numbers and records it; see `intake.service`."""
-    incident = Incident(
+) -> dict[str, Any]:
+    """The row of a new incident in `received`, owned by `centre` (every column, see
+    `core.db.new_row`; `Incident(**row)` is the object). Intake numbers and records it; see
+    `intake.service`."""
+    return new_row(
+        Incident,
         id=uuid7(),
         case_number=case_number,
         status="received",
@@ -58,10 +61,11 @@ def new_incident(
         created_at=at,
         updated_at=at,
         version=1,
+        lat=location.lat if location else None,
+        lon=location.lon if location else None,
+        accuracy_m=location.accuracy_m if location else None,
+        location_source=location.source if location else None,
     )
-    if location:
-        _set_location(incident, location)
-    return incident
 
 
 def _set_location(incident: Incident, location: Location) -> None:

@@ -104,6 +104,7 @@ class IntakeBatcher:
                 timezone=self._timezone,
                 numbering=self._reserver.reserve if self._reserver else None,
                 assume_new=assume_new,
+                keep=False,
             )
 
     async def _flush(self, batch: Waiting) -> None:
