@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi import APIRouter, Request, Response
 
 from netalarm.accounts import service as accounts_service
 from netalarm.core.clock import iso
@@ -37,7 +37,9 @@ async def submit_alarm(body: AlarmIn, request: Request) -> Any:
         "reporter_token": accounts_service.reporter_token(result.alarm.reporter_id, rt.key),
         "created_at": iso(result.alarm.created_at),
     }
-    return JSONResponse(answer, status_code=201 if result.created else 200)
+    return Response(
+        orjson.dumps(answer), status_code=201 if result.created else 200, media_type="application/json"
+    )
 
 
 @router.get("/{alarm_id}")
