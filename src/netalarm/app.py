@@ -34,6 +34,7 @@ from netalarm.media.api import router as media_router
 from netalarm.media.tus import router as tus_router
 from netalarm.messaging.api import router as messaging_router
 from netalarm.messaging.receipts_api import router as receipts_router
+from netalarm.monitoring.api import router as monitoring_router
 from netalarm.realtime import runtime as realtime
 from netalarm.realtime.api import router as realtime_router
 from netalarm.routing.api import router as routing_router
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(phone_router)
     app.include_router(link_router)
     app.include_router(federation_router)
+    app.include_router(monitoring_router)
     pages.mount(app)
 
     @app.get("/healthz", tags=["operations"])

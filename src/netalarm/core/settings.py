@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         default="", description="Leaflet tile URL template for the reporter map; empty means outlines only."
     )
     map_tile_attribution: str = Field(default="", description="Attribution shown with the map tiles.")
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token a Prometheus scraper sends to /metrics; empty: /metrics answers this "
+        "machine only.",
+    )
     seat_idle_timeout_s: int = Field(
         default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
     )
