@@ -219,3 +219,21 @@ def test_malformed_json_is_a_400_naming_the_problem(demo_server: Server, raw: by
     )
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "malformed_json"
+
+
+def test_an_empty_body_is_refused_saying_a_body_is_required(demo_server: Server) -> None:
+    answer = httpx.post(
+        f"{demo_server.url}/api/v1/alarms", content=b"", headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"] == {"code": "invalid", "message": "a JSON body is required", "field": None}
+
+
+def test_an_alarm_sent_as_plain_text_json_is_taken(demo_server: Server) -> None:
+    # What `navigator.sendBeacon` sends for a string: a page being closed can still raise the alarm.
+    answer = httpx.post(
+        f"{demo_server.url}/api/v1/alarms",
+        content=b'{"idempotency_key": "beacon-12345678", "silent": true}',
+        headers={"Content-Type": "text/plain;charset=UTF-8"},
+    )
+    assert answer.status_code == 201 and answer.json()["status"] == "received"

@@ -6,13 +6,15 @@ from __future__ import annotations
 import hmac
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 
@@ -112,6 +114,37 @@ def require_secret(request: Request, secret: str, *, who: str, off_code: str, of
 
 SeatDep = Annotated[SeatIdentity, Depends(current_seat)]
 ReporterDep = Annotated[uuid.UUID, Depends(_reporter)]
+
+
+class JsonBodyRoute(APIRoute):
+    """The route of a hot endpoint `async def f(body: SomeModel, request: Request) -> Response`:
+    the body is validated from the raw bytes in one pass of pydantic's JSON parser and the
+    endpoint is called directly — no dependencies resolved, the answer not serialised again.
+    Its OpenAPI entry and its errors are those of any route. (FastAPI's general handler was
+    a fifth of a busy intake's CPU.)"""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = self.endpoint
+        model: type[BaseModel] = get_type_hints(endpoint)["body"]
+
+        async def handler(request: Request) -> Response:
+            raw = await request.body()
+            if not raw:
+                missing = {
+                    "type": "missing",
+                    "loc": ("body",),
+                    "msg": "a JSON body is required",
+                    "input": None,
+                }
+                raise RequestValidationError([missing])
+            try:
+                body = model.model_validate_json(raw)
+            except ValidationError as exc:
+                raise RequestValidationError(exc.errors(include_url=False)) from None
+            answer: Response = await endpoint(body, request)
+            return answer
+
+        return handler
 
 
 def parse_uuid(value: str, field: str) -> uuid.UUID:
