@@ -2,8 +2,9 @@
 
 - `bare`: an ASGI app with no framework. It reads the body, parses it as JSON and answers
   201 with a JSON body of the intake answer's shape.
-- `framework`: the same answer from FastAPI, the body validated by netalarm's own intake
-  model (`AlarmIn`), as the real route does before it stores anything.
+- `framework`: the same answer from FastAPI, through the real route's class (`JsonBodyRoute`)
+  and netalarm's own intake model (`AlarmIn`), as the real route does before it stores
+  anything.
 
 Served by uvicorn as `netalarm serve` is (same worker count, uvloop, httptools) and loaded
 by the same load generator, their rates bound the real intake's from above: `bare` by what
@@ -20,9 +21,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi import FastAPI, Request, Response
 
+from netalarm.core.http import JsonBodyRoute
 from netalarm.intake.schemas import AlarmAccepted, AlarmIn
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -62,12 +64,23 @@ async def bare(scope: dict[str, Any], receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-framework = FastAPI()
+framework = FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False})  # as netalarm's app
 
 
-@framework.post("/api/v1/alarms", status_code=201, response_model=AlarmAccepted)
-async def submit_alarm(body: AlarmIn) -> Any:
-    return JSONResponse(answer(body.idempotency_key), status_code=201)
+async def submit_alarm(body: AlarmIn, request: Request) -> Response:
+    return Response(
+        orjson.dumps(answer(body.idempotency_key)), status_code=201, media_type="application/json"
+    )
+
+
+framework.router.add_api_route(
+    "/api/v1/alarms",
+    submit_alarm,
+    methods=["POST"],
+    status_code=201,
+    response_model=AlarmAccepted,
+    route_class_override=JsonBodyRoute,
+)
 
 
 @framework.get("/")
