@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from shapely import prepared
+import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.ops import unary_union
 
@@ -43,5 +43,8 @@ def normalise_geojson(doc: Any) -> dict[str, Any]:
 
 
 def prepared_area(jurisdiction: dict[str, Any]) -> Any:
-    """The jurisdiction as a prepared geometry, for fast repeated point tests."""
-    return prepared.prep(shape(jurisdiction))
+    """The jurisdiction as a prepared geometry, for fast repeated point tests
+    (`shapely.intersects_xy`)."""
+    area = shape(jurisdiction)
+    shapely.prepare(area)
+    return area

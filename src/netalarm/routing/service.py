@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from shapely.geometry import Point
+import shapely
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,9 +99,8 @@ class Router:
         is no point or no jurisdiction holds it."""
         if lat is None or lon is None:
             return self.root
-        point = Point(lon, lat)
         for centre, area in self.areas:
-            if area.intersects(point):
+            if shapely.intersects_xy(area, lon, lat):
                 return centre
         return self.root
 
