@@ -1,7 +1,7 @@
 """CPU per alarm: what one accepted alarm costs the server's workers and PostgreSQL.
 
 Throughput on a shared 2-core machine swings by ±15 % from run to run; the CPU time an
-alarm costs swings less, and comparing it between two versions of the code, run in
+alarm costs the server processes swings less, and comparing it between two versions of the code, run in
 alternation, is how an optimisation is judged. One `netalarm serve` (2 workers, PostgreSQL,
 NATS, as `intake.py` runs it) takes the load generator's alarms at one concurrency; the
 processes' CPU times are read from /proc before and after.
@@ -11,7 +11,7 @@ processes' CPU times are read from /proc before and after.
 
 With `--against`, each round runs that source tree (put first on PYTHONPATH) and then this
 one, and both are reported per round. Not part of `make bench`: a tool for changes, printing
-one JSON object (`intake_cpu`) with `per_s`, `worker_us_per_alarm`, `postgres_us_per_alarm`.
+one JSON object (`intake_cpu`) with `per_s`, `server_us_per_alarm`, `postgres_us_per_alarm`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_by_kind() -> dict[tuple[str, str], float]:
-    """CPU seconds of every process, keyed by (pid, kind): worker, postgres or other."""
+    """CPU seconds of every process, keyed by (pid, kind): server (`netalarm serve` and its
+    worker processes), postgres or other."""
     seconds: dict[tuple[str, str], float] = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -42,7 +43,8 @@ def cpu_by_kind() -> dict[tuple[str, str], float]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        kind = "postgres" if "postgres" in command else "worker" if "multiprocessing" in command else "other"
+        serving = "multiprocessing" in command or "netalarm.cli serve" in command
+        kind = "postgres" if "postgres" in command else "server" if serving else "other"
         seconds[(pid, kind)] = (int(fields[11]) + int(fields[12])) / HZ
     return seconds
 
@@ -77,7 +79,7 @@ def one_run(args: argparse.Namespace, source: str | None) -> dict[str, Any]:
         "source": source or "this checkout",
         "per_s": result["per_s"],
         "p99_ms": result["p99_ms"],
-        "worker_us_per_alarm": round(1e6 * spent.get("worker", 0.0) / alarms),
+        "server_us_per_alarm": round(1e6 * spent.get("server", 0.0) / alarms),
         "postgres_us_per_alarm": round(1e6 * spent.get("postgres", 0.0) / alarms),
     }
 
