@@ -1,9 +1,15 @@
-// Live updates of the seat's centre: the WebSocket `/api/v1/seat/ws` when the server has it
-// (resuming with ?after=<last event id> after a drop), and polling every 2 s whenever it is
-// not connected — so the queue stays live with or without push.
+// Live updates of the seat's centre: the WebSocket `/api/v1/seat/ws` when it connects
+// (resuming with ?after=<last event id> after a drop); where it cannot (a proxy that refuses
+// the upgrade, a browser without it), the same frames as server-sent events from
+// `/api/v1/seat/events`, read over fetch; and polling every 2 s whenever neither is
+// connected — so the queue stays live with or without push, and with push from either door
+// the seat is also told of cases that move away.
 const POLL_MS = 2000;
 const SAFETY_POLL_MS = 10000; // even with push, look now and then
 const MAX_BACKOFF_MS = 15000;
+// The server sends a heartbeat every 15 s: a stream silent for longer is dead (or held back
+// by a buffering proxy) and is dropped.
+const STREAM_SILENCE_MS = 40000;
 
 export function startFeed({ token, onEvent, onPoll, onMode }) {
   let socket = null;
@@ -13,6 +19,7 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
   let backoff = 1000;
   let pollTimer = null;
   let reconnectTimer = null;
+  let reading = null; // the event stream's AbortController while it is read
 
   const schedulePoll = () => {
     clearTimeout(pollTimer);
@@ -29,28 +36,77 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     schedulePoll();
   };
 
+  const take = (text) => {
+    let data;
+    try { data = JSON.parse(text); } catch { return; }
+    // With batch=1 a burst arrives as one array of frames, in order.
+    for (const frame of Array.isArray(data) ? data : [data]) {
+      if (frame.id) lastId = frame.id;
+      if (frame.type === "hello" || frame.type === "heartbeat") continue;
+      onEvent(frame);
+    }
+  };
+
   const connect = () => {
-    if (stopped || !("WebSocket" in window)) return;
+    if (stopped) return;
+    if (!("WebSocket" in window)) return stream();
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const after = lastId ? `&after=${encodeURIComponent(lastId)}` : "";
+    let opened = false;
     try {
       socket = new WebSocket(`${scheme}://${location.host}/api/v1/seat/ws?batch=1&access_token=${encodeURIComponent(token)}${after}`);
     } catch {
-      return retry();
+      return stream();
     }
-    socket.onopen = () => { backoff = 1000; setLive(true); onPoll().catch(() => {}); };
-    socket.onmessage = (message) => {
-      let data;
-      try { data = JSON.parse(message.data); } catch { return; }
-      // With batch=1 a burst arrives as one array of frames, in order.
-      for (const frame of Array.isArray(data) ? data : [data]) {
-        if (frame.id) lastId = frame.id;
-        if (frame.type === "hello" || frame.type === "heartbeat") continue;
-        onEvent(frame);
-      }
+    socket.onopen = () => { opened = true; backoff = 1000; setLive(true); onPoll().catch(() => {}); };
+    socket.onmessage = (message) => take(message.data);
+    socket.onclose = () => {
+      socket = null;
+      if (live) setLive(false);
+      // A socket that never opened was refused on the way: try the event stream instead.
+      if (opened) retry(); else stream();
     };
-    socket.onclose = () => { socket = null; if (live) setLive(false); retry(); };
     socket.onerror = () => { /* onclose follows */ };
+  };
+
+  // The server-sent events, read from a fetch so the token travels in a header. Live once
+  // the first frame (the server's hello) has arrived, not when the request was answered.
+  const stream = async () => {
+    if (stopped) return;
+    reading = new AbortController();
+    const abort = reading;
+    let silence = setTimeout(() => abort.abort(), STREAM_SILENCE_MS);
+    try {
+      const after = lastId ? `?after=${encodeURIComponent(lastId)}` : "";
+      const response = await fetch(`/api/v1/seat/events${after}`, {
+        headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" },
+        cache: "no-store",
+        signal: abort.signal,
+      });
+      if (!response.ok || !response.body) throw new Error(`event stream: ${response.status}`);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        clearTimeout(silence);
+        silence = setTimeout(() => abort.abort(), STREAM_SILENCE_MS);
+        if (!live) { backoff = 1000; setLive(true); onPoll().catch(() => {}); }
+        buffer += value.replace(/\r\n/g, "\n");
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split("\n").filter((line) => line.startsWith("data:"))
+            .map((line) => line.slice(5).replace(/^ /, "")).join("\n");
+          if (data) take(data);
+        }
+      }
+    } catch { /* dropped, refused or stopped: polling holds until the next try */ }
+    clearTimeout(silence);
+    if (reading === abort) reading = null;
+    if (live) setLive(false);
+    retry();
   };
 
   const retry = () => {
@@ -69,6 +125,7 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
       clearTimeout(pollTimer);
       clearTimeout(reconnectTimer);
       if (socket) socket.close();
+      if (reading) reading.abort();
     },
   };
 }
