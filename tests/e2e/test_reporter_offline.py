@@ -3,6 +3,9 @@ and sends it exactly once when the connection returns; the installed app opens o
 
 from __future__ import annotations
 
+import posixpath
+import re
+from pathlib import Path
 from urllib.parse import unquote
 
 import httpx
@@ -87,3 +90,27 @@ def test_the_installed_app_opens_without_a_connection(browser: Browser, demo_ser
     page.wait_for_selector("body[data-ready]")
     expect(page.locator("#sos")).to_be_visible()
     context.close()
+
+
+STATIC = Path(__file__).resolve().parents[2] / "src" / "netalarm" / "web" / "static"
+IMPORT = re.compile(r"""(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)["']([^"']+\.js)["']""", re.MULTILINE)
+
+
+def _imports(url: str, seen: set[str]) -> set[str]:
+    """`url` and every module it imports, directly or not (a /vendor/ one by its path only)."""
+    if url in seen:
+        return seen
+    seen.add(url)
+    if url.startswith("/static/"):
+        for target in IMPORT.findall((STATIC / url.removeprefix("/static/")).read_text()):
+            if not target.startswith("/"):
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(url), target))
+            _imports(target, seen)
+    return seen
+
+
+def test_the_service_worker_keeps_every_module_the_reporter_app_imports() -> None:
+    shell = set(re.findall(r'"(/[^"]+)"', (STATIC / "reporter" / "sw.js").read_text().split("];")[0]))
+    needed = _imports("/static/reporter/app.js", set())
+    assert {"/static/reporter/chat.js", "/static/common/events.js"} <= needed  # the walk finds them
+    assert needed - shell == set()

@@ -9,6 +9,7 @@ import httpx
 from playwright.sync_api import Browser, Dialog, expect
 
 from netalarm.incidents.lifecycle import DISPOSITIONS
+from tests.e2e.network import WEBSOCKET_REFUSED
 from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, seat_messages, somewhere_in_futian
 from tests.support.servers import Server
 
@@ -134,4 +135,28 @@ def test_a_remembered_closed_case_opens_on_the_home_page_where_one_tap_raises_a_
     assert kept(page, "current")["incident_id"] != old["incident_id"]
     assert incident(base, kept(page, "current")["incident_id"])["status"] == "received"
     assert dialogs == []
+    context.close()
+
+
+def test_with_websockets_refused_the_status_page_is_live_over_events(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    context.add_init_script(WEBSOCKET_REFUSED)
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#live-mode")).to_have_text("实时更新")  # not "updated every few seconds"
+    incident_id = kept(page, "current")["incident_id"]
+    headers = seat(base)
+    accepted = httpx.post(f"{base}/api/v1/incidents/{incident_id}/actions/accept", json={}, headers=headers)
+    assert accepted.status_code == 200, accepted.text
+    said = httpx.post(
+        f"{base}/api/v1/incidents/{incident_id}/messages", json={"text": "民警已出发"}, headers=headers
+    )
+    assert said.status_code == 201, said.text
+    # Pushed: well inside the 30 s the page waits between reads while it is live.
+    expect(page.locator("#messages .msg.theirs")).to_contain_text("民警已出发", timeout=5_000)
+    expect(page.locator("#steps li[data-step=accepted]")).to_have_class("done", timeout=5_000)
     context.close()

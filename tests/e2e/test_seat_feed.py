@@ -7,22 +7,10 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Browser, Request, expect
 
+from tests.e2e.network import WEBSOCKET_REFUSED
 from tests.e2e.seat_console import desk, row, sign_in
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import Server
-
-# Every WebSocket fails before it opens, as behind a proxy that refuses the upgrade.
-WEBSOCKET_REFUSED = """
-window.WebSocket = class {
-  constructor() {
-    setTimeout(() => {
-      if (this.onerror) this.onerror(new Event("error"));
-      if (this.onclose) this.onclose(new CloseEvent("close", { code: 1006 }));
-    }, 20);
-  }
-  close() {}
-};
-"""
 
 
 def test_with_websockets_refused_the_console_is_live_over_events_and_told_of_a_case_moved_away(

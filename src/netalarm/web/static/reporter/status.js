@@ -1,6 +1,8 @@
 // The status page of an open alarm: its progress with times and the chat with the seat.
-// Live over the alarm's WebSocket when the server offers it; polled every few seconds
-// otherwise (and slowly as a safety net while the socket is up).
+// Live over the alarm's WebSocket when the server offers it, or over the same frames as
+// server-sent events where a WebSocket cannot open (a proxy refusing the upgrade); polled
+// every few seconds otherwise (and slowly as a safety net while live).
+import { readEvents } from "/static/common/events.js";
 import { api, ApiError } from "./api.js";
 
 const STEPS = ["received", "accepted", "dispatched", "resolved", "closed"];
@@ -17,6 +19,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
   let status = null;
   let messages = [];
   let socket = null;
+  let reading = null; // the event stream's AbortController while it is read
   let live = false;
   let poller = null;
   let reconnect = null;
@@ -154,38 +157,70 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     poller = setInterval(refresh, ms);
   }
 
+  // Any frame: note where to resume, and read the alarm afresh.
+  function take(text) {
+    try {
+      const data = JSON.parse(text);
+      if (data.id) lastEventId = data.id;
+    } catch {
+      return;
+    }
+    refresh();
+  }
+
+  function goLive() {
+    live = true;
+    renderMode();
+    poll(SLOW_MS);
+    refresh();
+  }
+
+  function fellBack() {
+    live = false;
+    renderMode();
+    if (!alarm) return;
+    poll(FAST_MS);
+    clearTimeout(reconnect);
+    reconnect = setTimeout(connect, RECONNECT_MS);
+  }
+
   function connect() {
-    if (!alarm || !("WebSocket" in window)) return;
+    if (!alarm) return;
+    if (!("WebSocket" in window)) return stream();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const query = new URLSearchParams({ access_token: alarm.reporter_token });
     if (lastEventId) query.set("after", lastEventId);
     const ws = new WebSocket(`${scheme}//${location.host}/api/v1/alarms/${alarm.id}/ws?${query}`);
+    let opened = false;
     socket = ws;
     ws.onopen = () => {
-      live = true;
-      renderMode();
-      poll(SLOW_MS);
-      refresh();
+      opened = true;
+      goLive();
     };
-    ws.onmessage = (event) => {
-      try {
-        const data = JSON.parse(event.data);
-        if (data.id) lastEventId = data.id;
-      } catch {
-        return;
-      }
-      refresh();
-    };
+    ws.onmessage = (event) => take(event.data);
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
-      live = false;
-      renderMode();
-      if (!alarm) return;
-      poll(FAST_MS);
-      clearTimeout(reconnect);
-      reconnect = setTimeout(connect, RECONNECT_MS);
+      // A socket that never opened was refused on the way: the event stream may get through.
+      if (opened) fellBack(); else stream();
     };
+  }
+
+  async function stream() {
+    const controller = new AbortController();
+    reading = controller;
+    const after = lastEventId ? `?after=${encodeURIComponent(lastEventId)}` : "";
+    await readEvents(`/api/v1/alarms/${alarm.id}/events${after}`, {
+      token: alarm.reporter_token,
+      controller,
+      onData: (text) => {
+        if (!live) goLive();
+        take(text);
+      },
+    });
+    if (reading !== controller) return; // stopped, or another alarm shown
+    reading = null;
+    fellBack();
   }
 
   function stopLive() {
@@ -196,6 +231,10 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
       const ws = socket;
       socket = null;
       ws.close();
+    }
+    if (reading) {
+      reading.abort();
+      reading = null;
     }
     live = false;
   }

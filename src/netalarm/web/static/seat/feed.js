@@ -1,15 +1,14 @@
 // Live updates of the seat's centre: the WebSocket `/api/v1/seat/ws` when it connects
 // (resuming with ?after=<last event id> after a drop); where it cannot (a proxy that refuses
 // the upgrade, a browser without it), the same frames as server-sent events from
-// `/api/v1/seat/events`, read over fetch; and polling every 2 s whenever neither is
+// `/api/v1/seat/events` (common/events.js); and polling every 2 s whenever neither is
 // connected — so the queue stays live with or without push, and with push from either door
 // the seat is also told of cases that move away.
+import { readEvents } from "../common/events.js";
+
 const POLL_MS = 2000;
 const SAFETY_POLL_MS = 10000; // even with push, look now and then
 const MAX_BACKOFF_MS = 15000;
-// The server sends a heartbeat every 15 s: a stream silent for longer is dead (or held back
-// by a buffering proxy) and is dropped.
-const STREAM_SILENCE_MS = 40000;
 
 export function startFeed({ token, onEvent, onPoll, onMode }) {
   let socket = null;
@@ -69,42 +68,23 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     socket.onerror = () => { /* onclose follows */ };
   };
 
-  // The server-sent events, read from a fetch so the token travels in a header. Live once
-  // the first frame (the server's hello) has arrived, not when the request was answered.
+  // The same frames as server-sent events; live once the first one (the server's hello)
+  // has arrived, not when the request was answered.
   const stream = async () => {
     if (stopped) return;
-    reading = new AbortController();
-    const abort = reading;
-    let silence = setTimeout(() => abort.abort(), STREAM_SILENCE_MS);
-    try {
-      const after = lastId ? `?after=${encodeURIComponent(lastId)}` : "";
-      const response = await fetch(`/api/v1/seat/events${after}`, {
-        headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" },
-        cache: "no-store",
-        signal: abort.signal,
-      });
-      if (!response.ok || !response.body) throw new Error(`event stream: ${response.status}`);
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        clearTimeout(silence);
-        silence = setTimeout(() => abort.abort(), STREAM_SILENCE_MS);
+    const controller = new AbortController();
+    reading = controller;
+    const after = lastId ? `?after=${encodeURIComponent(lastId)}` : "";
+    await readEvents(`/api/v1/seat/events${after}`, {
+      token,
+      controller,
+      onData: (text) => {
         if (!live) { backoff = 1000; setLive(true); onPoll().catch(() => {}); }
-        buffer += value.replace(/\r\n/g, "\n");
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split("\n").filter((line) => line.startsWith("data:"))
-            .map((line) => line.slice(5).replace(/^ /, "")).join("\n");
-          if (data) take(data);
-        }
-      }
-    } catch { /* dropped, refused or stopped: polling holds until the next try */ }
-    clearTimeout(silence);
-    if (reading === abort) reading = null;
+        take(text);
+      },
+    });
+    if (reading !== controller) return; // stopped
+    reading = null;
     if (live) setLive(false);
     retry();
   };
@@ -125,7 +105,7 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
       clearTimeout(pollTimer);
       clearTimeout(reconnectTimer);
       if (socket) socket.close();
-      if (reading) reading.abort();
+      if (reading) { reading.abort(); reading = null; }
     },
   };
 }
