@@ -13,7 +13,7 @@ from netalarm.accounts import service as accounts_service
 from netalarm.core import migrate
 from netalarm.core.db import make_engine, make_sessionmaker
 from tests.support.databases import create_pg_database, drop_pg_database
-from tests.support.servers import Server, netalarm
+from tests.support.servers import Server, demo_with, netalarm
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -85,13 +85,8 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server on the embedded defaults (SQLite, in-process bus) seeded with the demo."""
-    data = tmp_path_factory.mktemp("server")
-    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": ""}
-    seeded = netalarm(["demo"], env)
-    assert seeded.returncode == 0, seeded.stderr
-    server = Server(env, log=Path(data) / "server.log").start()
-    yield server
-    server.stop()
+    with demo_with(tmp_path_factory.mktemp("server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

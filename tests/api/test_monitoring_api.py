@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
-from tests.support.servers import Server, netalarm
+from tests.support.servers import Server, demo_with
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -47,17 +46,8 @@ def test_another_machine_is_refused_while_no_token_is_set(demo_server: Server) -
 
 @pytest.fixture(scope="module")
 def scraped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("metrics")
-    env = {
-        "NETALARM_DATA_DIR": str(data),
-        "NETALARM_DATABASE_URL": "",
-        "NETALARM_METRICS_TOKEN": "scrape-secret",
-    }
-    seeded = netalarm(["demo"], env)
-    assert seeded.returncode == 0, seeded.stderr
-    server = Server(env, log=Path(data) / "server.log").start()
-    yield server
-    server.stop()
+    with demo_with(tmp_path_factory.mktemp("metrics"), NETALARM_METRICS_TOKEN="scrape-secret") as server:
+        yield server
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}])

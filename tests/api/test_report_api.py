@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -16,7 +15,7 @@ import pytest
 
 from tests.api.test_seat_console_api import _closed_incident
 from tests.support.http import seat_headers
-from tests.support.servers import Server, netalarm
+from tests.support.servers import Server, demo_with
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -25,17 +24,10 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 @pytest.fixture(scope="module")
 def berlin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A demo server in Berlin's time zone whose report links last 1 s."""
-    data = tmp_path_factory.mktemp("berlin")
-    env = {
-        "NETALARM_DATA_DIR": str(data),
-        "NETALARM_DATABASE_URL": "",
-        "NETALARM_TIMEZONE": "Europe/Berlin",
-        "NETALARM_REPORT_LINK_TTL_S": "1",
-    }
-    assert netalarm(["demo"], env).returncode == 0
-    server = Server(env, log=Path(data) / "server.log").start()
-    yield server
-    server.stop()
+    with demo_with(
+        tmp_path_factory.mktemp("berlin"), NETALARM_TIMEZONE="Europe/Berlin", NETALARM_REPORT_LINK_TTL_S="1"
+    ) as server:
+        yield server
 
 
 def _local(value: str, zone: str) -> str:

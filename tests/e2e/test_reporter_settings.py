@@ -4,31 +4,25 @@ the map tiles it loads (none unless configured)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.reporter_app import open_app, phone, somewhere_in_futian
-from tests.support.servers import Server, netalarm
+from tests.support.servers import Server, demo_with
 
 
 @pytest.fixture(scope="module")
 def configured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A demo server whose map tiles are served by itself (any image will do as a tile)."""
-    data = tmp_path_factory.mktemp("configured")
-    env = {
-        "NETALARM_DATA_DIR": str(data),
-        "NETALARM_DATABASE_URL": "",
-        "NETALARM_SMS_NUMBER": "12345",
-        "NETALARM_MAP_TILE_URL": "/static/reporter/icons/icon-192.png?z={z}&x={x}&y={y}",
-        "NETALARM_MAP_TILE_ATTRIBUTION": "Test tiles",
-    }
-    assert netalarm(["demo"], env).returncode == 0
-    server = Server(env, log=Path(data) / "server.log").start()
-    yield server
-    server.stop()
+    with demo_with(
+        tmp_path_factory.mktemp("configured"),
+        NETALARM_SMS_NUMBER="12345",
+        NETALARM_MAP_TILE_URL="/static/reporter/icons/icon-192.png?z={z}&x={x}&y={y}",
+        NETALARM_MAP_TILE_ATTRIBUTION="Test tiles",
+    ) as server:
+        yield server
 
 
 def test_the_sms_number_and_map_tiles_come_from_the_settings(

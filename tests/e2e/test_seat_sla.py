@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,22 +16,15 @@ from playwright.sync_api import Browser, expect
 from tests.e2e.seat_console import desk, open_incident, row, screenshot, sign_in
 from tests.e2e.test_reporter_screens import serious_violations
 from tests.support.http import BAOAN, FUTIAN, NANSHAN, raise_alarm, seat_headers
-from tests.support.servers import Server, netalarm
+from tests.support.servers import Server, demo_with
 
 
 @pytest.fixture(scope="module")
 def short_sla_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("short-sla")
-    env = {
-        "NETALARM_DATA_DIR": str(data),
-        "NETALARM_DATABASE_URL": "",
-        "NETALARM_SLA_P1_S": "6",
-        "NETALARM_SLA_P2_S": "600",
-    }
-    assert netalarm(["demo"], env).returncode == 0
-    server = Server(env, log=Path(data) / "server.log").start()
-    yield server
-    server.stop()
+    with demo_with(
+        tmp_path_factory.mktemp("short-sla"), NETALARM_SLA_P1_S="6", NETALARM_SLA_P2_S="600"
+    ) as server:
+        yield server
 
 
 def test_waiting_turns_amber_then_red_and_a_banner_demands_acceptance(

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,3 +85,17 @@ class Server:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+@contextmanager
+def demo_with(data: Path, **settings: str) -> Iterator[Server]:
+    """The demo on the embedded defaults (SQLite in `data`) with these `NETALARM_*` settings:
+    seeded, started, and stopped afterwards."""
+    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", **settings}
+    seeded = netalarm(["demo"], env)
+    assert seeded.returncode == 0, seeded.stderr
+    server = Server(env, log=data / "server.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, InfoMetricFamily, Metric
 
 from netalarm.monitoring.service import Figures
+
+
+def _gauge(name: str, doc: str, label: str, values: Mapping[str, float]) -> GaugeMetricFamily:
+    """A gauge with one sample per value, labelled by `label`."""
+    family = GaugeMetricFamily(name, doc, labels=[label])
+    for key, value in values.items():
+        family.add_metric([key], value)
+    return family
 
 
 class _Reading:
@@ -30,33 +38,24 @@ class _Reading:
         for (status, priority), count in f.open_incidents.items():
             opened.add_metric([status, priority], count)
         yield opened
-        oldest = GaugeMetricFamily(
+        yield _gauge(
             "netalarm_oldest_unaccepted_seconds",
             "How long the oldest incident waiting to be accepted has waited, by priority (0: none waits).",
-            labels=["priority"],
+            "priority",
+            f.oldest_unaccepted_s,
         )
-        for priority, seconds in f.oldest_unaccepted_s.items():
-            oldest.add_metric([priority], seconds)
-        yield oldest
         yield GaugeMetricFamily(
             "netalarm_outbox_unpublished",
             "Committed events not yet published to seats and other servers.",
             value=f.outbox_unpublished,
         )
-        sms = GaugeMetricFamily(
-            "netalarm_sms_deliveries", "SMS not (yet) delivered, by state.", labels=["status"]
-        )
-        for status, count in f.sms.items():
-            sms.add_metric([status], count)
-        yield sms
-        waiting = GaugeMetricFamily(
+        yield _gauge("netalarm_sms_deliveries", "SMS not (yet) delivered, by state.", "status", f.sms)
+        yield _gauge(
             "netalarm_forwards_waiting",
             "Hand-overs not yet taken by the 110 intranet or the superior server, by target.",
-            labels=["target"],
+            "target",
+            f.forwards_waiting,
         )
-        for target, count in f.forwards_waiting.items():
-            waiting.add_metric([target], count)
-        yield waiting
         yield GaugeMetricFamily(
             "netalarm_consoles_present", "Seats with a console open now.", value=f.consoles_present
         )
