@@ -67,6 +67,8 @@ def serve(host: str, port: int, workers: int) -> None:
         click.echo(f"  reporter app  {base}/report")
         click.echo(f"  seat console  {base}/seat")
     click.echo(f"  API docs      {base}/docs   OpenAPI {base}/openapi.json")
+    scraper = "bearer NETALARM_METRICS_TOKEN" if settings.metrics_token else "this machine only"
+    click.echo(f"  metrics       {base}/metrics   ({scraper})")
     uvicorn.run(
         "netalarm.app:create_app",
         factory=True,

@@ -121,6 +121,7 @@ def test_serve_prints_the_addresses_of_the_pages_and_they_answer(env: dict[str, 
         }
         assert urls == {f"{server.url}/report", f"{server.url}/seat"}
         assert f"{server.url}/docs" in printed
-        assert all(httpx.get(url).status_code == 200 for url in urls)
+        assert f"{server.url}/metrics   (this machine only)" in printed
+        assert all(httpx.get(url).status_code == 200 for url in [*urls, f"{server.url}/metrics"])
     finally:
         server.stop()

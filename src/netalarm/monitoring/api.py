@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from netalarm import __version__
+from netalarm.core.errors import NotFound
 from netalarm.core.http import RuntimeDep, Session, require_secret
 from netalarm.monitoring import exposition
 from netalarm.monitoring import service as monitoring_service
@@ -37,6 +38,9 @@ async def metrics(request: Request, session: Session, rt: RuntimeDep) -> Respons
         )
     targets = [t for t, on in (("110", s.forwards_to_110), ("superior", s.has_superior)) if on]
     figures = await monitoring_service.read(session, forward_targets=targets)
-    served = await routing_service.root(session, s.centre or None)
-    info = {"version": __version__, "role": s.role, "centre": served.code}
+    try:
+        centre = (await routing_service.root(session, s.centre or None)).code
+    except NotFound:  # no centre yet: the figures are all the more worth reading
+        centre = s.centre
+    info = {"version": __version__, "role": s.role, "centre": centre}
     return Response(exposition.render(figures, info), media_type=CONTENT_TYPE_LATEST)
