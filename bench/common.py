@@ -159,3 +159,56 @@ def report(name: str, settings: dict[str, Any], figures: dict[str, Any]) -> dict
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(result, ensure_ascii=False))
     return result
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int, *, system_only: bool = False) -> float:
+    """User + system (or only system) CPU seconds of a process and all its descendants."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += ((0 if system_only else int(fields[11])) + int(fields[12])) / TICK
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        pids.extend(int(c) for c in children)
+    return total
+
+
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the process's threads have waited, runnable, for a CPU (scheduler statistics)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return total / 1e9
+
+
+def named_cpu_s(name: str) -> dict[int, float]:
+    """CPU seconds of every process whose command name is `name` (machine-wide services)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found[int(entry.name)] = _own_cpu_s(entry)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+def _own_cpu_s(entry: Path) -> float:
+    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def service_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second one."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())

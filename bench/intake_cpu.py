@@ -1,10 +1,11 @@
 """CPU per alarm: what one accepted alarm costs the server's workers and PostgreSQL.
 
 Throughput on a shared 2-core machine swings by ±15 % from run to run; the CPU time an
-alarm costs the server processes swings less, and comparing it between two versions of the code, run in
-alternation, is how an optimisation is judged. One `netalarm serve` (2 workers, PostgreSQL,
-NATS, as `intake.py` runs it) takes the load generator's alarms at one concurrency; the
-processes' CPU times are read from /proc before and after.
+alarm costs the server processes swings less, and comparing it between two versions of the
+code, run in alternation, is how an optimisation is judged. One `netalarm serve` (2 workers,
+PostgreSQL, NATS, as `intake.py` runs it) takes the load generator's alarms at one
+concurrency; the CPU time of the serve process with its workers, and of every postgres
+process, is read from /proc before and after (`common.cpu_s`, `common.named_cpu_s`).
 
     python bench/intake_cpu.py [--connections 256] [--seconds 10] [--workers 2]
         [--rounds 1] [--against /path/to/other/checkout/src]
@@ -17,36 +18,13 @@ one JSON object (`intake_cpu`) with `per_s`, `server_us_per_alarm`, `postgres_us
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from common import nats_stream, netalarm, pg_database, report, server
+from common import cpu_s, named_cpu_s, nats_stream, netalarm, pg_database, report, server, service_delta
 from intake import SLA_S, load
-
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_by_kind() -> dict[tuple[str, str], float]:
-    """CPU seconds of every process, keyed by (pid, kind): server (`netalarm serve` and its
-    worker processes), postgres or other."""
-    seconds: dict[tuple[str, str], float] = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        serving = "multiprocessing" in command or "netalarm.cli serve" in command
-        kind = "postgres" if "postgres" in command else "server" if serving else "other"
-        seconds[(pid, kind)] = (int(fields[11]) + int(fields[12])) / HZ
-    return seconds
 
 
 def one_run(args: argparse.Namespace, source: str | None) -> dict[str, Any]:
@@ -65,22 +43,21 @@ def one_run(args: argparse.Namespace, source: str | None) -> dict[str, Any]:
         if source:
             env["PYTHONPATH"] = source
         netalarm(["demo"], env)
-        with server(env, workers=args.workers) as (base, _process):
+        with server(env, workers=args.workers) as (base, process):
             port = urlparse(base).port or 0
             load(port, 16, 2)
-            before, started = cpu_by_kind(), time.monotonic()
+            served, postgres, started = cpu_s(process.pid), named_cpu_s("postgres"), time.monotonic()
             result = load(port, args.connections, args.seconds)
-            after, elapsed = cpu_by_kind(), time.monotonic() - started
-    spent: dict[str, float] = {}
-    for key, value in after.items():
-        spent[key[1]] = spent.get(key[1], 0.0) + value - before.get(key, 0.0)
+            served = cpu_s(process.pid) - served
+            postgres_used = service_delta(postgres, named_cpu_s("postgres"))
+            elapsed = time.monotonic() - started
     alarms = result["per_s"] * elapsed
     return {
         "source": source or "this checkout",
         "per_s": result["per_s"],
         "p99_ms": result["p99_ms"],
-        "server_us_per_alarm": round(1e6 * spent.get("server", 0.0) / alarms),
-        "postgres_us_per_alarm": round(1e6 * spent.get("postgres", 0.0) / alarms),
+        "server_us_per_alarm": round(1e6 * served / alarms),
+        "postgres_us_per_alarm": round(1e6 * postgres_used / alarms),
     }
 
 
