@@ -172,7 +172,6 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     live = true;
     renderMode();
     poll(SLOW_MS);
-    refresh();
   }
 
   function fellBack() {
@@ -196,6 +195,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     ws.onopen = () => {
       opened = true;
       goLive();
+      refresh();
     };
     ws.onmessage = (event) => take(event.data);
     ws.onclose = () => {
@@ -215,7 +215,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
       controller,
       onData: (text) => {
         if (!live) goLive();
-        take(text);
+        take(text); // reads the alarm afresh, the first time too
       },
     });
     if (reading !== controller) return; // stopped, or another alarm shown
