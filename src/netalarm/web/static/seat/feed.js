@@ -35,6 +35,9 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     schedulePoll();
   };
 
+  // Push is on (socket or stream): back-off reset, and the queue read once now.
+  const connected = () => { backoff = 1000; setLive(true); onPoll().catch(() => {}); };
+
   const take = (text) => {
     let data;
     try { data = JSON.parse(text); } catch { return; }
@@ -57,7 +60,7 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     } catch {
       return stream();
     }
-    socket.onopen = () => { opened = true; backoff = 1000; setLive(true); onPoll().catch(() => {}); };
+    socket.onopen = () => { opened = true; connected(); };
     socket.onmessage = (message) => take(message.data);
     socket.onclose = () => {
       socket = null;
@@ -79,7 +82,7 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
       token,
       controller,
       onData: (text) => {
-        if (!live) { backoff = 1000; setLive(true); onPoll().catch(() => {}); }
+        if (!live) connected();
         take(text);
       },
     });
