@@ -207,6 +207,7 @@ async def seat_sockets(job: dict[str, Any], pipe: Connection) -> None:
             "received": [s.received.tobytes() for s in sockets],
             "duplicates": sum(s.duplicates for s in sockets),
             "frames": sum(s.frames for s in sockets),
+            "events": sum(s.count for s in sockets),
             "closed": [s.closed for s in sockets if s.closed],
         }
     )
@@ -423,6 +424,11 @@ def measure(servers: list[tuple[str, int]], args: argparse.Namespace) -> dict[st
         # The reporter's wait for the 201 (the alarm committed): the intake part of the latency.
         "acknowledged_ms": {"p50": round(percentile(acks, 0.5), 2), "p99": round(percentile(acks, 0.99), 2)},
         "duplicates": sum(r["duplicates"] for r in results),
+        # Alarm events per WebSocket message the seats read (hello, heartbeats and pings
+        # included): above 1, the server carried bursts in one message (batch=1).
+        "events_per_message": round(
+            sum(r["events"] for r in results) / max(1, sum(r["frames"] for r in results)), 2
+        ),
         "sockets_closed": dict(Counter(c for r in results for c in r["closed"])),
         "send_lag_behind_schedule_ms": {
             "p99": round(percentile(lags, 0.99), 2),
