@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 
 import httpx
-from playwright.sync_api import Browser, Dialog, expect
+import pytest
+from playwright.sync_api import Browser, Dialog, Request, WebSocket, expect
 
 from netalarm.incidents.lifecycle import DISPOSITIONS
 from tests.e2e.network import WEBSOCKET_REFUSED
 from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, seat_messages, somewhere_in_futian
-from tests.support.servers import Server
+from tests.support.servers import Server, demo_with
+
+HEARTBEAT_S = 0.25
+
+
+@pytest.fixture(scope="module")
+def beating_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A demo server whose push connections send a heartbeat four times a second."""
+    with demo_with(tmp_path_factory.mktemp("beating"), NETALARM_WS_HEARTBEAT_S=str(HEARTBEAT_S)) as server:
+        yield server
 
 
 def test_acceptance_and_chat_reach_the_reporter_live_with_receipts(
@@ -160,3 +171,53 @@ def test_with_websockets_refused_the_status_page_is_live_over_events(
     expect(page.locator("#messages .msg.theirs")).to_contain_text("民警已出发", timeout=5_000)
     expect(page.locator("#steps li[data-step=accepted]")).to_have_class("done", timeout=5_000)
     context.close()
+
+
+@pytest.mark.parametrize("carrier", ["websocket", "event stream"])
+def test_heartbeats_keep_the_status_page_live_without_reading_the_alarm_again(
+    browser: Browser, beating_server: Server, carrier: str
+) -> None:
+    base = beating_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    if carrier == "event stream":
+        context.add_init_script(WEBSOCKET_REFUSED)
+    page = open_app(context, base)
+    reads: list[str] = []
+    heartbeats: list[str] = []
+    page.on("request", lambda request: reads.append(request.url) if _is_alarm_read(request) else None)
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda frame: _note_heartbeat(ws, frame, heartbeats)),
+    )
+    page.locator("#sos").tap()
+    expect(page.locator("#live-mode")).to_have_text("实时更新")
+    page.wait_for_timeout(300)  # the reads of going live are answered
+    reads.clear()
+    heartbeats.clear()
+
+    page.wait_for_timeout(2_000)  # eight heartbeats
+
+    if carrier == "websocket":
+        assert len(heartbeats) >= 4
+    assert reads == []
+    expect(page.locator("#live-mode")).to_have_text("实时更新")
+    # An event still reads the alarm afresh.
+    incident_id = kept(page, "current")["incident_id"]
+    accepted = httpx.post(
+        f"{base}/api/v1/incidents/{incident_id}/actions/accept", json={}, headers=seat(base)
+    )
+    assert accepted.status_code == 200, accepted.text
+    expect(page.locator("#steps li[data-step=accepted]")).to_have_class("done", timeout=5_000)
+    assert reads != []
+    context.close()
+
+
+def _is_alarm_read(request: Request) -> bool:
+    return (
+        request.method == "GET" and re.search(r"/api/v1/alarms/[^/]+$", request.url.split("?")[0]) is not None
+    )
+
+
+def _note_heartbeat(ws: WebSocket, frame: str | bytes, into: list[str]) -> None:
+    if isinstance(frame, str) and '"type":"heartbeat"' in frame.replace(" ", ""):
+        into.append(ws.url)

@@ -157,14 +157,18 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     poller = setInterval(refresh, ms);
   }
 
-  // Any frame: note where to resume, and read the alarm afresh.
+  // An event: note where to resume, and read the alarm afresh. Frames without an id (hello,
+  // heartbeat) only say the line is alive: reading the alarm for each would cost the server
+  // two requests per heartbeat and open page.
   function take(text) {
+    let data;
     try {
-      const data = JSON.parse(text);
-      if (data.id) lastEventId = data.id;
+      data = JSON.parse(text);
     } catch {
       return;
     }
+    if (!data.id) return;
+    lastEventId = data.id;
     refresh();
   }
 
@@ -214,8 +218,13 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
       token: alarm.reporter_token,
       controller,
       onData: (text) => {
-        if (!live) goLive();
-        take(text); // reads the alarm afresh, the first time too
+        if (!live) {
+          // The stream is open (its first frame is the hello): read what changed meanwhile,
+          // as a WebSocket's open does.
+          goLive();
+          refresh();
+        }
+        take(text);
       },
     });
     if (reading !== controller) return; // stopped, or another alarm shown
