@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.intake.start()
         app.state.sms = await sms_worker.start(settings, app.state.runtime.sessions)
-        app.state.link = await link_puller.start(settings, app.state.runtime.sessions)
+        app.state.link = await link_puller.start(
+            settings, app.state.runtime.sessions, app.state.media.storage
+        )
         app.state.federation = await federation_worker.start(settings, app.state.runtime.sessions)
         # Everything made so far lives as long as the process: out of the collector's way, so
         # its full passes under load walk only what requests make (shorter pauses).

@@ -4,8 +4,10 @@ forwards; the 110 seat takes the case and works it; its progress closes the loop
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.media import tus
+from tests.media.samples import photo
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
 from tests.support.link import internet_server, intranet_server
@@ -39,8 +43,10 @@ def intranet(internet: Server, tmp_path_factory: pytest.TempPathFactory) -> Iter
     drop_pg_database(name)
 
 
-def _forwarded(internet: Server, note: str = "Armed man at the door, send a unit") -> dict[str, Any]:
-    alarm = raise_alarm(
+def _forwarded(
+    internet: Server, note: str = "Armed man at the door, send a unit", alarm: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    alarm = alarm or raise_alarm(
         internet.url, FUTIAN, category="violence", reporter={"name": "Wang", "phone": "13800138000"}
     )
     seat = seat_headers(internet.url, "futian.net")
@@ -209,3 +215,110 @@ def test_the_reporter_and_the_110_seat_talk_across_the_boundary(internet: Server
         reply["text"]
     ) == 1
     assert [m["text"] for m in httpx.get(theirs, headers=police).json()].count("He has a red jacket") == 1
+
+
+def _uploaded(internet: Server, alarm: dict[str, Any], data: bytes, filename: str) -> str:
+    url, answer = tus.upload(internet.url, alarm, data, filename)
+    assert answer.status_code == 204, answer.text
+    return tus.media_id(url)
+
+
+def _media(server: Server, incident_id: str, seat: dict[str, str]) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{server.url}/api/v1/incidents/{incident_id}/media", headers=seat)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())
+
+
+def test_the_reporters_files_cross_to_the_110_side_unchanged_and_on_both_records(
+    internet: Server, intranet: Server
+) -> None:
+    alarm = raise_alarm(internet.url, FUTIAN, category="robbery_theft")
+    before = photo(size=(640, 480))
+    _uploaded(internet, alarm, before, "before-forward.jpg")
+    _forwarded(internet, "Thief still in the building", alarm)
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    after = photo("PNG", size=(320, 240))
+    _uploaded(internet, alarm, after, "after-forward.png")
+
+    files = eventually(lambda: m if len(m := _media(intranet, case["id"], police)) == 2 else None)
+    sent = {"before-forward.jpg": before, "after-forward.png": after}
+    for item in files:
+        original = httpx.get(f"{intranet.url}{item['url']}", headers=police)
+        assert original.content == sent[item["filename"]]
+        assert item["sha256"] == hashlib.sha256(sent[item["filename"]]).hexdigest()
+        assert item["preview_url"] is not None
+        verified = httpx.get(f"{intranet.url}{item['url']}/verify", headers=police).json()
+        assert verified["ok"] is True
+    inside = [e for e in _timeline(intranet, case["id"], police) if e["type"] == "media_attached"]
+    assert {(e["actor"], e["data"]["filename"]) for e in inside} == {
+        ("system:110-link", "before-forward.jpg"),
+        ("system:110-link", "after-forward.png"),
+    }
+    network = seat_headers(internet.url, "futian.net")
+    handed = [
+        e
+        for e in _timeline(internet, alarm["incident_id"], network)
+        if e["type"] == "media_downloaded" and e["actor"] == "system:110-link"
+    ]
+    assert sorted(e["data"]["filename"] for e in handed) == ["after-forward.png", "before-forward.jpg"]
+    assert {e["data"]["variant"] for e in handed} == {"link_110"}
+    # Fetched once each: later rounds find them here.
+    time.sleep(1)
+    assert len(_media(intranet, case["id"], police)) == 2
+
+
+def test_a_file_whose_bytes_no_longer_match_its_hash_is_refused_inside_and_said_on_the_case(
+    internet: Server, intranet: Server
+) -> None:
+    alarm = raise_alarm(internet.url, FUTIAN, category="violence")
+    media_id = _uploaded(internet, alarm, photo(), "tampered.jpg")
+    stored = Path(internet.env["NETALARM_DATA_DIR"]) / "media" / "originals" / media_id
+    data = bytearray(stored.read_bytes())
+    data[-100] ^= 0xFF  # same length, other bytes
+    stored.write_bytes(bytes(data))
+    _forwarded(internet, "Photo of the attacker attached", alarm)
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+
+    refused = eventually(
+        lambda: next(
+            (e for e in _timeline(intranet, case["id"], police) if e["type"] == "media_refused"), None
+        )
+    )
+    assert refused["data"]["media_id"] == media_id
+    assert refused["data"]["filename"] == "tampered.jpg"
+    assert "SHA-256" in refused["data"]["reason"]
+    assert _media(intranet, case["id"], police) == []
+    time.sleep(1)  # not fetched, nor said, again
+    entries = _timeline(intranet, case["id"], police)
+    assert [e["type"] for e in entries].count("media_refused") == 1
+
+
+def test_the_file_doors_need_the_link_token_and_serve_only_forwarded_files(
+    internet: Server, intranet: Server
+) -> None:
+    alarm = raise_alarm(internet.url, FUTIAN)
+    media_id = _uploaded(internet, alarm, photo(), "not-forwarded.jpg")
+    listed = httpx.post(f"{internet.url}/api/v1/link/110/media", json={"forwards": [str(uuid.uuid4())]})
+    assert listed.status_code == 401
+    unknown = httpx.post(
+        f"{internet.url}/api/v1/link/110/media", json={"forwards": [str(uuid.uuid4())]}, headers=LINK
+    )
+    assert (unknown.status_code, unknown.json()) == (200, {"media": {}})
+    bad = httpx.post(f"{internet.url}/api/v1/link/110/media", json={"forwards": ["nope"]}, headers=LINK)
+    assert bad.status_code == 422
+    other = _forwarded(internet, "Another case")
+    forward_id = _forward_id(internet, other)
+    door = f"{internet.url}/api/v1/link/110/forwards/{forward_id}/media/{media_id}"
+    assert httpx.get(door).status_code == 401
+    refused = httpx.get(door, headers=LINK)
+    assert (refused.status_code, refused.json()["error"]["field"]) == (404, "media_id")
+
+
+def _forward_id(internet: Server, alarm: dict[str, Any]) -> str:
+    network = seat_headers(internet.url, "futian.net")
+    entry = next(
+        e for e in _timeline(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
+    )
+    return str(entry["data"]["forward_id"])

@@ -12,6 +12,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import act, desk, open_incident, row, sign_in
+from tests.media import tus
+from tests.media.samples import photo
 from tests.support.http import FUTIAN, raise_alarm
 from tests.support.link import internet_server, intranet_server
 from tests.support.servers import Server
@@ -66,4 +68,9 @@ def test_a_forward_alerts_the_110_seat_and_its_acceptance_reads_back_outside(
     expect(network.locator(".messages .msg.from-seat").last).to_contain_text("Which way did they run?")
 
     expect(network.locator("#timeline")).to_contain_text(f"110 case {case_110} accepted by seat shenzhen.110")
+    # A photo the reporter sends now reaches the open case in the 110 console.
+    url, answer = tus.upload(internet.url, alarm, photo(), "attacker.jpg")
+    assert answer.status_code == 204, answer.text
+    expect(police.locator(f'#media figure[data-id="{tus.media_id(url)}"]')).to_be_visible(timeout=10_000)
+    expect(police.locator("#timeline")).to_contain_text("attacker.jpg")
     expect(row(network, alarm["incident_id"])).to_be_visible()

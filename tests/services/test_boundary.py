@@ -4,6 +4,7 @@ intranet side, and the 110 seat's progress travelling back — each once, howeve
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from netalarm.exports import eido
 from netalarm.incidents import actions
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Incident
+from netalarm.media.storage.local import LocalStorage
 from netalarm.messaging import service as messaging_service
 from netalarm.timeline import service as timeline_service
 from tests.support import factories
@@ -182,14 +184,19 @@ async def test_progress_for_an_unknown_forward_is_not_found(session: AsyncSessio
     ],
 )
 async def test_an_intranet_server_with_half_a_link_refuses_to_start(
-    sessions: async_sessionmaker[AsyncSession], settings: dict[str, str]
+    sessions: async_sessionmaker[AsyncSession], settings: dict[str, str], tmp_path: Path
 ) -> None:
     with pytest.raises(ValueError, match="NETALARM_LINK_URL"):
-        await puller.start(Settings(role="intranet", **settings), sessions)  # type: ignore[arg-type]
+        await puller.start(Settings(role="intranet", **settings), sessions, LocalStorage(tmp_path))  # type: ignore[arg-type]
 
 
-async def test_an_internet_server_runs_no_puller(sessions: async_sessionmaker[AsyncSession]) -> None:
-    assert await puller.start(Settings(role="internet", link_token="secret"), sessions) is None
+async def test_an_internet_server_runs_no_puller(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    assert (
+        await puller.start(Settings(role="internet", link_token="secret"), sessions, LocalStorage(tmp_path))
+        is None
+    )
 
 
 async def test_the_conversation_and_the_reporters_positions_follow_the_case_both_ways(

@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from netalarm.boundary import outside
-from netalarm.boundary.document import AfterMap, ProgressBatch, ProgressMap
+from netalarm.boundary.document import AfterMap, ForwardIds, MediaMap, ProgressBatch, ProgressMap
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
 from netalarm.core.settings import Settings
+from netalarm.media.api import original_response
+from netalarm.media.runtime import MediaDep
 
 router = APIRouter(prefix="/api/v1/link/110", tags=["110 link"])
 
@@ -52,6 +55,31 @@ async def forward_news(body: AfterMap, request: Request, session: Session, rt: R
     the network seats' messages, the reporter's positions."""
     _check_link(request, rt.settings)
     return ProgressMap(updates=await outside.news(session, body.after, target="110")).model_dump(mode="json")
+
+
+@router.post("/media")
+async def forward_media(
+    body: ForwardIds, request: Request, session: Session, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Per forward, the files of its incident so far (id, name, kind, size, SHA-256): the 110
+    side fetches those it lacks."""
+    _check_link(request, rt.settings)
+    found = await outside.media_of(session, body.forwards, target="110")
+    return MediaMap(media=found).model_dump(mode="json")
+
+
+@router.get("/forwards/{forward_id}/media/{media_id}")
+async def forward_media_file(
+    forward_id: str, media_id: str, request: Request, session: Session, rt: RuntimeDep, media: MediaDep
+) -> StreamingResponse:
+    """The original of a file of a forwarded incident; its hand-over to 110 is on that
+    incident's timeline."""
+    _check_link(request, rt.settings)
+    found = await outside.hand_over_file(
+        session, parse_uuid(forward_id, "forward_id"), parse_uuid(media_id, "media_id"), target="110"
+    )
+    await session.commit()
+    return original_response(media.storage, found)
 
 
 @router.get("/status")

@@ -95,6 +95,29 @@ class AfterMap(Wire):
     after: dict[uuid.UUID, int] = Field(max_length=1000)
 
 
+class ForwardIds(Wire):
+    """Forwards whose files the asking side wants listed."""
+
+    forwards: list[uuid.UUID] = Field(max_length=1000)
+
+
+class RemoteMedia(Wire):
+    """A file of a forwarded incident, as the handing side stored and hashed it: the receiving
+    side fetches it, hashes what it received, and keeps it only if both agree."""
+
+    id: uuid.UUID
+    filename: str = Field(max_length=255)
+    kind: str = Field(max_length=8)
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class MediaMap(Wire):
+    """Per forward, the files of its incident."""
+
+    media: dict[uuid.UUID, list[RemoteMedia]] = Field(max_length=1000)
+
+
 def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
     """The part of an entry's data that crosses the link: a message's sender, seat and text; a
     position; else the fields of `RELAYED_FIELDS`."""

@@ -20,6 +20,7 @@ from netalarm.boundary.document import (
     RELAYED_TYPES,
     Forward,
     Progress,
+    RemoteMedia,
     progress_of,
     relayable,
 )
@@ -30,9 +31,13 @@ from netalarm.incidents import service as incident_service
 from netalarm.incidents.case_numbers import take_case_numbers
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake.schemas import LocationIn
+from netalarm.media import files
+from netalarm.media import service as media_service
+from netalarm.media.models import Media
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
+from netalarm.timeline import service as timeline_service
 from netalarm.timeline.models import TimelineEntry
 
 # Channel of the alarm that carries the reporter's conversation over the link.
@@ -197,14 +202,8 @@ async def take_news(
     it over; else 404): the reporter's messages and the seats' there go into this incident's
     conversation, the reporter's positions onto its trail; each once, in `seq` order, however
     often sent. Returns the last entry recorded. On a closed incident they are skipped."""
-    inbound = await session.get(LinkInbound, forward_id)
-    if inbound is None or inbound.source != source:
-        raise NotFound("no such forward", field="forward_id")
-    incident = await incident_service.lock(session, inbound.incident_id)
-    await session.refresh(inbound)
-    relay = select(Alarm).where(Alarm.incident_id == incident.id, Alarm.channel == RELAY)
-    alarm = await session.scalar(relay)
-    assert alarm is not None
+    inbound, incident = await _locked(session, forward_id, source)
+    alarm = await _relay_alarm(session, incident)
     for update in sorted(updates, key=lambda u: u.seq):
         if update.seq <= inbound.news_seq:
             continue
@@ -244,3 +243,82 @@ async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
         .where(LinkInbound.source == source, Incident.status != "closed")
     )
     return {forward_id: seq for forward_id, seq in rows}
+
+
+async def _locked(session: AsyncSession, forward_id: uuid.UUID, source: str) -> tuple[LinkInbound, Incident]:
+    """The forward from `source` (else 404) and its incident, locked."""
+    inbound = await session.get(LinkInbound, forward_id)
+    if inbound is None or inbound.source != source:
+        raise NotFound("no such forward", field="forward_id")
+    incident = await incident_service.lock(session, inbound.incident_id)
+    await session.refresh(inbound)
+    return inbound, incident
+
+
+async def _relay_alarm(session: AsyncSession, incident: Incident) -> Alarm:
+    alarm = await session.scalar(
+        select(Alarm).where(Alarm.incident_id == incident.id, Alarm.channel == RELAY)
+    )
+    assert alarm is not None, "an incident made from a forward has its relay alarm"
+    return alarm
+
+
+async def take_media(
+    session: AsyncSession,
+    forward_id: uuid.UUID,
+    remote: RemoteMedia,
+    examined: files.Examined,
+    *,
+    source: str,
+    actor: str,
+) -> Media | None:
+    """Attach a file of the handing side's incident — fetched, stored under its original key
+    and checked here (`files.examine`) — to the incident `forward_id` (from `source`) became:
+    on its relay alarm, the hash on its timeline. None when the file is here already."""
+    _, incident = await _locked(session, forward_id, source)
+    if await media_service.known(session, [remote.id]):
+        return None
+    alarm = await _relay_alarm(session, incident)
+    media = files.media_row(
+        remote.id,
+        examined,
+        alarm_id=alarm.id,
+        reporter_id=alarm.reporter_id,
+        message_id=None,
+        incident=incident,
+        filename=remote.filename,
+    )
+    session.add(media)
+    await session.flush()
+    await files.record_attached(session, incident, media, actor=actor)
+    return media
+
+
+async def refuse_media(
+    session: AsyncSession, forward_id: uuid.UUID, remote: RemoteMedia, reason: str, *, source: str, actor: str
+) -> bool:
+    """Say on the incident `forward_id` became that a file of the handing side was not taken,
+    and why (once per file). Returns whether it was said now."""
+    inbound, incident = await _locked(session, forward_id, source)
+    said = any(
+        entry.type == "media_refused" and entry.data.get("media_id") == str(remote.id)
+        for entry in await timeline_service.entries(session, incident.id)
+    )
+    if said:
+        return False
+    await incident_service.record(
+        session,
+        incident,
+        actor=actor,
+        type="media_refused",
+        data={
+            "media_id": str(remote.id),
+            "filename": remote.filename,
+            "kind": remote.kind,
+            "size": remote.size,
+            "sha256": remote.sha256,
+            "source_case_number": inbound.source_case_number,
+            "reason": reason,
+        },
+    )
+    return True

@@ -18,6 +18,7 @@ from netalarm.boundary.document import (
     NEWS_TYPES,
     Forward,
     Progress,
+    RemoteMedia,
     progress_of,
     relayable,
 )
@@ -29,6 +30,8 @@ from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import transition
 from netalarm.incidents.models import Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
+from netalarm.media import service as media_service
+from netalarm.media.models import Media
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.timeline.models import TimelineEntry
@@ -274,3 +277,42 @@ async def news(
             continue
         found.setdefault(forward_id, []).append(progress_of(entry, case_number))
     return found
+
+
+async def media_of(
+    session: AsyncSession, forward_ids: list[uuid.UUID], *, target: str
+) -> dict[uuid.UUID, list[RemoteMedia]]:
+    """Per forward to `target` among `forward_ids`, the files of its incident so far, oldest
+    first (unknown forwards and incidents without files are left out)."""
+    rows = await session.execute(
+        select(LinkForward.id, LinkForward.incident_id).where(
+            LinkForward.id.in_(forward_ids), LinkForward.target == target
+        )
+    )
+    incidents = {forward_id: incident_id for forward_id, incident_id in rows}
+    media = await media_service.for_incidents(session, list(incidents.values()))
+    return {
+        forward_id: [
+            RemoteMedia(id=m.id, filename=m.filename, kind=m.kind, size=m.size, sha256=m.sha256)
+            for m in media[incident_id]
+        ]
+        for forward_id, incident_id in incidents.items()
+        if incident_id in media
+    }
+
+
+async def hand_over_file(
+    session: AsyncSession, forward_id: uuid.UUID, media_id: uuid.UUID, *, target: str
+) -> Media:
+    """A file of the incident forwarded to `target`, about to be sent there: the hand-over is
+    on that incident's timeline (a read by the link). 404 for an unknown forward, or a file
+    of any other incident."""
+    row = await session.get(LinkForward, forward_id)
+    if row is None or row.target != target:
+        raise NotFound("no such forward", field="forward_id")
+    incident = await incident_service.lock(session, row.incident_id)
+    media = await media_service.in_incident(session, incident, media_id)
+    await media_service.record_download(
+        session, incident, media, actor=ACTORS[target], variant=f"link_{target}", byte_range=None
+    )
+    return media

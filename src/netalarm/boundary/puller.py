@@ -6,7 +6,8 @@ back the progress of every forwarded incident not yet confirmed, and marks what 
 side confirmed; last it fetches what happened outside to the forwarded cases still open here
 (the reporter's messages and positions, the network seats' messages). A failure (the link
 down, the other side refusing) is logged and kept as the link's status; the next round tries
-again, so nothing is lost while the link is down."""
+again, so nothing is lost while the link is down. The cases' files come over beside it, in
+rounds of their own (`fetcher`)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside, peer
 from netalarm.boundary.document import ACTORS, AfterMap, Forward, ProgressBatch, ProgressMap
+from netalarm.boundary.fetcher import Fetcher
 from netalarm.core import tasks
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
+from netalarm.media.storage import Storage
 from netalarm.routing import service as routing_service
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,8 @@ class Puller:
     timezone: str
     poll_s: float = 1.0
     state: peer.PeerState = field(default_factory=peer.PeerState)
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
+    fetcher: Fetcher | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
 
     async def run_once(self) -> tuple[int, int]:
         """One round: (incidents made from new forwards, progress entries confirmed)."""
@@ -94,19 +98,32 @@ class Puller:
         return await peer.call(self.client, method, path, json=body, who="the Internet-side server")
 
     def status(self) -> dict[str, Any]:
-        return self.state.status()
+        status = self.state.status()
+        if status["last_error"] is None and self.fetcher is not None and self.fetcher.state.last_error:
+            status["last_error"] = f"files: {self.fetcher.state.last_error}"
+        return status
 
-    async def run(self) -> None:
-        await self.state.keep_running(self.run_once, every_s=self.poll_s, name="110 link")
+    def start(self) -> None:
+        rounds = [self.state.keep_running(self.run_once, every_s=self.poll_s, name="110 link")]
+        if self.fetcher is not None:
+            fetcher = self.fetcher
+            rounds.append(
+                fetcher.state.keep_running(fetcher.run_once, every_s=self.poll_s, name="110 link files")
+            )
+        self.tasks = [asyncio.create_task(job, name="netalarm-110-link") for job in rounds]
 
     async def stop(self) -> None:
-        await tasks.cancel(self.task)
+        for task in self.tasks:
+            await tasks.cancel(task)
         await self.client.aclose()
 
 
-async def start(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Puller | None:
-    """The running puller of an intranet server with a link configured; None otherwise. An
-    intranet server with a token but no URL (or the reverse) is refused at start-up."""
+async def start(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], storage: Storage
+) -> Puller | None:
+    """The running puller (and file fetcher, into `storage`) of an intranet server with a link
+    configured; None otherwise. An intranet server with a token but no URL (or the reverse)
+    is refused at start-up."""
     if settings.role != "intranet" or not (settings.link_url or settings.link_token):
         return None
     if not (settings.link_url.startswith(("http://", "https://")) and settings.link_token):
@@ -116,6 +133,13 @@ async def start(settings: Settings, sessions: async_sessionmaker[AsyncSession]) 
         headers={"Authorization": f"Bearer {settings.link_token}"},
         timeout=TIMEOUT_S,
     )
-    puller = Puller(sessions, client, settings.centre, settings.timezone, poll_s=settings.link_poll_s)
-    puller.task = asyncio.create_task(puller.run(), name="netalarm-110-link")
+    puller = Puller(
+        sessions,
+        client,
+        settings.centre,
+        settings.timezone,
+        poll_s=settings.link_poll_s,
+        fetcher=Fetcher(sessions, client, storage, LINK),
+    )
+    puller.start()
     return puller

@@ -165,6 +165,11 @@ async def _variant(storage: Storage, media: Media, variant: str) -> tuple[str, s
     return media.preview_key, "image/jpeg", size
 
 
+def original_response(storage: Storage, media: Media) -> StreamingResponse:
+    """The whole original of `media`, as its own download doors send it."""
+    return _stream(storage, media.storage_key, media.content_type, media.size, None, media, "original")
+
+
 def _stream(
     storage: Storage,
     key: str,

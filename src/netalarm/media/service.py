@@ -30,13 +30,31 @@ def preview_key(media_id: uuid.UUID) -> str:
 
 async def for_incident(session: AsyncSession, incident: Incident) -> list[Media]:
     """The media of every alarm now in the incident (merged ones included), oldest first."""
-    rows = await session.scalars(
-        select(Media)
+    return (await for_incidents(session, [incident.id])).get(incident.id, [])
+
+
+async def for_incidents(session: AsyncSession, incident_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Media]]:
+    """Per incident, the media of every alarm now in it, oldest first (incidents without any
+    are left out)."""
+    if not incident_ids:
+        return {}
+    rows = await session.execute(
+        select(Alarm.incident_id, Media)
         .join(Alarm, Alarm.id == Media.alarm_id)
-        .where(Alarm.incident_id == incident.id)
+        .where(Alarm.incident_id.in_(incident_ids))
         .order_by(Media.id)
     )
-    return list(rows)
+    found: dict[uuid.UUID, list[Media]] = {}
+    for incident_id, media in rows:
+        found.setdefault(incident_id, []).append(media)
+    return found
+
+
+async def known(session: AsyncSession, media_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `media_ids` are media files here."""
+    if not media_ids:
+        return set()
+    return set(await session.scalars(select(Media.id).where(Media.id.in_(media_ids))))
 
 
 async def for_alarm(session: AsyncSession, alarm_id: uuid.UUID) -> list[Media]:

@@ -26,7 +26,7 @@ from starlette.requests import ClientDisconnect
 from netalarm.core.db import transaction
 from netalarm.core.errors import DomainError, TooLarge, UnsupportedMedia
 from netalarm.core.http import Session, current_reporter, parse_uuid
-from netalarm.media import uploads
+from netalarm.media import files, uploads
 from netalarm.media.models import Upload
 from netalarm.media.runtime import MediaDep, MediaRuntime
 from netalarm.media.sniff import HEAD_BYTES
@@ -319,7 +319,7 @@ async def append(upload_id: str, request: Request, session: Session, media: Medi
         # A file of a refused type is refused on its first bytes, not after the reporter has
         # sent all of it over a poor connection.
         try:
-            uploads.accepted_type(bytes(incoming.head))
+            files.accepted_type(bytes(incoming.head))
         except UnsupportedMedia:
             await uploads.end(session, media.storage, upload, "refused")
             await session.commit()

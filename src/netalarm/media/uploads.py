@@ -18,12 +18,10 @@ from netalarm.core.clock import utcnow
 from netalarm.core.errors import Conflict, DomainError, NotFound, TooLarge, TooManyRequests, UnsupportedMedia
 from netalarm.core.settings import Settings
 from netalarm.incidents import service as incident_service
-from netalarm.incidents.models import Incident
 from netalarm.intake import service as intake_service
-from netalarm.media import derive
+from netalarm.media import files
 from netalarm.media import service as media_service
 from netalarm.media.models import Media, Upload
-from netalarm.media.sniff import HEAD_BYTES, Sniffed, sniff
 from netalarm.media.storage import Appended, Storage
 from netalarm.messaging import service as messaging_service
 
@@ -207,105 +205,38 @@ async def advance(
     await session.refresh(upload)
 
 
-def accepted_type(head: bytes) -> Sniffed:
-    """The type of a file that starts with `head` (at least `HEAD_BYTES` of it, or all of a
-    smaller file); 415 if it is none that is accepted."""
-    sniffed = sniff(head)
-    if sniffed is None:
-        raise UnsupportedMedia(
-            "only JPEG, PNG, WebP, HEIC, MP4, QuickTime, WebM, Ogg, M4A/AAC, MP3 and WAV files are accepted",
-            field="file",
-        )
-    return sniffed
-
-
 async def complete(
     session: AsyncSession, storage: Storage, upload: Upload, *, sha256: str | None = None
 ) -> Media:
-    """Turn a fully stored upload into a checked media file: the real type from its leading
-    bytes (415 otherwise), a full decode, derived files, the SHA-256 on the timeline, the
-    EXIF position as a location hint, and the link to its chat message. The caller holds
-    the upload's lease, and ends the upload as `refused` (`end`) if this raises. `sha256`, if
-    given, is the hash of every byte this process stored (else the stored file is read back)."""
-    key = media_service.original_key(upload.id)
-    if await storage.size(key) is None:
+    """Turn a fully stored upload into a checked media file (`files.examine`: the real type,
+    a full decode, derived files), its SHA-256 on the timeline, the EXIF position as a
+    location hint, and the link to its chat message. The caller holds the upload's lease,
+    and ends the upload as `refused` (`end`) if this raises. `sha256`, if given, is the hash
+    of every byte this process stored (else the stored file is read back)."""
+    if await storage.size(media_service.original_key(upload.id)) is None:
         await storage.finish(str(upload.id), upload.storage_state)
-    sniffed = accepted_type(await storage.head(key, HEAD_BYTES))
-    inspected = await derive.inspect(storage, key, sniffed)
-    if sha256 is None:
-        sha256, size = await media_service.hash_stored(storage, key)
-    else:
-        size = await storage.size(key) or 0
-    if size != upload.length:
+    examined = await files.examine(storage, upload.id, sha256=sha256)
+    if examined.size != upload.length:
         raise Conflict("the stored file does not have the announced length", code="length_mismatch")
-    preview = None
-    if inspected.preview:
-        preview = media_service.preview_key(upload.id)
-        await storage.put(preview, inspected.preview)
     found = await intake_service.get_for_reporter(session, upload.alarm_id, upload.reporter_id)
     incident = await incident_service.lock(session, found.incident.id)
-    media = Media(
-        id=upload.id,
+    media = files.media_row(
+        upload.id,
+        examined,
         alarm_id=upload.alarm_id,
         reporter_id=upload.reporter_id,
         message_id=upload.message_id,
-        recorded_on=incident.id,
-        kind=inspected.kind,
-        content_type=inspected.content_type,
+        incident=incident,
         filename=upload.filename,
-        size=size,
-        sha256=sha256,
-        storage_key=key,
-        preview_key=preview,
-        width=inspected.width,
-        height=inspected.height,
-        duration_s=inspected.duration_s,
-        hint_lat=inspected.gps[0] if inspected.gps else None,
-        hint_lon=inspected.gps[1] if inspected.gps else None,
-        created_at=utcnow(),
     )
     session.add(media)
     upload.status, upload.ended_at = "complete", media.created_at
     upload.locked_until = upload.lock_token = None
     await session.flush()
-    await _record(session, incident, media, actor=f"reporter:{upload.reporter_id}")
+    await files.record_attached(session, incident, media, actor=f"reporter:{upload.reporter_id}")
     if upload.message_id is not None:
         await messaging_service.attach_media(session, upload.message_id, media.id)
     return media
-
-
-async def _record(session: AsyncSession, incident: Incident, media: Media, *, actor: str) -> None:
-    await incident_service.record(
-        session,
-        incident,
-        actor=actor,
-        type="media_attached",
-        data={
-            "media_id": str(media.id),
-            "alarm_id": str(media.alarm_id),
-            "message_id": str(media.message_id) if media.message_id else None,
-            "filename": media.filename,
-            "kind": media.kind,
-            "content_type": media.content_type,
-            "size": media.size,
-            "sha256": media.sha256,
-            "duration_s": media.duration_s,
-        },
-    )
-    if media.hint_lat is not None and media.hint_lon is not None:
-        await incident_service.record(
-            session,
-            incident,
-            actor=actor,
-            type="location_hint",
-            data={
-                "media_id": str(media.id),
-                "lat": media.hint_lat,
-                "lon": media.hint_lon,
-                "accuracy_m": None,
-                "source": "exif",
-            },
-        )
 
 
 async def end(session: AsyncSession, storage: Storage, upload: Upload, status: str) -> None:

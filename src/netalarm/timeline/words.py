@@ -94,6 +94,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "media_attached": "File {filename} attached ({kind}, {content_type}, {size} bytes, "
         "SHA-256 {sha256}).",
         "media_downloaded": "File “{file}” opened ({variant}).",
+        "media_refused": "File {filename} of case {source_case_number} was not taken: {reason}",
         "media_verified": "File “{file}” checked against its hash: {verdict}.",
         "location_hint": "Position found in a file: {lat}, {lon}.",
         "message_delivered": "A message was delivered to the {by}.",
@@ -158,6 +159,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sla_alert.overdue": "等待 {waited} 秒仍未受理，中心 {centre} 无上级中心：再次告警。",
         "media_attached": "附加文件 {filename}（{kind}，{content_type}，{size} 字节，SHA-256 {sha256}）。",
         "media_downloaded": "打开文件“{file}”（{variant}）。",
+        "media_refused": "未接收案件 {source_case_number} 的文件 {filename}：{reason}",
         "media_verified": "按哈希校验文件“{file}”：{verdict}。",
         "location_hint": "文件中的位置：{lat}, {lon}。",
         "message_delivered": "消息已送达{by}。",
@@ -218,8 +220,8 @@ CHANNEL_WORDS: dict[str, dict[str, str]] = {
 
 # Which of a file's forms a seat read: the original bytes or the derived preview.
 VARIANT_WORDS: dict[str, dict[str, str]] = {
-    "en": {"original": "original", "preview": "preview image"},
-    "zh": {"original": "原件", "preview": "预览图"},
+    "en": {"original": "original", "preview": "preview image", "link_110": "a copy for the 110 side"},
+    "zh": {"original": "原件", "preview": "预览图", "link_110": "交110侧的副本"},
 }
 VERDICT_WORDS: dict[str, dict[bool, str]] = {
     "en": {True: "it matches", False: "IT DOES NOT MATCH, the stored file is not the one received"},

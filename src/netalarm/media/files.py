@@ -1,0 +1,131 @@
+"""A stored original made into a media file: its real type from its leading bytes, a full
+decode, the derived preview, its SHA-256 — and the `media_attached` entry that puts the hash
+on the incident's timeline. The two ways a file arrives share these steps: a reporter's
+finished upload (`uploads.complete`) and a file fetched over the 110 link
+(`boundary.inside.take_media`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from netalarm.core.clock import utcnow
+from netalarm.core.errors import UnsupportedMedia
+from netalarm.incidents import service as incident_service
+from netalarm.incidents.models import Incident
+from netalarm.media import derive
+from netalarm.media import service as media_service
+from netalarm.media.models import Media
+from netalarm.media.sniff import HEAD_BYTES, Sniffed, sniff
+from netalarm.media.storage import Storage
+
+
+def accepted_type(head: bytes) -> Sniffed:
+    """The type of a file that starts with `head` (at least `HEAD_BYTES` of it, or all of a
+    smaller file); 415 if it is none that is accepted."""
+    sniffed = sniff(head)
+    if sniffed is None:
+        raise UnsupportedMedia(
+            "only JPEG, PNG, WebP, HEIC, MP4, QuickTime, WebM, Ogg, M4A/AAC, MP3 and WAV files are accepted",
+            field="file",
+        )
+    return sniffed
+
+
+@dataclass(frozen=True)
+class Examined:
+    """What the checks found in a stored original (`media_service.original_key(id)`)."""
+
+    sha256: str
+    size: int
+    preview_key: str | None
+    inspected: derive.Inspected
+
+
+async def examine(storage: Storage, media_id: uuid.UUID, *, sha256: str | None = None) -> Examined:
+    """Check the stored original of `media_id` and store its preview: 415 for a type that is
+    not accepted or a file that does not decode. `sha256`, if given, is the hash of every byte
+    stored, taken while they were stored (else the file is read back to hash it)."""
+    key = media_service.original_key(media_id)
+    inspected = await derive.inspect(storage, key, accepted_type(await storage.head(key, HEAD_BYTES)))
+    if sha256 is None:
+        sha256, size = await media_service.hash_stored(storage, key)
+    else:
+        size = await storage.size(key) or 0
+    preview = None
+    if inspected.preview:
+        preview = media_service.preview_key(media_id)
+        await storage.put(preview, inspected.preview)
+    return Examined(sha256=sha256, size=size, preview_key=preview, inspected=inspected)
+
+
+def media_row(
+    media_id: uuid.UUID,
+    examined: Examined,
+    *,
+    alarm_id: uuid.UUID,
+    reporter_id: uuid.UUID,
+    message_id: uuid.UUID | None,
+    incident: Incident,
+    filename: str,
+) -> Media:
+    """The media file of an examined original, on `alarm_id`, recorded on `incident`."""
+    inspected = examined.inspected
+    return Media(
+        id=media_id,
+        alarm_id=alarm_id,
+        reporter_id=reporter_id,
+        message_id=message_id,
+        recorded_on=incident.id,
+        kind=inspected.kind,
+        content_type=inspected.content_type,
+        filename=filename,
+        size=examined.size,
+        sha256=examined.sha256,
+        storage_key=media_service.original_key(media_id),
+        preview_key=examined.preview_key,
+        width=inspected.width,
+        height=inspected.height,
+        duration_s=inspected.duration_s,
+        hint_lat=inspected.gps[0] if inspected.gps else None,
+        hint_lon=inspected.gps[1] if inspected.gps else None,
+        created_at=utcnow(),
+    )
+
+
+async def record_attached(session: AsyncSession, incident: Incident, media: Media, *, actor: str) -> None:
+    """The file's hash on the timeline of `incident` (locked by the caller), and its EXIF
+    position as a location hint."""
+    await incident_service.record(
+        session,
+        incident,
+        actor=actor,
+        type="media_attached",
+        data={
+            "media_id": str(media.id),
+            "alarm_id": str(media.alarm_id),
+            "message_id": str(media.message_id) if media.message_id else None,
+            "filename": media.filename,
+            "kind": media.kind,
+            "content_type": media.content_type,
+            "size": media.size,
+            "sha256": media.sha256,
+            "duration_s": media.duration_s,
+        },
+    )
+    if media.hint_lat is not None and media.hint_lon is not None:
+        await incident_service.record(
+            session,
+            incident,
+            actor=actor,
+            type="location_hint",
+            data={
+                "media_id": str(media.id),
+                "lat": media.hint_lat,
+                "lon": media.hint_lon,
+                "accuracy_m": None,
+                "source": "exif",
+            },
+        )
