@@ -71,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.link = await link_puller.start(
             settings, app.state.runtime.sessions, app.state.media.storage
         )
-        app.state.federation = await federation_worker.start(settings, app.state.runtime.sessions)
+        app.state.federation = await federation_worker.start(
+            settings, app.state.runtime.sessions, app.state.media.storage
+        )
         # Everything made so far lives as long as the process: out of the collector's way, so
         # its full passes under load walk only what requests make (shorter pauses).
         gc.freeze()

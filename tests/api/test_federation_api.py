@@ -4,7 +4,9 @@ signed; Guangdong's seat takes it and Shenzhen's reporter sees it accepted."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ import orjson
 import pytest
 
 from netalarm.federation import signing
+from tests.media import tus
+from tests.media.samples import photo
 from tests.support.federation import SUPERIOR_SEAT, subordinate_server, superior_server
 from tests.support.http import raise_alarm, reporter_headers, seat_headers
 from tests.support.servers import Server, free_port
@@ -194,3 +198,74 @@ def test_the_reporter_talks_with_the_superiors_seat_through_the_server_below(
     eventually(lambda: "Can you see the plate?" in texts(mine, reporter_headers(alarm)) or None)
     assert httpx.post(mine, json={"text": "粤B 12345"}, headers=reporter_headers(alarm)).status_code == 201
     eventually(lambda: "粤B 12345" in texts(theirs, guangdong) or None)
+
+
+def test_the_cases_files_go_up_unchanged_and_both_records_say_so(pair: tuple[Server, Server]) -> None:
+    below, above = pair
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    alarm = raise_alarm(below.url, None, description="Fraud ring, photos of the leaflets")
+    leaflet = photo(size=(640, 480))
+    url, answer = tus.upload(below.url, alarm, leaflet, "leaflet.jpg")
+    assert answer.status_code == 204, answer.text
+    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
+    assert up.status_code == 200, up.text
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
+
+    def files() -> list[dict[str, Any]] | None:
+        found = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json()
+        return found or None
+
+    [item] = eventually(files)
+    assert (item["id"], item["filename"]) == (tus.media_id(url), "leaflet.jpg")
+    assert item["sha256"] == hashlib.sha256(leaflet).hexdigest()
+    assert httpx.get(f"{above.url}{item['url']}", headers=guangdong).content == leaflet
+    assert httpx.get(f"{above.url}{item['url']}/verify", headers=guangdong).json()["ok"] is True
+    entries = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/timeline", headers=guangdong).json()
+    assert [e["actor"] for e in entries if e["type"] == "media_attached"] == ["system:federation"]
+    handed = [
+        e
+        for e in httpx.get(
+            f"{below.url}/api/v1/incidents/{alarm['incident_id']}/timeline", headers=shenzhen
+        ).json()
+        if e["type"] == "media_downloaded"
+    ]
+    assert [(e["actor"], e["data"]["variant"]) for e in handed] == [("system:federation", "link_superior")]
+
+
+def test_the_superior_takes_a_file_only_signed_and_only_with_the_signed_bytes(
+    pair: tuple[Server, Server],
+) -> None:
+    below, above = pair
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    alarm = raise_alarm(below.url, None, description="Case for a forged file")
+    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
+    assert up.status_code == 200, up.text
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
+    forward_id = _forward_id(below, alarm, shenzhen)
+    data = photo()
+    media_id = str(uuid.uuid4())
+    query = f"filename=x.jpg&kind=image&size={len(data)}"
+    path = f"/api/v1/federation/escalations/{forward_id}/media/{media_id}?{query}"
+    unsigned = httpx.put(f"{above.url}{path}", content=data)
+    assert unsigned.status_code == 401
+    signed = signing.headers("440300", KEY, "PUT", path, body_sha256=hashlib.sha256(data).hexdigest())
+    renamed = path.replace("x.jpg", "y.jpg")
+    assert httpx.put(f"{above.url}{renamed}", content=data, headers=signed).status_code == 401
+    other = bytearray(data)
+    other[-100] ^= 0xFF
+    wrong = httpx.put(f"{above.url}{path}", content=bytes(other), headers=signed)
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (422, "wrong_bytes")
+    entries = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/timeline", headers=guangdong).json()
+    refused = [e for e in entries if e["type"] == "media_refused"]
+    assert [e["data"]["media_id"] for e in refused] == [media_id]
+    # Refused once: sent again with the right bytes, it is not taken (nor asked for).
+    again = httpx.put(f"{above.url}{path}", content=data, headers=signed)
+    assert (again.status_code, again.json()) == (200, {"media_id": media_id, "created": False})
+    assert httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json() == []
+
+
+def _forward_id(below: Server, alarm: dict[str, Any], seat: dict[str, str]) -> str:
+    entries = httpx.get(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/timeline", headers=seat).json()
+    return str(next(e for e in entries if e["type"] == "escalated_superior")["data"]["forward_id"])

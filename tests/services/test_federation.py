@@ -4,8 +4,10 @@ followed below, and the signatures that carry it."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from netalarm.core.settings import Settings
 from netalarm.federation import signing, worker
 from netalarm.incidents import actions, sla
 from netalarm.incidents.models import Incident
+from netalarm.media.storage.local import LocalStorage
 from netalarm.timeline import service as timeline_service
 from tests.support import factories
 from tests.support.factories import Tree
@@ -185,10 +188,24 @@ def test_a_wrong_key_sender_path_body_or_time_is_refused(
     ],
 )
 async def test_half_a_federation_setting_refuses_to_start(
-    sessions: async_sessionmaker[AsyncSession], settings: dict[str, str]
+    sessions: async_sessionmaker[AsyncSession], settings: dict[str, str], tmp_path: Path
 ) -> None:
     with pytest.raises(ValueError, match="NETALARM_"):
-        await worker.start(Settings(**settings), sessions)  # type: ignore[arg-type]
+        await worker.start(Settings(**settings), sessions, LocalStorage(tmp_path))  # type: ignore[arg-type]
+
+
+def test_a_streamed_file_is_signed_by_its_hash_and_its_query_is_signed_too() -> None:
+    path = "/api/v1/federation/escalations/f/media/m?filename=a.jpg&kind=image&size=3"
+    digest = hashlib.sha256(b"abc").hexdigest()
+    sent = signing.headers("440300", "k1", "PUT", path, body_sha256=digest, now=1000)
+    assert sent[signing.BODY_SHA256] == digest
+    assert signing.verify_digest({"440300": "k1"}, sent, "PUT", path, digest, now=1000) == "440300"
+    renamed = path.replace("a.jpg", "b.jpg")
+    other = hashlib.sha256(b"abd").hexdigest()
+    for wrong_path, wrong_digest in ((renamed, digest), (path, other)):
+        with pytest.raises(Unauthorized) as refused:
+            signing.verify_digest({"440300": "k1"}, sent, "PUT", wrong_path, wrong_digest, now=1000)
+        assert refused.value.field == signing.SIGNATURE
 
 
 def test_the_subordinates_keys_are_read_by_name() -> None:

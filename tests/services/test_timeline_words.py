@@ -105,3 +105,31 @@ def test_the_110_link_entries_say_who_did_what_to_which_case(lang: str, expected
         },
     ]
     assert [describe(entry, lang) for entry in entries] == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "refused", "handed"),
+    [
+        (
+            "en",
+            "File a.jpg of case 440300-20261126-000007 was not taken: its bytes do not match",
+            "File “a.jpg” opened (a copy for the 110 side).",
+        ),
+        (
+            "zh",
+            "未接收案件 440300-20261126-000007 的文件 a.jpg：its bytes do not match",
+            "打开文件“a.jpg”（交110侧的副本）。",
+        ),
+    ],
+)
+def test_files_handed_over_and_refused_between_servers_read_as_sentences(
+    lang: str, refused: str, handed: str
+) -> None:
+    data = {
+        "filename": "a.jpg",
+        "source_case_number": "440300-20261126-000007",
+        "reason": "its bytes do not match",
+    }
+    assert describe({"type": "media_refused", "data": data}, lang) == refused
+    copy = {"media_id": "m", "filename": "a.jpg", "variant": "link_110", "range": None}
+    assert describe({"type": "media_downloaded", "data": copy}, lang) == handed

@@ -37,7 +37,6 @@ from netalarm.media.models import Media
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
-from netalarm.timeline import service as timeline_service
 from netalarm.timeline.models import TimelineEntry
 
 # Channel of the alarm that carries the reporter's conversation over the link.
@@ -263,6 +262,38 @@ async def _relay_alarm(session: AsyncSession, incident: Incident) -> Alarm:
     return alarm
 
 
+async def wanted_media(
+    session: AsyncSession, listed: dict[uuid.UUID, list[RemoteMedia]], *, source: str
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Of the files the handing side lists per forward, those to take: the forward is from
+    `source`, its incident is open here, and the file is neither here nor refused here before
+    (`media_refused`). Forwards with nothing to take are left out."""
+    if not listed:
+        return {}
+    rows = await session.execute(
+        select(LinkInbound.forward_id, LinkInbound.incident_id)
+        .join(Incident, Incident.id == LinkInbound.incident_id)
+        .where(
+            LinkInbound.forward_id.in_(list(listed)),
+            LinkInbound.source == source,
+            Incident.status != "closed",
+        )
+    )
+    incidents = {forward_id: incident_id for forward_id, incident_id in rows}
+    have = await media_service.known(session, [m.id for f in incidents for m in listed[f]])
+    said = await session.scalars(
+        select(TimelineEntry.data).where(
+            TimelineEntry.incident_id.in_(list(incidents.values())), TimelineEntry.type == "media_refused"
+        )
+    )
+    refused = {str(data.get("media_id")) for data in said}
+    wanted = {
+        forward_id: [m.id for m in listed[forward_id] if m.id not in have and str(m.id) not in refused]
+        for forward_id in incidents
+    }
+    return {forward_id: ids for forward_id, ids in wanted.items() if ids}
+
+
 async def take_media(
     session: AsyncSession,
     forward_id: uuid.UUID,
@@ -296,16 +327,10 @@ async def take_media(
 
 async def refuse_media(
     session: AsyncSession, forward_id: uuid.UUID, remote: RemoteMedia, reason: str, *, source: str, actor: str
-) -> bool:
+) -> None:
     """Say on the incident `forward_id` became that a file of the handing side was not taken,
-    and why (once per file). Returns whether it was said now."""
+    and why: `wanted_media` no longer asks for it."""
     inbound, incident = await _locked(session, forward_id, source)
-    said = any(
-        entry.type == "media_refused" and entry.data.get("media_id") == str(remote.id)
-        for entry in await timeline_service.entries(session, incident.id)
-    )
-    if said:
-        return False
     await incident_service.record(
         session,
         incident,
@@ -321,4 +346,3 @@ async def refuse_media(
             "reason": reason,
         },
     )
-    return True

@@ -6,30 +6,42 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from netalarm.boundary import inside, outside
-from netalarm.boundary.document import ACTORS, AfterMap, Forward, ProgressMap
-from netalarm.core.errors import Forbidden, Invalid
-from netalarm.core.http import RuntimeDep, SeatDep, Session
+from netalarm.boundary.document import ACTORS, AfterMap, Forward, MediaMap, ProgressMap, RemoteMedia
+from netalarm.core.errors import Forbidden, Invalid, UnsupportedMedia
+from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
 from netalarm.federation import service as federation_service
 from netalarm.federation import signing
+from netalarm.media import files
+from netalarm.media.runtime import MediaDep
 from netalarm.routing import service as routing_service
 
 router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
 
 
-async def _signed(request: Request, rt: RuntimeDep) -> tuple[str, bytes]:
+def _keys(rt: RuntimeDep) -> dict[str, str]:
     keys = rt.settings.subordinate_keys()
     if not keys:
         raise Forbidden(
             "this server accepts no subordinates (NETALARM_FEDERATION_KEYS)", code="no_federation"
         )
+    return keys
+
+
+def _signed_path(request: Request) -> str:
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+async def _signed(request: Request, rt: RuntimeDep) -> tuple[str, bytes]:
+    keys = _keys(rt)
     body = await request.body()
-    sender = signing.verify(keys, request.headers, request.method, request.url.path, body)
+    sender = signing.verify(keys, request.headers, request.method, _signed_path(request), body)
     return sender, body
 
 
@@ -97,6 +109,72 @@ async def escalation_news(request: Request, session: Session, rt: RuntimeDep) ->
         )
     await session.commit()
     return {"applied": applied}
+
+
+@router.post("/media/wanted")
+async def wanted_media(request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
+    """Of the files the sender lists per escalation (id, name, kind, size, SHA-256), those this
+    server wants sent: its case is open, and it has neither got nor refused the file."""
+    sender, body = await _signed(request, rt)
+    listed = _parse(MediaMap, body)
+    wanted = await inside.wanted_media(session, listed.media, source=sender)
+    return {"wanted": {str(forward_id): [str(i) for i in ids] for forward_id, ids in wanted.items()}}
+
+
+@router.put("/escalations/{forward_id}/media/{media_id}", status_code=201)
+async def receive_media(
+    forward_id: str,
+    media_id: str,
+    request: Request,
+    session: Session,
+    rt: RuntimeDep,
+    media: MediaDep,
+    filename: str = Query(max_length=255),
+    kind: str = Query(max_length=8),
+    size: int = Query(ge=0),
+) -> Any:
+    """One file of an escalated case, as the body, signed by its SHA-256 (`X-Netalarm-Body-SHA256`).
+    Kept if the body has that hash and passes this server's checks (type by content, full
+    decode): attached to the case (201; 200 if it was here already). A file that fails the
+    checks, or whose bytes are whole but not the ones signed, is refused and said on the case
+    (415 or 422) and not asked for again."""
+    sha256 = request.headers.get(signing.BODY_SHA256, "")
+    sender = signing.verify_digest(_keys(rt), request.headers, "PUT", _signed_path(request), sha256)
+    try:
+        remote = RemoteMedia(
+            id=parse_uuid(media_id, "media_id"), filename=filename, kind=kind, size=size, sha256=sha256
+        )
+    except ValidationError as exc:
+        raise Invalid(
+            f"{signing.BODY_SHA256} must be the body's SHA-256 in hex", field=signing.BODY_SHA256
+        ) from exc
+    forward = parse_uuid(forward_id, "forward_id")
+    if forward not in await inside.wanted_media(session, {forward: [remote]}, source=sender):
+        return JSONResponse({"media_id": str(remote.id), "created": False})
+    await session.rollback()  # no transaction open while the file streams in
+    actor = ACTORS["superior"]
+
+    async def refuse(reason: str) -> None:
+        await inside.refuse_media(session, forward, remote, reason, source=sender, actor=actor)
+        await session.commit()
+
+    try:
+        await files.store(media.storage, remote.id, request.stream(), size=remote.size, sha256=remote.sha256)
+    except files.WrongBytes as exc:
+        if not exc.length_differs:  # whole, but not the file signed: asking again would not help
+            await refuse(str(exc))
+        raise Invalid(f"body: {exc}", field="body", code="wrong_bytes") from exc
+    try:
+        examined = await files.examine(media.storage, remote.id, sha256=remote.sha256)
+    except UnsupportedMedia as exc:
+        await files.discard(media.storage, remote.id)
+        await refuse(exc.message)
+        raise
+    made = await inside.take_media(session, forward, remote, examined, source=sender, actor=actor)
+    await session.commit()
+    return JSONResponse(
+        {"media_id": str(remote.id), "created": made is not None}, status_code=201 if made else 200
+    )
 
 
 @router.get("/status")

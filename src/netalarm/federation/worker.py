@@ -2,6 +2,8 @@
 taken yet, then asks the superior for its progress on those it has and records it here (the
 question is asked every round, so a superior that is down or refuses the key shows at once),
 and last sends what happened here to those cases since (the reporter's messages and positions).
+The cases' files go up beside it, in rounds of their own (`send_media_once`): the superior
+says which it wants, and each is sent whole as the body of a PUT, signed by its SHA-256.
 Every message is signed (`signing`). A failure is kept on the escalation (`attempts`,
 `last_error`) and as the sender's status; the next round tries again, so an escalation made
 while the superior is down reaches it when it is back."""
@@ -10,25 +12,30 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import outside, peer
-from netalarm.boundary.document import AfterMap, ProgressMap
+from netalarm.boundary.document import AfterMap, MediaMap, ProgressMap, RemoteMedia
 from netalarm.core import tasks
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
 from netalarm.federation import service, signing
+from netalarm.media import service as media_service
+from netalarm.media.storage import Storage
 from netalarm.routing import service as routing_service
 
 TIMEOUT_S = 10.0
 ESCALATIONS = "/api/v1/federation/escalations"
 PROGRESS = "/api/v1/federation/progress"
 NEWS = "/api/v1/federation/news"
+MEDIA_WANTED = "/api/v1/federation/media/wanted"
 
 
 @dataclass
@@ -37,16 +44,21 @@ class Sender:
     client: httpx.AsyncClient
     key: str
     centre: str
+    storage: Storage
     poll_s: float = 1.0
     name: str = ""
     state: peer.PeerState = field(default_factory=peer.PeerState)
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
+    media_state: peer.PeerState = field(default_factory=peer.PeerState)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
 
-    async def run_once(self) -> tuple[int, int]:
-        """One round: (escalations the superior took, progress entries recorded here)."""
+    async def _named(self) -> None:
         if not self.name:  # this server's root centre names it to the superior
             async with transaction(self.sessions) as session:
                 self.name = (await routing_service.root(session, self.centre or None)).code
+
+    async def run_once(self) -> tuple[int, int]:
+        """One round: (escalations the superior took, progress entries recorded here)."""
+        await self._named()
         taken = 0
         async with transaction(self.sessions) as session:
             waiting = await outside.waiting(session, service.TARGET)
@@ -84,6 +96,41 @@ class Sender:
         async with transaction(self.sessions) as session:
             await service.news_taken(session, {uuid.UUID(k): int(v) for k, v in answer["applied"].items()})
 
+    async def send_media_once(self) -> int:
+        """One round of files: how many the superior wanted and was sent."""
+        await self._named()
+        async with transaction(self.sessions) as session:
+            listed = await outside.media_of(
+                session, list(await service.following(session)), target=service.TARGET
+            )
+        if not listed:
+            return 0
+        answer = await self._call(MEDIA_WANTED, MediaMap(media=listed).model_dump(mode="json"))
+        sent = 0
+        for forward_id, ids in answer["wanted"].items():
+            wanted = set(ids)
+            for remote in listed.get(uuid.UUID(forward_id), []):
+                if str(remote.id) in wanted:
+                    await self._send_file(uuid.UUID(forward_id), remote)
+                    sent += 1
+        return sent
+
+    async def _send_file(self, forward_id: uuid.UUID, remote: RemoteMedia) -> None:
+        """The original as the body of one signed PUT; its hand-over is on the incident's
+        timeline here."""
+        async with transaction(self.sessions) as session:
+            media = await outside.hand_over_file(session, forward_id, remote.id, target=service.TARGET)
+        query = urlencode({"filename": remote.filename, "kind": remote.kind, "size": remote.size})
+        path = f"/api/v1/federation/escalations/{forward_id}/media/{remote.id}?{query}"
+        headers = signing.headers(self.name, self.key, "PUT", path, body_sha256=remote.sha256)
+        headers["Content-Length"] = str(remote.size)
+
+        async def body() -> AsyncIterator[bytes]:
+            async for block in self.storage.read(media_service.original_key(media.id)):
+                yield block
+
+        await peer.call(self.client, "PUT", path, content=body(), headers=headers, who="the superior server")
+
     async def _call(self, path: str, document: dict[str, Any]) -> dict[str, Any]:
         body = orjson.dumps(document)
         headers = signing.headers(self.name, self.key, "POST", path, body)
@@ -92,19 +139,30 @@ class Sender:
         )
 
     def status(self) -> dict[str, Any]:
-        return {"name": self.name, **self.state.status()}
+        status = self.state.status()
+        if status["last_error"] is None and self.media_state.last_error:
+            status["last_error"] = f"files: {self.media_state.last_error}"
+        return {"name": self.name, **status}
 
-    async def run(self) -> None:
-        await self.state.keep_running(self.run_once, every_s=self.poll_s, name="federation")
+    def start(self) -> None:
+        rounds = [
+            self.state.keep_running(self.run_once, every_s=self.poll_s, name="federation"),
+            self.media_state.keep_running(self.send_media_once, every_s=self.poll_s, name="federation files"),
+        ]
+        self.tasks = [asyncio.create_task(job, name="netalarm-federation") for job in rounds]
 
     async def stop(self) -> None:
-        await tasks.cancel(self.task)
+        for task in self.tasks:
+            await tasks.cancel(task)
         await self.client.aclose()
 
 
-async def start(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Sender | None:
-    """The running sender of a server with a superior; None without one. A URL without a key
-    (or the reverse), or malformed `NETALARM_FEDERATION_KEYS`, is refused at start-up."""
+async def start(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], storage: Storage
+) -> Sender | None:
+    """The running sender (its files read from `storage`) of a server with a superior; None
+    without one. A URL without a key (or the reverse), or malformed `NETALARM_FEDERATION_KEYS`,
+    is refused at start-up."""
     settings.subordinate_keys()
     if not (settings.superior_url or settings.superior_key):
         return None
@@ -114,7 +172,7 @@ async def start(settings: Settings, sessions: async_sessionmaker[AsyncSession]) 
         )
     client = httpx.AsyncClient(base_url=settings.superior_url.rstrip("/"), timeout=TIMEOUT_S)
     sender = Sender(
-        sessions, client, settings.superior_key, settings.centre, poll_s=settings.federation_poll_s
+        sessions, client, settings.superior_key, settings.centre, storage, poll_s=settings.federation_poll_s
     )
-    sender.task = asyncio.create_task(sender.run(), name="netalarm-federation")
+    sender.start()
     return sender

@@ -1,12 +1,15 @@
 """A stored original made into a media file: its real type from its leading bytes, a full
 decode, the derived preview, its SHA-256 — and the `media_attached` entry that puts the hash
-on the incident's timeline. The two ways a file arrives share these steps: a reporter's
-finished upload (`uploads.complete`) and a file fetched over the 110 link
-(`boundary.inside.take_media`)."""
+on the incident's timeline. The ways a file arrives share these steps: a reporter's finished
+upload (`uploads.complete`), and a file handed over by another server (the 110 link's
+fetcher, a subordinate's sender), which is first stored whole with `store`."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +23,52 @@ from netalarm.media import service as media_service
 from netalarm.media.models import Media
 from netalarm.media.sniff import HEAD_BYTES, Sniffed, sniff
 from netalarm.media.storage import Storage
+
+
+class WrongBytes(Exception):
+    """What arrived is not the file announced: its length or its SHA-256 differ."""
+
+    def __init__(self, size: int, sha256: str, *, expected_size: int, expected_sha256: str) -> None:
+        self.size, self.sha256 = size, sha256
+        self.length_differs = size != expected_size
+        super().__init__(
+            f"{size} of {expected_size} bytes arrived"
+            if self.length_differs
+            else f"its bytes do not have the SHA-256 announced ({expected_sha256})"
+        )
+
+
+async def store(
+    storage: Storage, media_id: uuid.UUID, blocks: AsyncIterator[bytes], *, size: int, sha256: str
+) -> None:
+    """Store `blocks` as the original of `media_id`, hashing them as they come, if they are
+    the `size` bytes with the SHA-256 `sha256` announced (else `WrongBytes`, and nothing is
+    kept). Each call writes a staging of its own, so two processes taking the same file at
+    once do not mix their bytes: the last to finish replaces the other's equal copy."""
+    staging = f"in-{media_id}-{secrets.token_hex(4)}"
+    state = await storage.begin(staging, media_service.original_key(media_id))
+    digest = hashlib.sha256()
+
+    async def hashed() -> AsyncIterator[bytes]:
+        async for block in blocks:
+            digest.update(block)
+            yield block
+
+    try:
+        appended = await storage.append(staging, state, 0, hashed())
+    except BaseException:
+        await storage.abort(staging, state)
+        raise
+    if appended.offset != size or digest.hexdigest() != sha256:
+        await storage.abort(staging, appended.state)
+        raise WrongBytes(appended.offset, digest.hexdigest(), expected_size=size, expected_sha256=sha256)
+    await storage.finish(staging, appended.state)
+
+
+async def discard(storage: Storage, media_id: uuid.UUID) -> None:
+    """Delete a stored original and its preview (a file refused after `store`)."""
+    await storage.delete(media_service.original_key(media_id))
+    await storage.delete(media_service.preview_key(media_id))
 
 
 def accepted_type(head: bytes) -> Sniffed:

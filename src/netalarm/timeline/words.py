@@ -220,8 +220,18 @@ CHANNEL_WORDS: dict[str, dict[str, str]] = {
 
 # Which of a file's forms a seat read: the original bytes or the derived preview.
 VARIANT_WORDS: dict[str, dict[str, str]] = {
-    "en": {"original": "original", "preview": "preview image", "link_110": "a copy for the 110 side"},
-    "zh": {"original": "原件", "preview": "预览图", "link_110": "交110侧的副本"},
+    "en": {
+        "original": "original",
+        "preview": "preview image",
+        "link_110": "a copy for the 110 side",
+        "link_superior": "a copy for the superior server",
+    },
+    "zh": {
+        "original": "原件",
+        "preview": "预览图",
+        "link_110": "交110侧的副本",
+        "link_superior": "交上级报警服务器的副本",
+    },
 }
 VERDICT_WORDS: dict[str, dict[bool, str]] = {
     "en": {True: "it matches", False: "IT DOES NOT MATCH, the stored file is not the one received"},
