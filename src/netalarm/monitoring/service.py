@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,7 @@ from netalarm.core.clock import utcnow
 from netalarm.core.outbox import OutboxEvent
 from netalarm.incidents.lifecycle import OPEN_STATUSES, PRIORITIES
 from netalarm.incidents.models import Incident
-from netalarm.supervision.service import PRESENCE_S
+from netalarm.supervision.service import console_present
 
 SMS_STATES = ("pending", "sending", "failed")
 
@@ -71,7 +70,7 @@ async def read(session: AsyncSession, *, forward_targets: Iterable[str] = ()) ->
     present = await session.scalar(
         select(func.count(func.distinct(SeatToken.seat_id))).where(
             SeatToken.expires_at > now,
-            func.coalesce(SeatToken.seen_at, SeatToken.created_at) > now - timedelta(seconds=PRESENCE_S),
+            console_present(now),
         )
     )
     return Figures(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Seat, SeatToken
@@ -27,6 +27,12 @@ from netalarm.timeline.models import TimelineEntry
 SUPERVISING_ROLES = ("supervisor", "admin")
 # A console polls at least every 30 s (its keep-alive): unseen for longer than this, it is gone.
 PRESENCE_S = 90.0
+
+
+def console_present(now: datetime) -> ColumnElement[bool]:
+    """Whether a seat token's console is there at `now`: seen (or signed in) within
+    `PRESENCE_S`. The one rule for the overview and the metrics."""
+    return func.coalesce(SeatToken.seen_at, SeatToken.created_at) > now - timedelta(seconds=PRESENCE_S)
 
 
 def check_supervisor(seat: SeatIdentity) -> None:
@@ -88,7 +94,14 @@ async def overview(
     centres = await routing_service.subtree_ids(session, seat.centre_id)
     idle_since = now - timedelta(seconds=idle_timeout_s)
     online = await session.execute(
-        select(Seat, Centre.code, SeatToken.last_used_at, SeatToken.created_at, SeatToken.seen_at)
+        select(
+            Seat,
+            Centre.code,
+            SeatToken.last_used_at,
+            SeatToken.created_at,
+            SeatToken.seen_at,
+            console_present(now).label("present"),
+        )
         .join(SeatToken, SeatToken.seat_id == Seat.id)
         .join(Centre, Centre.id == Seat.centre_id)
         .where(
@@ -99,7 +112,7 @@ async def overview(
         )
     )
     seats: dict[str, dict[str, Any]] = {}
-    for found, code, last_used, created, seen in online:
+    for found, code, last_used, created, seen, present in online:
         last = max(t for t in (last_used, created) if t is not None)
         entry = seats.setdefault(
             found.username,
@@ -118,7 +131,7 @@ async def overview(
         seen = seen or created
         if entry["last_seen_at"] is None or iso(seen) > entry["last_seen_at"]:
             entry["last_seen_at"] = iso(seen)
-        entry["present"] = entry["present"] or (now - seen).total_seconds() <= PRESENCE_S
+        entry["present"] = entry["present"] or bool(present)
     held = await session.scalars(
         select(Incident)
         .where(
