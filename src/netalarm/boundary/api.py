@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from netalarm.boundary import outside
-from netalarm.boundary.document import AfterMap, ForwardIds, MediaMap, ProgressBatch, ProgressMap
+from netalarm.boundary.document import LINK_110, AfterMap, ForwardIds, MediaMap, ProgressBatch, ProgressMap
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
 from netalarm.core.settings import Settings
 from netalarm.media.api import original_response
@@ -34,7 +34,7 @@ async def waiting_forwards(
 ) -> dict[str, Any]:
     """Forwards the 110 side has not yet confirmed, oldest first."""
     _check_link(request, rt.settings)
-    return {"forwards": await outside.waiting(session, "110", limit)}
+    return {"forwards": await outside.waiting(session, LINK_110, limit)}
 
 
 @router.post("/forwards/{forward_id}/updates")
@@ -54,7 +54,9 @@ async def forward_news(body: AfterMap, request: Request, session: Session, rt: R
     """Per forward, what happened here after the entry the 110 side has: the reporter's and
     the network seats' messages, the reporter's positions."""
     _check_link(request, rt.settings)
-    return ProgressMap(updates=await outside.news(session, body.after, target="110")).model_dump(mode="json")
+    return ProgressMap(updates=await outside.news(session, body.after, target=LINK_110)).model_dump(
+        mode="json"
+    )
 
 
 @router.post("/media")
@@ -64,7 +66,7 @@ async def forward_media(
     """Per forward, the files of its incident so far (id, name, kind, size, SHA-256): the 110
     side fetches those it lacks."""
     _check_link(request, rt.settings)
-    found = await outside.media_of(session, body.forwards, target="110")
+    found = await outside.media_of(session, body.forwards, target=LINK_110)
     return MediaMap(media=found).model_dump(mode="json")
 
 
@@ -76,7 +78,7 @@ async def forward_media_file(
     incident's timeline."""
     _check_link(request, rt.settings)
     found = await outside.hand_over_file(
-        session, parse_uuid(forward_id, "forward_id"), parse_uuid(media_id, "media_id"), target="110"
+        session, parse_uuid(forward_id, "forward_id"), parse_uuid(media_id, "media_id"), target=LINK_110
     )
     await session.commit()
     return original_response(media.storage, found)
@@ -90,7 +92,7 @@ async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: 
     settings = rt.settings
     if settings.role == "internet":
         enabled = settings.forwards_to_110
-        waiting = await outside.waiting_count(session, "110") if enabled else 0
+        waiting = await outside.waiting_count(session, LINK_110) if enabled else 0
         return {"role": "internet", "enabled": enabled, "waiting": waiting}
     puller = getattr(request.app.state, "link", None)
     state = puller.status() if puller else {"last_contact_at": None, "last_error": None}

@@ -17,8 +17,13 @@ from netalarm.timeline.models import TimelineEntry
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 
+# Whom a forward goes to: the 110 server over the boundary link, or the superior server.
+LINK_110: Final = "110"
+SUPERIOR: Final = "superior"
+# Who handed a forward over the 110 link, as the intranet side names it.
+NETWORK: Final = "network"
 # Who writes, on either side, what came over: the 110 link, or federation with the superior.
-ACTORS: Final = {"110": "system:110-link", "superior": "system:federation"}
+ACTORS: Final = {LINK_110: "system:110-link", SUPERIOR: "system:federation"}
 # The first entry of an incident made from a forward: over the 110 link, or from a subordinate.
 FIRST_TYPES: Final = ("received_from_network", "escalated_in")
 # The handing side's entries that travel to the receiving side after the forward ("news"): the

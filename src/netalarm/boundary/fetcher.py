@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside, peer
-from netalarm.boundary.document import ACTORS, ForwardIds, MediaMap, RemoteMedia
+from netalarm.boundary.document import ACTORS, LINK_110, NETWORK, ForwardIds, MediaMap, RemoteMedia
 from netalarm.core.db import transaction
 from netalarm.core.errors import UnsupportedMedia
 from netalarm.media import files
@@ -27,7 +27,6 @@ from netalarm.media.storage import BLOCK, Storage
 
 log = logging.getLogger(__name__)
 
-SOURCE = "network"
 WHO = "the Internet-side server"
 
 
@@ -46,7 +45,7 @@ class Fetcher:
     async def run_once(self) -> int:
         """One round: how many files were attached here."""
         async with transaction(self.sessions) as session:
-            forwards = list(await inside.following(session, SOURCE))
+            forwards = list(await inside.following(session, NETWORK))
         if not forwards:
             return 0
         body = ForwardIds(forwards=forwards).model_dump(mode="json")
@@ -54,7 +53,7 @@ class Fetcher:
             await peer.call(self.client, "POST", f"{self.link}/media", json=body, who=WHO)
         ).media
         async with transaction(self.sessions) as session:
-            wanted = await inside.wanted_media(session, listed, source=SOURCE)
+            wanted = await inside.wanted_media(session, listed, source=NETWORK)
         taken = 0
         for forward_id, ids in wanted.items():
             for remote in listed[forward_id]:
@@ -74,12 +73,12 @@ class Fetcher:
             log.warning("110 link: file %s of forward %s refused: %s", remote.id, forward_id, exc)
             async with transaction(self.sessions) as session:
                 await inside.refuse_media(
-                    session, forward_id, remote, str(exc), source=SOURCE, actor=ACTORS["110"]
+                    session, forward_id, remote, str(exc), source=NETWORK, actor=ACTORS[LINK_110]
                 )
             return 0
         async with transaction(self.sessions) as session:
             media = await inside.take_media(
-                session, forward_id, remote, examined, source=SOURCE, actor=ACTORS["110"]
+                session, forward_id, remote, examined, source=NETWORK, actor=ACTORS[LINK_110]
             )
         return 1 if media is not None else 0
 

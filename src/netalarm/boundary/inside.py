@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts.models import Reporter
 from netalarm.boundary.document import (
     ACTORS,
+    LINK_110,
     LOCATION_FIELDS,
+    NETWORK,
     RELAYED_TYPES,
     Forward,
     Progress,
@@ -56,9 +58,9 @@ async def receive(
     *,
     root: Centre,
     timezone: str,
-    source: str = "network",
+    source: str = NETWORK,
     first_type: str = "received_from_network",
-    actor: str = ACTORS["110"],
+    actor: str = ACTORS[LINK_110],
 ) -> Received:
     """The incident `forward` (from `source`) became: made now in `received` at the centre
     whose jurisdiction holds its position (else `root`), with the forward's note on its first
@@ -148,7 +150,7 @@ async def unsent(session: AsyncSession, limit: int = 500) -> dict[uuid.UUID, lis
     not confirmed, in order."""
     rows = await session.execute(
         select(LinkInbound.forward_id, LinkInbound.pushed_seq).where(
-            LinkInbound.source == "network",
+            LinkInbound.source == NETWORK,
             exists().where(
                 TimelineEntry.incident_id == LinkInbound.incident_id,
                 TimelineEntry.seq > LinkInbound.pushed_seq,

@@ -15,7 +15,9 @@ from netalarm.accounts.service import SeatIdentity
 from netalarm.boundary.document import (
     ACTORS,
     FIRST_TYPES,
+    LINK_110,
     NEWS_TYPES,
+    SUPERIOR,
     Forward,
     Progress,
     RemoteMedia,
@@ -36,7 +38,7 @@ from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.timeline.models import TimelineEntry
 
-PROGRESS_TYPES = {"110": "link_110", "superior": "superior_update"}
+PROGRESS_TYPES = {LINK_110: "link_110", SUPERIOR: "superior_update"}
 MAX_NOTE = 10_000
 # Statuses an incident may be forwarded to 110 from: taken by a seat, disposal not finished.
 FORWARDABLE = ("accepted", "dispatched")
@@ -64,13 +66,13 @@ async def forward(
             code="illegal_transition",
             details={"status": incident.status, "accepted_by": incident.accepted_by},
         )
-    if await forwarded(session, incident, "110"):
+    if await forwarded(session, incident, LINK_110):
         raise Conflict("the incident was already forwarded to 110", code="already_forwarded")
     previous = incident.status
     if previous == "accepted":
         transition(incident, "dispatch")
         incident.dispatch_note = text
-    row = await queue(session, incident, target="110", note=text, by=seat.username)
+    row = await queue(session, incident, target=LINK_110, note=text, by=seat.username)
     await incident_service.record(
         session,
         incident,

@@ -21,7 +21,15 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside, peer
-from netalarm.boundary.document import ACTORS, AfterMap, Forward, ProgressBatch, ProgressMap
+from netalarm.boundary.document import (
+    ACTORS,
+    LINK_110,
+    NETWORK,
+    AfterMap,
+    Forward,
+    ProgressBatch,
+    ProgressMap,
+)
 from netalarm.boundary.fetcher import Fetcher
 from netalarm.core import tasks
 from netalarm.core.db import transaction
@@ -68,13 +76,13 @@ class Puller:
     async def _news(self) -> None:
         """What happened outside to the forwarded cases still open here: messages, positions."""
         async with transaction(self.sessions) as session:
-            after = await inside.following(session, "network")
+            after = await inside.following(session, NETWORK)
         if not after:
             return
         answer = await self._post(f"{LINK}/news", AfterMap(after=after).model_dump(mode="json"))
         for forward_id, news in ProgressMap.model_validate(answer).updates.items():
             async with transaction(self.sessions) as session:
-                await inside.take_news(session, forward_id, news, source="network", actor=ACTORS["110"])
+                await inside.take_news(session, forward_id, news, source=NETWORK, actor=ACTORS[LINK_110])
 
     async def _receive(self, document: dict[str, Any]) -> bool:
         try:

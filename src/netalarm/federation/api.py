@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from netalarm.boundary import inside, outside
-from netalarm.boundary.document import ACTORS, AfterMap, Forward, MediaMap, ProgressMap, RemoteMedia
+from netalarm.boundary.document import ACTORS, SUPERIOR, AfterMap, Forward, MediaMap, ProgressMap, RemoteMedia
 from netalarm.core.errors import Forbidden, Invalid, UnsupportedMedia
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
 from netalarm.federation import service as federation_service
@@ -73,7 +73,7 @@ async def receive_escalation(request: Request, session: Session, rt: RuntimeDep)
             timezone=rt.settings.timezone,
             source=sender,
             first_type="escalated_in",
-            actor=ACTORS["superior"],
+            actor=ACTORS[SUPERIOR],
         )
 
     try:
@@ -105,7 +105,7 @@ async def escalation_news(request: Request, session: Session, rt: RuntimeDep) ->
     applied: dict[str, int] = {}
     for forward_id, updates in batch.updates.items():
         applied[str(forward_id)] = await inside.take_news(
-            session, forward_id, updates, source=sender, actor=ACTORS["superior"]
+            session, forward_id, updates, source=sender, actor=ACTORS[SUPERIOR]
         )
     await session.commit()
     return {"applied": applied}
@@ -152,7 +152,7 @@ async def receive_media(
     if forward not in await inside.wanted_media(session, {forward: [remote]}, source=sender):
         return JSONResponse({"media_id": str(remote.id), "created": False})
     await session.rollback()  # no transaction open while the file streams in
-    actor = ACTORS["superior"]
+    actor = ACTORS[SUPERIOR]
 
     async def refuse(reason: str) -> None:
         await inside.refuse_media(session, forward, remote, reason, source=sender, actor=actor)

@@ -9,13 +9,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.boundary import outside
+from netalarm.boundary.document import SUPERIOR
 from netalarm.boundary.models import LinkForward
 from netalarm.core.clock import utcnow
 from netalarm.core.errors import Conflict
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Incident
 
-TARGET = "superior"
+TARGET = SUPERIOR
 REASONS = {"manual": "escalated by a seat", "sla": "not accepted in time"}
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from netalarm import __version__
+from netalarm.boundary.document import LINK_110, SUPERIOR
 from netalarm.core.errors import NotFound
 from netalarm.core.http import RuntimeDep, Session, require_secret
 from netalarm.monitoring import exposition
@@ -36,7 +37,7 @@ async def metrics(request: Request, session: Session, rt: RuntimeDep) -> Respons
             off_message="metrics are served to this machine only; set NETALARM_METRICS_TOKEN "
             "to scrape from elsewhere",
         )
-    targets = [t for t, on in (("110", s.forwards_to_110), ("superior", s.has_superior)) if on]
+    targets = [t for t, on in ((LINK_110, s.forwards_to_110), (SUPERIOR, s.has_superior)) if on]
     figures = await monitoring_service.read(session, forward_targets=targets)
     try:
         centre = (await routing_service.root(session, s.centre or None)).code
