@@ -258,6 +258,42 @@ async def test_the_conversation_and_the_reporters_positions_follow_the_case_both
     assert (await timeline_service.verify(session, incident.id)).ok
 
 
+async def test_a_reclassification_on_either_side_is_told_to_the_other_which_keeps_its_own(
+    session: AsyncSession,
+) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    incident = await _accepted(session, t, category="disturbance")
+    row = await _forward(session, t, incident)
+    received = await inside.receive(
+        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    )
+    here = await session.get(Incident, received.incident_id)
+    assert here is not None
+    before = (here.priority, here.category)
+    await actions.classify(session, t.a_seat, incident, priority="P1", category="violence")
+
+    news = (await outside.news(session, {row.id: 0}, target="110"))[row.id]
+    assert [n.type for n in news] == ["classified"]
+    await inside.take_news(session, row.id, news, source="network", actor="system:110-link")
+    await inside.take_news(session, row.id, news, source="network", actor="system:110-link")
+    told = [e for e in await timeline_service.entries(session, here.id) if e.type == "classified_at_source"]
+    assert [(e.data["to"], e.data["seat"], e.data["source_case_number"]) for e in told] == [
+        ({"priority": "P1", "category": "violence"}, t.a_seat.username, incident.case_number)
+    ]
+    assert (here.priority, here.category) == before  # the case inside keeps its own
+
+    await actions.classify(session, intranet.a_seat, here, priority="P2")
+    back = (await inside.unsent(session))[row.id]
+    assert [u.type for u in back if u.type == "classified"] == ["classified"]  # the told one is not sent back
+    await outside.take_progress(session, row.id, back)
+    updates = [e for e in await timeline_service.entries(session, incident.id) if e.type == "link_110"]
+    assert [(e.data["stage"], e.data["to"]) for e in updates if e.data["stage"] == "classified"] == [
+        ("classified", {"priority": "P2"})
+    ]
+    assert incident.priority == "P1"
+    assert (await timeline_service.verify(session, here.id)).ok
+
+
 async def _relay_alarm(session: AsyncSession, incident_id: uuid.UUID) -> uuid.UUID:
     [alarm_id] = await incident_service.alarm_ids(session, incident_id)
     return alarm_id

@@ -133,3 +133,20 @@ def test_files_handed_over_and_refused_between_servers_read_as_sentences(
     assert describe({"type": "media_refused", "data": data}, lang) == refused
     copy = {"media_id": "m", "filename": "a.jpg", "variant": "link_110", "range": None}
     assert describe({"type": "media_downloaded", "data": copy}, lang) == handed
+
+
+def test_a_reclassification_on_the_other_server_reads_as_a_sentence() -> None:
+    data = {
+        "from": {"priority": "P3"},
+        "to": {"priority": "P1"},
+        "seat": "futian.net",
+        "source_case_number": "C-1",
+    }
+    assert describe({"type": "classified_at_source", "data": data}, "en") == (
+        "Seat futian.net changed the classification of case C-1 from priority P3 to priority P1 on its "
+        "server; this case keeps its own."
+    )
+    back = {"stage": "classified", "remote_case_number": "110-7", "by": "seat:shenzhen.110", **data}
+    assert describe({"type": "link_110", "data": back}, "zh") == (
+        "110警情 110-7 的分类由 priority P3 改为 priority P1（坐席 shenzhen.110）。"
+    )

@@ -27,8 +27,8 @@ ACTORS: Final = {LINK_110: "system:110-link", SUPERIOR: "system:federation"}
 # The first entry of an incident made from a forward: over the 110 link, or from a subordinate.
 FIRST_TYPES: Final = ("received_from_network", "escalated_in")
 # The handing side's entries that travel to the receiving side after the forward ("news"): the
-# conversation with the reporter and the reporter's positions.
-NEWS_TYPES: Final = ("message", "location")
+# conversation with the reporter, the reporter's positions, its seats' reclassifications.
+NEWS_TYPES: Final = ("message", "location", "classified")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (
@@ -41,6 +41,7 @@ RELAYED_TYPES: Final = (
     "transferred",
     "escalated",
     "merged",
+    "classified",
 )
 RELAYED_FIELDS: Final = ("seat", "note", "outcome", "disposition", "from", "to", "into_case_number")
 LOCATION_FIELDS: Final = ("lat", "lon", "accuracy_m", "source")
@@ -148,5 +149,10 @@ def progress_of(entry: TimelineEntry, case_number: str) -> Progress:
 
 def relayable(type: str, actor: str) -> bool:
     """Whether an entry goes over: a message only when a person here wrote it (a seat, or the
-    reporter) — one that came over the link is not sent back."""
-    return type != "message" or actor.startswith(("seat:", "reporter:"))
+    reporter), a reclassification only when a seat here made it — what came over the link is
+    not sent back."""
+    if type == "message":
+        return actor.startswith(("seat:", "reporter:"))
+    if type == "classified":
+        return actor.startswith("seat:")
+    return True

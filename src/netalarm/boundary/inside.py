@@ -201,8 +201,9 @@ async def take_news(
 ) -> int:
     """Record what happened on the handing side since the forward (`source` must be who handed
     it over; else 404): the reporter's messages and the seats' there go into this incident's
-    conversation, the reporter's positions onto its trail; each once, in `seq` order, however
-    often sent. Returns the last entry recorded. On a closed incident they are skipped."""
+    conversation, the reporter's positions onto its trail, a reclassification there onto its
+    timeline (`classified_at_source`: this case keeps its own); each once, in `seq` order,
+    however often sent. Returns the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await _locked(session, forward_id, source)
     alarm = await _relay_alarm(session, incident)
     for update in sorted(updates, key=lambda u: u.seq):
@@ -223,6 +224,20 @@ async def take_news(
                 text=str(update.data["text"]),
                 media_ids=[],
                 seat_username=seat,
+            )
+        elif update.type == "classified":
+            # The case here keeps its own classification; its seats learn of the other's.
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type="classified_at_source",
+                data={
+                    "from": update.data.get("from"),
+                    "to": update.data.get("to"),
+                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "source_case_number": inbound.source_case_number,
+                },
             )
         elif update.type == "location":
             try:

@@ -116,6 +116,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "link_110.transferred": "110 moved case {remote_case_number} from centre {from} to centre {to}.",
         "link_110.escalated": "110 escalated case {remote_case_number} from centre {from} to centre {to}.",
         "link_110.merged": "110 merged case {remote_case_number} into case {into_case_number}.",
+        "link_110.classified": "110 changed the classification of case {remote_case_number} from {from} "
+        "to {to} (by {by}).",
+        "classified_at_source": "Seat {seat} changed the classification of case {source_case_number} "
+        "from {from} to {to} on its server; this case keeps its own.",
         "escalated_superior": "Escalated to the superior alarm server ({reason}; was {previous_status})"
         "{identity}.",
         "escalated_in": "Escalated here by server {source} (centre {source_centre}, their case "
@@ -133,6 +137,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "to centre {to}.",
         "superior_update.merged": "Superior server merged case {remote_case_number} into case "
         "{into_case_number}.",
+        "superior_update.classified": "Superior server changed the classification of case "
+        "{remote_case_number} from {from} to {to} (by {by}).",
         "sla_alert.escalated_superior": "Still not accepted after {waited} s: escalated to the superior "
         "alarm server.",
     },
@@ -181,6 +187,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "link_110.transferred": "110警情 {remote_case_number} 由中心 {from} 移交至中心 {to}。",
         "link_110.escalated": "110警情 {remote_case_number} 由中心 {from} 上报至中心 {to}。",
         "link_110.merged": "110警情 {remote_case_number} 并入警情 {into_case_number}。",
+        "link_110.classified": "110警情 {remote_case_number} 的分类由 {from} 改为 {to}（{by}）。",
+        "classified_at_source": "坐席 {seat} 在其服务器上将警情 {source_case_number} 的分类由 {from} 改为 "
+        "{to}；本警情分类不变。",
         "escalated_superior": "上报至上级报警服务器（{reason}；原状态 {previous_status}）{identity}。",
         "escalated_in": "服务器 {source} 上报（中心 {source_centre}，原警情 {source_case_number}，{note}）："
         "本地警情 {case_number}，优先级 {priority}{silent}，分派至中心 {centre}。",
@@ -193,6 +202,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "superior_update.transferred": "上级警情 {remote_case_number} 由中心 {from} 移交至中心 {to}。",
         "superior_update.escalated": "上级警情 {remote_case_number} 由中心 {from} 上报至中心 {to}。",
         "superior_update.merged": "上级警情 {remote_case_number} 并入警情 {into_case_number}。",
+        "superior_update.classified": "上级警情 {remote_case_number} 的分类由 {from} 改为 {to}（{by}）。",
         "sla_alert.escalated_superior": "等待 {waited} 秒仍未受理：已上报至上级报警服务器。",
     },
 }
