@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,33 @@ def test_inbound_sms_is_refused_when_no_gateway_token_is_configured(demo_server:
         assert "NETALARM_SMS_INBOUND_TOKEN" in answer.json()["error"]["message"]
 
 
+def test_the_gateways_receipt_time_of_a_late_text_is_on_the_case(inbound_server: Server) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    sent = datetime.now(UTC) - timedelta(minutes=5)
+    body = {"message_id": f"gw-{secrets.token_hex(8)}", "from": phone, "text": "Fire on floor 3"}
+    raised = httpx.post(
+        f"{base}/api/v1/sms/inbound", json={**body, "received_at": sent.isoformat()}, headers=GATEWAY
+    ).json()
+    reply = {"message_id": f"gw-{secrets.token_hex(8)}", "from": phone, "text": "Smoke in the stairs"}
+    later = sent + timedelta(minutes=1)
+    answered = httpx.post(
+        f"{base}/api/v1/sms/inbound", json={**reply, "received_at": later.isoformat()}, headers=GATEWAY
+    ).json()
+    entries = [e for e in _timeline(base, raised["incident_id"], seat) if e["type"] == "sms_received"]
+    assert [(e["actor"], e["data"]["message_id"]) for e in entries] == [
+        ("system:sms", None),
+        ("system:sms", answered["message_id"]),
+    ]
+    first = datetime.fromisoformat(entries[0]["data"]["gateway_received_at"])
+    assert abs((first - sent).total_seconds()) < 0.01
+    assert 295 < entries[0]["data"]["delay_s"] < 330
+    assert 235 < entries[1]["data"]["delay_s"] < 270
+    # Without a time from the gateway, nothing is claimed.
+    plain = _sms_in(base, _phone(), "Help")
+    assert not [e for e in _timeline(base, plain["incident_id"], seat) if e["type"] == "sms_received"]
+
+
 def test_bad_inbound_sms_bodies_get_422_naming_the_field(inbound_server: Server) -> None:
     base = inbound_server.url
     good = {"message_id": "gw-1234567", "from": _phone(), "text": "Help"}
@@ -152,6 +180,7 @@ def test_bad_inbound_sms_bodies_get_422_naming_the_field(inbound_server: Server)
         ("from", {k: v for k, v in good.items() if k != "from"}),
         ("text", {**good, "text": "   "}),
         ("received_at", {**good, "received_at": "yesterday"}),
+        ("received_at", {**good, "received_at": "2026-11-26T10:00:00"}),  # no time zone
     ):
         answer = httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=GATEWAY)
         assert (answer.status_code, answer.json()["error"]["field"]) == (422, field), answer.text

@@ -99,6 +99,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "location_hint": "Position found in a file: {lat}, {lon}.",
         "message_delivered": "A message was delivered to the {by}.",
         "message_read": "A message was read by the {by}.",
+        "sms_received": "The SMS gateway received this text at {gateway_received_at}, {delay_s} s before "
+        "it reached this server.",
         "sms_queued": "SMS to {to} ({to_source}) queued for sending: “{text}”",
         "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
         "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
@@ -170,6 +172,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "location_hint": "文件中的位置：{lat}, {lon}。",
         "message_delivered": "消息已送达{by}。",
         "message_read": "{by}已读消息。",
+        "sms_received": "短信网关于 {gateway_received_at} 收到此短信，{delay_s} 秒后到达本服务器。",
         "sms_queued": "短信待发送至 {to}（{to_source}）：“{text}”",
         "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
         "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",

@@ -21,6 +21,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -30,7 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.validation import normalise_phone
 from netalarm.channels.sms import service as sms_service
+from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Invalid
+from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake import service as intake_service
 from netalarm.intake.schemas import AlarmIn, ReporterIn
@@ -49,6 +52,7 @@ class Inbound:
     message_id: str
     sender: str
     text: str
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
             if again is None:
                 raise
             return again
+        await _record_gateway_time(session, open_alarm[1], sms, message_id=message.id)
         return Received("message", open_alarm[0], open_alarm[1], message.id, created=True)
     description = text
     if phone is None:
@@ -128,9 +133,32 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         reporter=ReporterIn(phone=phone) if phone else None,
     )
     submitted = await intake_service.submit(session, body, root=root, timezone=timezone)
+    if submitted.created:
+        await _record_gateway_time(session, submitted.incident, sms, message_id=None)
     if submitted.created and phone is not None:
         await sms_service.queue_receipt(session, submitted.incident, phone)
     return Received("alarm", submitted.alarm, submitted.incident, None, created=submitted.created)
+
+
+async def _record_gateway_time(
+    session: AsyncSession, incident: Incident, sms: Inbound, *, message_id: uuid.UUID | None
+) -> None:
+    """When the gateway says it received the text, that time on the timeline (`sms_received`)
+    with how much later it reached this server: a text held up on the way is read as late."""
+    if sms.received_at is None:
+        return
+    now = utcnow()
+    await incident_service.record(
+        session,
+        incident,
+        actor="system:sms",
+        type="sms_received",
+        data={
+            "gateway_received_at": iso(sms.received_at),
+            "delay_s": round((now - sms.received_at).total_seconds(), 1),
+            "message_id": str(message_id) if message_id else None,
+        },
+    )
 
 
 def _printable(raw: str) -> str:

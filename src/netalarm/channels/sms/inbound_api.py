@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from netalarm.channels.sms import inbound
 from netalarm.channels.sms.worker import WorkerDep
@@ -24,7 +23,9 @@ class InboundIn(BaseModel):
     message_id: str = Field(min_length=1, max_length=200)
     sender: str = Field(alias="from", min_length=1, max_length=64)
     text: str = Field(max_length=MAX_TEXT)
-    received_at: datetime | None = None
+    # When the gateway received the text (with its time zone): a text held up on the way
+    # shows on the case as written when, and how late it arrived.
+    received_at: AwareDatetime | None = None
 
 
 @router.post("/inbound", status_code=201)
@@ -44,7 +45,9 @@ async def receive_sms(
     root = await routing_service.root(session, rt.settings.centre or None)
     received = await inbound.receive(
         session,
-        inbound.Inbound(message_id=body.message_id, sender=body.sender, text=body.text),
+        inbound.Inbound(
+            message_id=body.message_id, sender=body.sender, text=body.text, received_at=body.received_at
+        ),
         root=root,
         timezone=rt.settings.timezone,
     )
