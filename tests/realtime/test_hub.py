@@ -141,6 +141,28 @@ async def test_a_heartbeat_comes_only_after_a_whole_interval_without_frames() ->
         assert 0.19 <= loop.time() - before < 0.35
 
 
+async def test_connections_opened_together_do_not_beat_in_step() -> None:
+    hub = Hub()
+    interval = 0.4
+    loop = asyncio.get_running_loop()
+    clients = [Client(queue_size=10, centre_ids=[DISTRICT]) for _ in range(20)]
+    streams = [stream.frames(hub, async_sessionmaker(), c, None, heartbeat_s=interval) for c in clients]
+    opened = loop.time()
+    for frames in streams:
+        await anext(frames)  # hello: all at once
+
+    async def first_beat(frames: Any) -> float:
+        assert (await anext(frames))[0][0]["type"] == "heartbeat"
+        return loop.time() - opened
+
+    beats = await asyncio.gather(*(first_beat(frames) for frames in streams))
+    for frames in streams:
+        await frames.aclose()
+    # Each within its interval (and not before half of it), and spread over that half.
+    assert all(interval * (1 - stream.HEARTBEAT_SPREAD) - 0.01 <= b <= interval + 0.05 for b in beats)
+    assert max(beats) - min(beats) > interval * stream.HEARTBEAT_SPREAD / 4
+
+
 async def test_events_ready_together_come_as_one_batch_in_order() -> None:
     hub = Hub()
     client = Client(queue_size=500, centre_ids=[DISTRICT])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
@@ -33,6 +34,8 @@ PAGE = 500
 BATCH_MAX = 100
 # How much earlier than asked the event loop may run a timer (libuv counts milliseconds).
 TIMER_SLACK_S = 0.002
+# The share of an interval by which a connection's first heartbeat may come early.
+HEARTBEAT_SPREAD = 0.5
 # How long a cursor whose event is committed but not yet marked published is waited for.
 CURSOR_WAIT_S = 2.0
 
@@ -113,7 +116,10 @@ class Pacemaker:
         self._loop = asyncio.get_running_loop()
         self._queue = queue
         self._interval = interval
-        self._last = self._loop.time()
+        # The first heartbeat comes up to half an interval early, at random: connections opened
+        # together (every console after a restart) then do not all beat in the same instant,
+        # a wave of writes that delays whatever else the process is sending.
+        self._last = self._loop.time() - interval * random.uniform(0, HEARTBEAT_SPREAD)
         self._handle = self._loop.call_at(self._last + interval, self._check)
 
     def sent(self) -> None:
