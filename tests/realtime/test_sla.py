@@ -110,6 +110,18 @@ async def test_a_seat_escalates_by_hand_and_the_parent_centre_must_accept_anew(s
     assert at_root.value.code == "no_parent_centre"
 
 
+async def test_an_escalated_incident_is_timed_from_its_arrival_at_the_parent(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, silent=True)
+    await actions.act(session, t.a_seat, made.incident.id, "accept")
+    incident = await actions.act(session, t.a_seat, made.incident.id, "escalate")
+    arrived = made.incident.created_at + timedelta(seconds=8)
+    incident.sla_started_at = arrived  # reached the city eight seconds after it was made
+    await session.flush()
+    assert incident.id not in [i for i, _ in await sla.sweep(session, LIMITS, arrived + timedelta(seconds=9))]
+    assert (incident.id, "alert") in await sla.sweep(session, LIMITS, arrived + timedelta(seconds=10.5))
+
+
 async def test_a_closed_incident_cannot_be_escalated(session: AsyncSession) -> None:
     t = await factories.tree(session)
     made = await factories.alarm(session, t.city, Tree.A_POINT)

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Uuid, func, select
+from sqlalchemy import BigInteger, Index, Integer, String, Uuid, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,7 +39,16 @@ class OutboxEvent(Base):
     )
 
     __table_args__ = (
-        Index("ix_outbox_unpublished", "published_at", "seq"),
+        # Only the rows still to publish. With every row in it (keyed by published_at, seq),
+        # each mark left a dead entry in the part of the index the relay reads and inserts
+        # go to, where PostgreSQL could not prune them: at 200 alarms/s the relay's claim
+        # walked about 4,500 dead entries per run (two fifths of a million a second).
+        Index(
+            "ix_outbox_unpublished",
+            "seq",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
         Index("ix_outbox_published_seq", "published_seq", unique=True),
     )
 
