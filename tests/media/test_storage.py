@@ -1,5 +1,6 @@
 """The storage contract, the same for both back ends: appends resume after the stored bytes,
-rollback and settle, finish, ranged reads, and nothing left behind by abort."""
+rollback and settle, finish, ranged reads, nothing left behind by abort, and stagings a dead
+process left swept."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import hashlib
 import os
 import secrets
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from netalarm.core.clock import utcnow
+from netalarm.core.ids import uuid7
+from netalarm.media import files
 from netalarm.media.storage import Storage, from_url
 from netalarm.media.storage.s3 import S3Storage
 
@@ -85,6 +90,29 @@ async def test_abort_and_delete_leave_nothing(storage: Storage) -> None:
     await storage.delete("previews/u3.jpg")
     await storage.delete("previews/never-there.jpg")
     assert await storage.keys() == []
+
+
+async def test_stagings_are_swept_by_prefix_and_only_when_written_before_the_time(storage: Storage) -> None:
+    lost = await storage.begin("in-lost", "originals/lost")
+    await storage.append("in-lost", lost, 0, chunks(os.urandom(100_000)))
+    live = await storage.begin("u4", "originals/u4")
+    await storage.append("u4", live, 0, chunks(os.urandom(100_000)))
+    assert await storage.sweep_staging("in-", utcnow() - timedelta(minutes=1)) == 0
+    assert any("in-lost" in key for key in await storage.keys())
+
+    assert await storage.sweep_staging("in-", utcnow() + timedelta(minutes=1)) == 1
+    left = await storage.keys()
+    assert not any("in-lost" in key for key in left)
+    assert any("u4" in key for key in left)  # another prefix: not touched
+
+
+async def test_a_hand_over_staging_is_lost_only_after_hours_untouched(storage: Storage) -> None:
+    staging = f"{files.STAGING_PREFIX}{uuid7()}-0000"
+    state = await storage.begin(staging, "originals/x")
+    await storage.append(staging, state, 0, chunks(b"half a file"))
+    assert await files.sweep_lost(storage, utcnow() + files.STAGING_LOST_AFTER - timedelta(minutes=1)) == 0
+    assert await files.sweep_lost(storage, utcnow() + files.STAGING_LOST_AFTER + timedelta(minutes=1)) == 1
+    assert not any(staging in key for key in await storage.keys())
 
 
 async def test_tools_can_read_the_object(storage: Storage) -> None:

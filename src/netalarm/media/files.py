@@ -11,6 +11,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,11 @@ from netalarm.media import service as media_service
 from netalarm.media.models import Media
 from netalarm.media.sniff import HEAD_BYTES, Sniffed, sniff
 from netalarm.media.storage import Storage
+
+# The id of a `store` staging starts so; nothing else's does (tus uploads are named by UUID).
+STAGING_PREFIX = "in-"
+# A hand-over lasts minutes; a staging untouched this long lost its process (a crash, a kill).
+STAGING_LOST_AFTER = timedelta(hours=6)
 
 
 class WrongBytes(Exception):
@@ -45,7 +51,7 @@ async def store(
     the `size` bytes with the SHA-256 `sha256` announced (else `WrongBytes`, and nothing is
     kept). Each call writes a staging of its own, so two processes taking the same file at
     once do not mix their bytes: the last to finish replaces the other's equal copy."""
-    staging = f"in-{media_id}-{secrets.token_hex(4)}"
+    staging = f"{STAGING_PREFIX}{media_id}-{secrets.token_hex(4)}"
     state = await storage.begin(staging, media_service.original_key(media_id))
     digest = hashlib.sha256()
 
@@ -63,6 +69,12 @@ async def store(
         await storage.abort(staging, appended.state)
         raise WrongBytes(appended.offset, digest.hexdigest(), expected_size=size, expected_sha256=sha256)
     await storage.finish(staging, appended.state)
+
+
+async def sweep_lost(storage: Storage, now: datetime) -> int:
+    """Delete the stagings of `store` calls that a process left behind when it died: the only
+    trace of a hand-over cut off mid-file, since no row records it. Returns how many."""
+    return await storage.sweep_staging(STAGING_PREFIX, now - STAGING_LOST_AFTER)
 
 
 async def discard(storage: Storage, media_id: uuid.UUID) -> None:

@@ -1,5 +1,5 @@
 """The media part of a server process: its storage back end, its limits, and the sweeper
-that removes uploads left unfinished past their expiry."""
+that removes uploads left unfinished past their expiry and hand-overs a dead process left."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
 from netalarm.core.errors import DomainError
 from netalarm.core.settings import Settings
-from netalarm.media import uploads
+from netalarm.media import files, uploads
 from netalarm.media.models import Upload
 from netalarm.media.storage import Storage, from_url
 
@@ -71,11 +71,17 @@ class MediaRuntime:
             raise
 
     async def sweep(self) -> int:
-        """Complete uploads left whole but unfinished by a process that died, and remove
-        expired unfinished ones (bytes deleted, rows marked `expired`); returns how many
-        uploads this process ended. Safe to run in several processes at once. An upload that
-        fails is logged and left for the next sweep; it does not hold up the others."""
+        """Complete uploads left whole but unfinished by a process that died, remove expired
+        unfinished ones (bytes deleted, rows marked `expired`) and the stagings of files
+        handed over by another server that a dead process left (`files.sweep_lost`); returns
+        how many uploads and stagings this process ended. Safe to run in several processes
+        at once. An upload that fails is logged and left for the next sweep; it does not
+        hold up the others."""
         ended = 0
+        try:
+            ended += await files.sweep_lost(self.storage, utcnow())
+        except Exception:
+            log.exception("removing stagings left by dead processes failed")
         async with transaction(self.sessions) as session:
             stalled = await uploads.stalled(session, utcnow())
         for upload_id in stalled:

@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -65,6 +66,14 @@ class Storage(ABC):
     @abstractmethod
     async def abort(self, upload_id: str, state: State) -> None:
         """Delete an unfinished upload and everything it stored."""
+
+    @abstractmethod
+    async def sweep_staging(self, prefix: str, before: datetime) -> int:
+        """Delete what unfinished uploads whose id starts with `prefix` stored, where it was
+        last written before `before`: the leftovers of a process that died mid-upload, for
+        uploads no database row remembers. Returns how many were deleted. On S3 the parts
+        such an upload had already sent stay in its multipart upload until the bucket's rule
+        for incomplete multipart uploads removes them (only the tail is an object)."""
 
     @abstractmethod
     async def put(self, key: str, data: bytes) -> None:

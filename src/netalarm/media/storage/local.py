@@ -6,9 +6,12 @@ Bytes are fsync'ed before an append returns, so the offset the server reports is
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import glob
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -84,6 +87,18 @@ class LocalStorage(Storage):
 
     async def abort(self, upload_id: str, state: State) -> None:
         await asyncio.to_thread(self._staging(upload_id).unlink, missing_ok=True)
+
+    async def sweep_staging(self, prefix: str, before: datetime) -> int:
+        def sweep() -> int:
+            removed = 0
+            for path in (self.root / "uploads").glob(f"{glob.escape(prefix)}*"):
+                with contextlib.suppress(FileNotFoundError):  # finished or swept meanwhile
+                    if path.is_file() and path.stat().st_mtime < before.timestamp():
+                        path.unlink()
+                        removed += 1
+            return removed
+
+        return await asyncio.to_thread(sweep)
 
     async def put(self, key: str, data: bytes) -> None:
         def write() -> None:

@@ -14,6 +14,7 @@ import asyncio
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +152,25 @@ class S3Storage(Storage):
         if state["tail"]:
             await self.delete(state["tail"])
 
+    async def sweep_staging(self, prefix: str, before: datetime) -> int:
+        removed = 0
+        for found in await self._objects(f"uploads/{prefix}"):
+            if found["LastModified"] < before:
+                await self._call("delete_object", Key=found["Key"])
+                removed += 1
+        return removed
+
+    async def _objects(self, under: str) -> list[Any]:
+        """Every object whose key (after the prefix) starts with `under`, page after page."""
+        listed = await self._call("list_objects_v2", Prefix=self._key(under))
+        found: list[Any] = listed.get("Contents", [])
+        while listed.get("IsTruncated"):
+            listed = await self._call(
+                "list_objects_v2", Prefix=self._key(under), ContinuationToken=listed["NextContinuationToken"]
+            )
+            found += listed.get("Contents", [])
+        return found
+
     async def put(self, key: str, data: bytes) -> None:
         await self._call("put_object", Key=self._key(key), Body=data)
 
@@ -184,14 +204,7 @@ class S3Storage(Storage):
         await self._call("delete_object", Key=self._key(key))
 
     async def keys(self) -> list[str]:
-        found: list[str] = []
-        objects = await self._call("list_objects_v2", Prefix=self.prefix)
-        found += [o["Key"][len(self.prefix) :] for o in objects.get("Contents", [])]
-        while objects.get("IsTruncated"):
-            objects = await self._call(
-                "list_objects_v2", Prefix=self.prefix, ContinuationToken=objects["NextContinuationToken"]
-            )
-            found += [o["Key"][len(self.prefix) :] for o in objects.get("Contents", [])]
+        found = [o["Key"][len(self.prefix) :] for o in await self._objects("")]
         uploads = await self._call("list_multipart_uploads", Prefix=self.prefix)
         found += [f"multipart:{u['Key'][len(self.prefix) :]}" for u in uploads.get("Uploads", [])]
         return sorted(found)
