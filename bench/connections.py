@@ -116,6 +116,9 @@ def main() -> None:
     parser.add_argument("--alarms", type=int, default=1000)
     parser.add_argument("--hold", type=float, default=60)
     parser.add_argument("--heartbeat", type=float, default=15)
+    parser.add_argument(
+        "--compression", action="store_true", help="let the server accept permessage-deflate (off by default)"
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -124,6 +127,7 @@ def main() -> None:
             "NETALARM_DATA_DIR": data,
             "NETALARM_DATABASE_URL": "",
             "NETALARM_WS_HEARTBEAT_S": str(args.heartbeat),
+            "NETALARM_WS_COMPRESSION": str(args.compression).lower(),
         }
         netalarm(["demo"], env)
         with server(env, workers=1) as (base, process):
@@ -137,6 +141,9 @@ def main() -> None:
             "alarms": args.alarms,
             "hold_s": args.hold,
             "heartbeat_s": args.heartbeat,
+            # The clients offer permessage-deflate, as browsers do; the server accepts it only
+            # when NETALARM_WS_COMPRESSION is on (--compression).
+            "websocket_compression": "accepted" if args.compression else "offered, refused",
             "database": "sqlite",
             "bus": "memory",
             "workers": 1,

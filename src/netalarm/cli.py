@@ -78,6 +78,7 @@ def serve(host: str, port: int, workers: int) -> None:
         log_level="warning",
         ws_ping_interval=20,
         ws_ping_timeout=20,
+        ws_per_message_deflate=settings.ws_compression,
     )
 
 

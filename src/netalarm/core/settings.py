@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     )
     ws_heartbeat_s: float = Field(default=15.0, gt=0, description="Idle time before a push heartbeat.")
     ws_queue_size: int = Field(default=1000, ge=1, description="Events a slow push client may lag behind.")
+    ws_compression: bool = Field(
+        default=False,
+        description="Accept permessage-deflate on push sockets: about 40 KiB and a compression per frame "
+        "for each connection, for frames that are small JSON.",
+    )
     fault_exit_after_commit: bool = Field(
         default=False, description="Testing only: exit right after the first commit that queued events."
     )
