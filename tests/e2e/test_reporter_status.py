@@ -1,4 +1,5 @@
-"""The reporter's status page follows the seat live: acceptance, messages both ways, receipts."""
+"""The reporter's status page follows the seat live: acceptance, messages both ways, receipts;
+and it goes live again when the server no longer knows the last event it saw."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Dialog, Request, WebSocket, expect
+from playwright.sync_api import Browser, Dialog, Request, Route, WebSocket, expect
 
 from netalarm.incidents.lifecycle import DISPOSITIONS
 from tests.e2e.network import WEBSOCKET_REFUSED
@@ -209,6 +210,43 @@ def test_heartbeats_keep_the_status_page_live_without_reading_the_alarm_again(
     assert accepted.status_code == 200, accepted.text
     expect(page.locator("#steps li[data-step=accepted]")).to_have_class("done", timeout=5_000)
     assert reads != []
+    context.close()
+
+
+# An event id this server never gave out, as a page holds after the database was restored.
+UNKNOWN_EVENT = "00000000-0000-7000-8000-000000000000"
+
+
+def test_a_status_page_resuming_from_an_event_the_server_does_not_know_starts_afresh_and_goes_live(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    context.add_init_script(WEBSOCKET_REFUSED)
+    streams: list[str] = []
+
+    def events(route: Route) -> None:
+        streams.append(route.request.url)
+        if len(streams) == 1:  # a first stream that shows the unknown id, then ends
+            seen = f'{{"id": "{UNKNOWN_EVENT}", "type": "status"}}'
+            frames = f'data: {{"type": "hello"}}\n\ndata: {seen}\n\n'
+            route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=frames)
+        else:
+            route.continue_()
+
+    context.route("**/api/v1/alarms/*/events*", events)
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#view-status")).to_be_visible()
+    for _ in range(200):  # the stream ended: the page resumes from the id it saw
+        if any(f"after={UNKNOWN_EVENT}" in url for url in streams):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"no resumption from the unknown event among {streams}")
+    # Refused (422 unknown_cursor), the page drops the cursor instead of retrying it for ever.
+    expect(page.locator("#live-mode")).to_have_text("实时更新", timeout=20_000)
+    assert "after=" not in streams[-1]
     context.close()
 
 

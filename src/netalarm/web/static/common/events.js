@@ -4,7 +4,9 @@
 //
 // The server sends a heartbeat every 15 s, so a stream silent for SILENCE_MS is dead, or held
 // back by a buffering proxy: it is dropped, and the caller tries again. Resolves when the
-// stream has ended, for whatever reason (refused, dropped, silent, or `controller` aborted).
+// stream has ended, for whatever reason (refused, dropped, silent, or `controller` aborted):
+// with the error code of the server's answer if it refused the stream (such as
+// "unknown_cursor": it no longer knows the event `after` names), else with null.
 const SILENCE_MS = 40000;
 
 export async function readEvents(url, { token, controller, onData }) {
@@ -20,12 +22,13 @@ export async function readEvents(url, { token, controller, onData }) {
       cache: "no-store",
       signal: controller.signal,
     });
-    if (!response.ok || !response.body) return;
+    if (!response.ok) return await refusal(response);
+    if (!response.body) return null;
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) return null;
       hush();
       buffer += value.replace(/\r\n/g, "\n");
       let end;
@@ -39,7 +42,17 @@ export async function readEvents(url, { token, controller, onData }) {
     }
   } catch {
     // Dropped, refused or stopped: the caller falls back and tries again.
+    return null;
   } finally {
     clearTimeout(silence);
+  }
+}
+
+async function refusal(response) {
+  try {
+    const body = await response.json();
+    return (body && body.error && body.error.code) || String(response.status);
+  } catch {
+    return String(response.status);
   }
 }

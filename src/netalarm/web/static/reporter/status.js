@@ -214,7 +214,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     const controller = new AbortController();
     reading = controller;
     const after = lastEventId ? `?after=${encodeURIComponent(lastEventId)}` : "";
-    await readEvents(`/api/v1/alarms/${alarm.id}/events${after}`, {
+    const refused = await readEvents(`/api/v1/alarms/${alarm.id}/events${after}`, {
       token: alarm.reporter_token,
       controller,
       onData: (text) => {
@@ -229,6 +229,9 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     });
     if (reading !== controller) return; // stopped, or another alarm shown
     reading = null;
+    // A cursor the server no longer knows is refused for ever: start afresh (going live
+    // reads the alarm again).
+    if (refused === "unknown_cursor") lastEventId = null;
     fellBack();
   }
 

@@ -78,7 +78,7 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     const controller = new AbortController();
     reading = controller;
     const after = lastId ? `?after=${encodeURIComponent(lastId)}` : "";
-    await readEvents(`/api/v1/seat/events${after}`, {
+    const refused = await readEvents(`/api/v1/seat/events${after}`, {
       token,
       controller,
       onData: (text) => {
@@ -89,6 +89,10 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     if (reading !== controller) return; // stopped
     reading = null;
     if (live) setLive(false);
+    // The server no longer knows the last event this console saw (its database was restored,
+    // say): resuming from it is refused for ever, so start afresh. Going live reads the queue
+    // again, so what happened meanwhile is not missed.
+    if (refused === "unknown_cursor") lastId = null;
     retry();
   };
 
