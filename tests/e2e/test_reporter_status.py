@@ -9,10 +9,14 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Dialog, Request, Route, WebSocket, expect
+from playwright.sync_api import Browser, Dialog, Request, WebSocket, expect
 
 from netalarm.incidents.lifecycle import DISPOSITIONS
-from tests.e2e.network import WEBSOCKET_REFUSED
+from tests.e2e.network import (
+    WEBSOCKET_REFUSED,
+    first_stream_shows_an_unknown_event,
+    wait_for_resumption_from_the_unknown_event,
+)
 from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, seat_messages, somewhere_in_futian
 from tests.support.servers import Server, demo_with
 
@@ -213,37 +217,17 @@ def test_heartbeats_keep_the_status_page_live_without_reading_the_alarm_again(
     context.close()
 
 
-# An event id this server never gave out, as a page holds after the database was restored.
-UNKNOWN_EVENT = "00000000-0000-7000-8000-000000000000"
-
-
 def test_a_status_page_resuming_from_an_event_the_server_does_not_know_starts_afresh_and_goes_live(
     browser: Browser, demo_server: Server
 ) -> None:
     base = demo_server.url
     context = phone(browser, at=somewhere_in_futian())
     context.add_init_script(WEBSOCKET_REFUSED)
-    streams: list[str] = []
-
-    def events(route: Route) -> None:
-        streams.append(route.request.url)
-        if len(streams) == 1:  # a first stream that shows the unknown id, then ends
-            seen = f'{{"id": "{UNKNOWN_EVENT}", "type": "status"}}'
-            frames = f'data: {{"type": "hello"}}\n\ndata: {seen}\n\n'
-            route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=frames)
-        else:
-            route.continue_()
-
-    context.route("**/api/v1/alarms/*/events*", events)
+    streams = first_stream_shows_an_unknown_event(context, "**/api/v1/alarms/*/events*", "status")
     page = open_app(context, base)
     page.locator("#sos").tap()
     expect(page.locator("#view-status")).to_be_visible()
-    for _ in range(200):  # the stream ended: the page resumes from the id it saw
-        if any(f"after={UNKNOWN_EVENT}" in url for url in streams):
-            break
-        page.wait_for_timeout(100)
-    else:
-        raise AssertionError(f"no resumption from the unknown event among {streams}")
+    wait_for_resumption_from_the_unknown_event(page, streams, within_s=20)
     # Refused (422 unknown_cursor), the page drops the cursor instead of retrying it for ever.
     expect(page.locator("#live-mode")).to_have_text("实时更新", timeout=20_000)
     assert "after=" not in streams[-1]

@@ -6,9 +6,13 @@ does not keep it from going live again."""
 from __future__ import annotations
 
 import httpx
-from playwright.sync_api import Browser, Request, Route, expect
+from playwright.sync_api import Browser, Request, expect
 
-from tests.e2e.network import WEBSOCKET_REFUSED
+from tests.e2e.network import (
+    WEBSOCKET_REFUSED,
+    first_stream_shows_an_unknown_event,
+    wait_for_resumption_from_the_unknown_event,
+)
 from tests.e2e.seat_console import desk, row, sign_in
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import Server
@@ -43,35 +47,15 @@ def test_with_websockets_refused_the_console_is_live_over_events_and_told_of_a_c
     context.close()
 
 
-# An event id this server never gave out, as a console holds after the database was restored.
-UNKNOWN_EVENT = "00000000-0000-7000-8000-000000000000"
-
-
 def test_a_console_resuming_from_an_event_the_server_does_not_know_starts_afresh_and_goes_live(
     browser: Browser, demo_server: Server
 ) -> None:
     base = demo_server.url
     context = desk(browser)
     context.add_init_script(WEBSOCKET_REFUSED)
-    streams: list[str] = []
-
-    def events(route: Route) -> None:
-        streams.append(route.request.url)
-        if len(streams) == 1:  # a first stream that shows the unknown id, then ends
-            seen = f'{{"id": "{UNKNOWN_EVENT}", "type": "heartbeat"}}'
-            frames = f'data: {{"type": "hello"}}\n\ndata: {seen}\n\n'
-            route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=frames)
-        else:
-            route.continue_()
-
-    context.route("**/api/v1/seat/events*", events)
+    streams = first_stream_shows_an_unknown_event(context, "**/api/v1/seat/events*", "heartbeat")
     console = sign_in(context, base, "futian.net")
-    for _ in range(150):  # the stream ended: the console resumes from the id it saw
-        if any(f"after={UNKNOWN_EVENT}" in url for url in streams):
-            break
-        console.wait_for_timeout(100)
-    else:
-        raise AssertionError(f"no resumption from the unknown event among {streams}")
+    wait_for_resumption_from_the_unknown_event(console, streams, within_s=15)
     # Refused (422 unknown_cursor), the console drops the cursor instead of retrying it for ever.
     expect(console.locator("#mode")).to_have_attribute("data-mode", "live", timeout=15_000)
     assert "after=" not in streams[-1]
