@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import time
 import uuid
 
@@ -19,8 +20,9 @@ def _mac(key: bytes, incident_id: uuid.UUID, seat_id: uuid.UUID, exp: int) -> st
 
 
 def sign(key: bytes, incident_id: uuid.UUID, seat_id: uuid.UUID, ttl_s: int) -> dict[str, str]:
-    """The query parameters of a link valid for `ttl_s` seconds."""
-    exp = int(time.time()) + ttl_s
+    """The query parameters of a link valid for at least `ttl_s` seconds (`exp` is a whole
+    second, rounded up: rounded down, a link could die up to a second early)."""
+    exp = math.ceil(time.time()) + ttl_s
     return {"seat": str(seat_id), "exp": str(exp), "sig": _mac(key, incident_id, seat_id, exp)}
 
 
