@@ -7,13 +7,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Uuid, func, select, text
+from sqlalchemy import BigInteger, Index, Integer, String, Uuid, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from netalarm.core.clock import utcnow
 from netalarm.core.db import Base, JSONType, UTCDateTime
 from netalarm.core.ids import uuid7
+
+# Published events deleted per statement by `prune`: a short hold on the table each time.
+PRUNE_BATCH = 5_000
 
 
 class OutboxEvent(Base):
@@ -93,3 +96,30 @@ def event_row(
 async def last_published(session: AsyncSession) -> int:
     """The highest publication number given out so far (0 before the first)."""
     return int(await session.scalar(select(func.coalesce(func.max(OutboxEvent.published_seq), 0))) or 0)
+
+
+async def prune(session: AsyncSession, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+    """Delete up to `batch` of the events published before `before`, oldest first, but never
+    the newest one (publication numbers go on from it). A client resuming from a deleted event
+    is refused (`unknown_cursor`) and starts afresh. Returns how many were deleted.
+
+    The cut is the first publication at or after `before`, found by walking the publication
+    order from its start (an index), so a call reads about as many rows as it deletes."""
+    first_kept = (
+        select(OutboxEvent.published_seq)
+        .where(OutboxEvent.published_seq.is_not(None), OutboxEvent.published_at >= before)
+        .order_by(OutboxEvent.published_seq)
+        .limit(1)
+        .scalar_subquery()
+    )
+    newest = select(func.max(OutboxEvent.published_seq)).scalar_subquery()
+    doomed = (
+        select(OutboxEvent.seq)
+        .where(OutboxEvent.published_seq < func.coalesce(first_kept, newest))
+        .order_by(OutboxEvent.published_seq)
+        .limit(batch)
+    )
+    deleted = await session.execute(
+        delete(OutboxEvent).where(OutboxEvent.seq.in_(doomed)).execution_options(synchronize_session=False)
+    )
+    return int(getattr(deleted, "rowcount", 0) or 0)

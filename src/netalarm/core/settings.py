@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     relay_poll_s: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for rows nobody announced."
     )
+    outbox_keep_s: float = Field(
+        default=7 * 24 * 3600.0,
+        gt=0,
+        description="How long published events stay for clients resuming after a drop; older ones "
+        "are deleted (the timeline keeps every case's record).",
+    )
     ws_heartbeat_s: float = Field(default=15.0, gt=0, description="Idle time before a push heartbeat.")
     ws_queue_size: int = Field(default=1000, ge=1, description="Events a slow push client may lag behind.")
     ws_compression: bool = Field(

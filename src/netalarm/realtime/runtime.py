@@ -1,5 +1,5 @@
 """Starting and stopping the realtime parts of one server process: the bus, the hub, the
-outbox relay and the SLA watchdog."""
+outbox relay, the pruning of old published events and the SLA watchdog."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from netalarm.core import tasks
 from netalarm.core.http import Runtime
 from netalarm.incidents import sla
-from netalarm.realtime import commits
+from netalarm.realtime import commits, retention
 from netalarm.realtime.bus import Bus, make_bus
 from netalarm.realtime.hub import Hub
 from netalarm.realtime.relay import Relay
@@ -53,6 +53,11 @@ async def start(rt: Runtime) -> Realtime:
     commits.watch(rt.sessions, committed)
     realtime = Realtime(bus, hub, relay)
     realtime.tasks.append(asyncio.create_task(relay.run(), name="netalarm-relay"))
+    realtime.tasks.append(
+        asyncio.create_task(
+            retention.prune_forever(rt.sessions, settings.outbox_keep_s), name="netalarm-retention"
+        )
+    )
     realtime.tasks.append(
         asyncio.create_task(
             sla.watch(

@@ -19,7 +19,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.core.clock import iso, utcnow
-from netalarm.core.db import transaction
+from netalarm.core.db import cancellable, transaction
 from netalarm.core.errors import DomainError, Invalid
 from netalarm.core.outbox import OutboxEvent, last_published
 from netalarm.messaging import receipts
@@ -82,7 +82,7 @@ async def missed(
             query = query.where(cast(OutboxEvent.alarm_ids, String).contains(str(client.alarm_id)))
         else:
             query = query.where(OutboxEvent.centre_id.in_(client.centre_ids))
-        async with sessions() as session:
+        async with cancellable(sessions) as session:
             rows = list(await session.scalars(query))
         for row in rows:
             yield Event.from_row(row)
