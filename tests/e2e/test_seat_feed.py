@@ -62,6 +62,13 @@ def test_a_console_resuming_from_an_event_the_server_does_not_know_starts_afresh
     alarm = raise_alarm(base, FUTIAN, description="shouting in the stairwell")
     expect(row(console, alarm["incident_id"])).to_be_visible()
     context.close()
+    # Not left waiting on the shared server: its SLA escalation would surprise other consoles.
+    closed = httpx.post(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/close",
+        json={"disposition": "prank"},
+        headers=seat_headers(base, "futian.net"),
+    )
+    assert closed.status_code == 200, closed.text
 
 
 def _note_stream(request: Request, streams: list[str]) -> None:
