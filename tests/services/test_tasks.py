@@ -1,4 +1,5 @@
-"""`core.tasks.cancel`: background tasks stop, and are waited for, as one step."""
+"""`core.tasks`: background tasks stop, and are waited for, as one step; a periodic job goes
+on after a run that failed."""
 
 from __future__ import annotations
 
@@ -38,3 +39,23 @@ async def test_an_error_other_than_the_cancellation_propagates() -> None:
 async def test_nothing_started_is_nothing_to_stop() -> None:
     await tasks.cancel(None)
     await tasks.cancel()
+
+
+async def test_a_periodic_job_runs_again_after_a_run_that_failed_and_the_failure_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runs: list[int] = []
+    third = asyncio.Event()
+
+    async def job() -> None:
+        runs.append(len(runs) + 1)
+        if len(runs) == 3:
+            third.set()
+        if len(runs) == 1:
+            raise RuntimeError("storage away")
+
+    periodic = asyncio.create_task(tasks.every(0.01, job, what="the test job"))
+    await asyncio.wait_for(third.wait(), 5)
+    await tasks.cancel(periodic)
+    assert runs[:3] == [1, 2, 3]
+    assert "the test job failed" in caplog.text and "storage away" in caplog.text

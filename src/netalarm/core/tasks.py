@@ -1,10 +1,27 @@
-"""Stopping the background tasks a process runs (relay, watchdog, batcher, workers)."""
+"""Running and stopping the background tasks a process runs (relay, watchdog, batcher,
+workers, sweepers)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+async def every(interval_s: float, job: Callable[[], Awaitable[object]], *, what: str) -> None:
+    """Run `job` every `interval_s` seconds, the first time after one interval, until
+    cancelled. A run that fails (the database or the storage away) is logged as `what` and
+    the job runs again next time: the server goes on."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await job()
+        except Exception:
+            log.exception("%s failed", what)
 
 
 async def cancel(*tasks: asyncio.Task[Any] | None) -> None:

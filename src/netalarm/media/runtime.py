@@ -124,13 +124,7 @@ class MediaRuntime:
             return 1
 
     async def _sweep_forever(self) -> None:
-        interval = max(0.5, min(60.0, self.limits.expiry_s / 4))
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.sweep()
-            except Exception:  # a failed sweep is retried on the next tick; the server goes on
-                log.exception("media sweep failed")
+        await tasks.every(max(0.5, min(60.0, self.limits.expiry_s / 4)), self.sweep, what="media sweep")
 
     async def stop(self) -> None:
         await tasks.cancel(self.sweeper)

@@ -4,17 +4,13 @@ record of a case; a client whose cursor is gone is refused and starts afresh."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.core import outbox
+from netalarm.core import outbox, tasks
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
-
-log = logging.getLogger(__name__)
 
 # How often a process looks, at most: old events need not go the minute they are old.
 MAX_TICK_S = 3600.0
@@ -34,10 +30,7 @@ async def prune_all(sessions: async_sessionmaker[AsyncSession], keep_s: float) -
 
 
 async def prune_forever(sessions: async_sessionmaker[AsyncSession], keep_s: float) -> None:
-    tick_s = min(MAX_TICK_S, keep_s / 4)
-    while True:
-        await asyncio.sleep(tick_s)
-        try:
-            await prune_all(sessions, keep_s)
-        except Exception:  # a database outage: the next tick tries again, the server goes on
-            log.exception("pruning published events failed")
+    """`prune_all` a few times per `keep_s`, at most an hour apart, until cancelled."""
+    await tasks.every(
+        min(MAX_TICK_S, keep_s / 4), lambda: prune_all(sessions, keep_s), what="pruning published events"
+    )
