@@ -9,6 +9,7 @@ import { IncidentView } from "./incident.js";
 import { Notices } from "./notices.js";
 import { Queue } from "./queue.js";
 import { renderSupervisor } from "./supervisor.js";
+import { Toasts } from "./toasts.js";
 import { WORDS } from "./words.js";
 
 const i18n = makeI18n(WORDS);
@@ -55,8 +56,9 @@ async function boot(login) {
     try { await view.open(id); } catch (error) { view.say(error.message, "error"); }
     history.replaceState(null, "", `#${id}`);
   };
-  const queue = new Queue({ list: $("queue"), banner: $("sla-banner"), toasts: $("toasts"), i18n, config, onOpen: open });
-  const notices = new Notices({ toasts: $("toasts"), i18n, seat: login.seat, centres, queue });
+  const toasts = new Toasts($("toasts"));
+  const queue = new Queue({ list: $("queue"), banner: $("sla-banner"), toasts, i18n, config, onOpen: open });
+  const notices = new Notices({ toasts, i18n, seat: login.seat, centres, queue });
   // After a queue refresh: tell the moves of cases, and why the open one left if it did.
   const settle = () => { if (notices.settle().includes(view.goneId)) view.gone(view.goneId); };
   const actions = new Actions({

@@ -4,8 +4,6 @@
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
-import { esc } from "./dom.js";
-import { icon } from "./words.js";
 
 const KEEP_MS = 15000; // an event not yet settled by a refresh is given up after this
 const NOTE_MS = 30000;
@@ -73,12 +71,6 @@ export class Notices {
   }
 
   note(text) {
-    const note = document.createElement("button");
-    note.type = "button";
-    note.className = "toast left";
-    note.innerHTML = `${icon("arrow-up-right")} ${esc(text)}`;
-    note.onclick = () => note.remove();
-    this.toasts.prepend(note);
-    setTimeout(() => note.remove(), NOTE_MS);
+    this.toasts.show({ text, glyph: "arrow-up-right", kind: "note", ms: NOTE_MS });
   }
 }

@@ -5,13 +5,12 @@
 // while any incident is over its SLA.
 import { api } from "./api.js";
 import { flashTitle, notify, stopFlash, tone } from "./alerts.js";
-import { esc } from "./dom.js";
 import { icon, pictogram } from "./words.js";
 
 const OPEN = "received,accepted,dispatched,resolved";
 const NEAR = 2 / 3; // share of the SLA after which a waiting incident turns amber
 const REPEAT_MS = 5000;
-const MAX_TOASTS = 3; // the newest; the queue itself lists them all
+const ALERT_MS = 20000;
 
 // Counted from `sla_started_at`: a case handed over to another centre waits there anew.
 export function waited(incident, now = Date.now()) {
@@ -156,9 +155,7 @@ export class Queue {
   announce() {
     const { t } = this.i18n;
     const ids = new Set(this.ids());
-    this.toasts.querySelectorAll(".toast[data-id]").forEach((toast) => {
-      if (!ids.has(toast.dataset.id)) toast.remove();
-    });
+    this.toasts.keep(ids);
     let fresh = false;
     let alarmed = false;
     for (const incident of this.incidents) {
@@ -175,14 +172,8 @@ export class Queue {
   alert(incident, text, title = this.i18n.t("notification_title")) {
     tone(true);
     notify(title, text, incident.id);
-    const toast = document.createElement("button");
-    toast.type = "button";
-    toast.className = "toast";
-    toast.dataset.id = incident.id;
-    toast.innerHTML = `${icon("siren")} ${esc(text)}`;
-    toast.onclick = () => { toast.remove(); this.onOpen(incident.id); };
-    this.toasts.prepend(toast);
-    while (this.toasts.children.length > MAX_TOASTS) this.toasts.lastElementChild.remove();
-    setTimeout(() => toast.remove(), 20000);
+    this.toasts.show({
+      text, glyph: "siren", kind: "alert", ms: ALERT_MS, id: incident.id, onClick: () => this.onOpen(incident.id),
+    });
   }
 }
