@@ -269,3 +269,97 @@ def test_the_superior_takes_a_file_only_signed_and_only_with_the_signed_bytes(
 def _forward_id(below: Server, alarm: dict[str, Any], seat: dict[str, str]) -> str:
     entries = httpx.get(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/timeline", headers=seat).json()
     return str(next(e for e in entries if e["type"] == "escalated_superior")["data"]["forward_id"])
+
+
+def _conversation(above: Server, case: dict[str, Any], seat: dict[str, str]) -> list[dict[str, Any]]:
+    return list(httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/messages", headers=seat).json())
+
+
+def test_a_photo_sent_in_the_chat_below_arrives_above_in_its_message(pair: tuple[Server, Server]) -> None:
+    below, above = pair
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    alarm = raise_alarm(below.url, None, description="Hit and run")
+    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
+    assert up.status_code == 200, up.text
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
+    said = httpx.post(
+        f"{below.url}/api/v1/alarms/{alarm['id']}/messages",
+        json={"text": "📎 plate.jpg"},
+        headers=reporter_headers(alarm),
+    )
+    assert said.status_code == 201, said.text
+    url, answer = tus.upload(below.url, alarm, photo(), "plate.jpg", message_id=said.json()["id"])
+    assert answer.status_code == 204, answer.text
+
+    def linked() -> dict[str, Any] | None:
+        return next((m for m in _conversation(above, case, guangdong) if m["media_ids"]), None)
+
+    message = eventually(linked)
+    assert (message["text"], message["media_ids"]) == ("📎 plate.jpg", [tus.media_id(url)])
+    [item] = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json()
+    assert item["message_id"] == message["id"]
+
+
+def test_a_file_that_comes_up_before_its_message_is_put_in_it_when_the_message_comes(
+    pair: tuple[Server, Server],
+) -> None:
+    below, above = pair
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    alarm = raise_alarm(below.url, None, description="Case whose file outruns its message")
+    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
+    assert up.status_code == 200, up.text
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
+    forward_id = _forward_id(below, alarm, shenzhen)
+    data, media_id, message_id = photo(), str(uuid.uuid4()), str(uuid.uuid4())
+    digest = hashlib.sha256(data).hexdigest()
+    door = f"/api/v1/federation/escalations/{forward_id}/media/{media_id}"
+    bad = f"{door}?filename=door.jpg&kind=image&size={len(data)}&message_id=nope"
+    refused = httpx.put(
+        f"{above.url}{bad}",
+        content=data,
+        headers=signing.headers("440300", KEY, "PUT", bad, body_sha256=digest),
+    )
+    assert (refused.status_code, refused.json()["error"]["field"]) == (422, "message_id")
+    query = f"filename=door.jpg&kind=image&size={len(data)}&message_id={message_id}"
+    path = f"{door}?{query}"
+    signed = signing.headers("440300", KEY, "PUT", path, body_sha256=digest)
+    sent = httpx.put(f"{above.url}{path}", content=data, headers=signed)
+    assert sent.status_code == 201, sent.text
+    [item] = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json()
+    assert item["message_id"] is None  # its message is not there yet
+
+    news = {
+        "updates": {
+            forward_id: [
+                {
+                    "seq": 10_000,
+                    "type": "message",
+                    "at": "2026-11-27T05:00:00Z",
+                    "actor": f"reporter:{uuid.uuid4()}",
+                    "case_number": alarm["case_number"],
+                    "data": {"id": message_id, "from": "reporter", "seat": None, "text": "📎 door.jpg"},
+                }
+            ]
+        }
+    }
+    body = orjson.dumps(news)
+    told = httpx.post(
+        f"{above.url}/api/v1/federation/news",
+        content=body,
+        headers=signing.headers("440300", KEY, "POST", "/api/v1/federation/news", body),
+    )
+    assert told.status_code == 200, told.text
+    [message] = [m for m in _conversation(above, case, guangdong) if m["text"] == "📎 door.jpg"]
+    assert message["media_ids"] == [media_id]
+    [item] = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json()
+    assert item["message_id"] == message["id"]
+    # The same news again changes nothing.
+    again = httpx.post(
+        f"{above.url}/api/v1/federation/news",
+        content=body,
+        headers=signing.headers("440300", KEY, "POST", "/api/v1/federation/news", body),
+    )
+    assert again.status_code == 200, again.text
+    assert [m["text"] for m in _conversation(above, case, guangdong)].count("📎 door.jpg") == 1

@@ -268,6 +268,32 @@ def test_the_reporters_files_cross_to_the_110_side_unchanged_and_on_both_records
     assert len(_media(intranet, case["id"], police)) == 2
 
 
+def test_a_photo_the_reporter_sends_in_the_chat_arrives_on_the_110_side_in_its_message(
+    internet: Server, intranet: Server
+) -> None:
+    alarm = _forwarded(internet, "Car thief, photo coming")
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    said = httpx.post(
+        f"{internet.url}/api/v1/alarms/{alarm['id']}/messages",
+        json={"text": "📎 car.jpg"},
+        headers=reporter_headers(alarm),
+    )
+    assert said.status_code == 201, said.text
+    media_id = tus.media_id(
+        tus.upload(internet.url, alarm, photo(), "car.jpg", message_id=said.json()["id"])[0]
+    )
+    theirs = f"{intranet.url}/api/v1/incidents/{case['id']}/messages"
+
+    def linked() -> dict[str, Any] | None:
+        return next((m for m in httpx.get(theirs, headers=police).json() if m["media_ids"]), None)
+
+    message = eventually(linked)
+    assert (message["text"], message["media_ids"]) == ("📎 car.jpg", [media_id])
+    [item] = _media(intranet, case["id"], police)
+    assert (item["id"], item["message_id"]) == (media_id, message["id"])
+
+
 def test_a_file_whose_bytes_no_longer_match_its_hash_is_refused_inside_and_said_on_the_case(
     internet: Server, intranet: Server
 ) -> None:

@@ -116,6 +116,8 @@ class RemoteMedia(Wire):
     kind: str = Field(max_length=8)
     size: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # The chat message (on the handing side) the file was sent with, if any.
+    message_id: uuid.UUID | None = None
 
 
 class MediaMap(Wire):
@@ -125,14 +127,25 @@ class MediaMap(Wire):
 
 
 def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The part of an entry's data that crosses the link: a message's sender, seat and text; a
+    """The part of an entry's data that crosses the link: a message's id, sender, seat and text; a
     position; else the fields of `RELAYED_FIELDS`."""
     if type == "message":
         message = data.get("message") or {}
-        return {"from": message.get("from"), "seat": message.get("seat"), "text": message.get("text") or ""}
+        return {
+            "id": message.get("id"),
+            "from": message.get("from"),
+            "seat": message.get("seat"),
+            "text": message.get("text") or "",
+        }
     if type == "location":
         return {name: data.get(name) for name in LOCATION_FIELDS}
     return {name: data[name] for name in RELAYED_FIELDS if data.get(name) is not None}
+
+
+def relayed_message_key(source: str, message_id: uuid.UUID) -> str:
+    """The idempotency key of a message that came over from `source`, where it had the id
+    `message_id`: how a file sent with that message finds it here."""
+    return f"relay:{source}:{message_id}"
 
 
 def progress_of(entry: TimelineEntry, case_number: str) -> Progress:

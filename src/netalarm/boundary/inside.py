@@ -25,6 +25,7 @@ from netalarm.boundary.document import (
     RemoteMedia,
     progress_of,
     relayable,
+    relayed_message_key,
 )
 from netalarm.boundary.models import LinkInbound
 from netalarm.core.clock import utcnow
@@ -213,18 +214,7 @@ async def take_news(
         if incident.status == "closed":
             continue
         if update.type == "message" and update.data.get("text"):
-            sender = "reporter" if update.data.get("from") == "reporter" else "seat"
-            seat = None if sender == "reporter" else f"{update.data.get('seat') or ''}@{source}"[:64]
-            await messaging_service.post(
-                session,
-                incident=incident,
-                alarm_id=alarm.id,
-                sender=sender,
-                actor=actor,
-                text=str(update.data["text"]),
-                media_ids=[],
-                seat_username=seat,
-            )
+            await _take_message(session, incident, alarm, update, source=source, actor=actor)
         elif update.type == "classified":
             # The case here keeps its own classification; its seats learn of the other's.
             await incident_service.record(
@@ -249,6 +239,53 @@ async def take_news(
             )
     await session.flush()
     return inbound.news_seq
+
+
+async def _take_message(
+    session: AsyncSession, incident: Incident, alarm: Alarm, update: Progress, *, source: str, actor: str
+) -> None:
+    """A message of the handing side's conversation, into this one's, under the key of its id
+    there; with the files sent with it that came over before it did."""
+    sender = "reporter" if update.data.get("from") == "reporter" else "seat"
+    seat = None if sender == "reporter" else f"{update.data.get('seat') or ''}@{source}"[:64]
+    try:
+        source_id = uuid.UUID(str(update.data.get("id")))
+    except ValueError:  # from a server that did not send message ids yet
+        source_id = None
+    key = relayed_message_key(source, source_id) if source_id else None
+    if key is not None and await messaging_service.by_key(session, key) is not None:
+        return  # here already, by another hand-over of the same case
+    early = await _files_sent_with(session, incident, source_id) if source_id else []
+    message = await messaging_service.post(
+        session,
+        incident=incident,
+        alarm_id=alarm.id,
+        sender=sender,
+        actor=actor,
+        text=str(update.data["text"]),
+        media_ids=[m.id for m in early],
+        seat_username=seat,
+        idempotency_key=key,
+    )
+    for media in early:
+        media.message_id = message.id
+
+
+async def _files_sent_with(session: AsyncSession, incident: Incident, source_id: uuid.UUID) -> list[Media]:
+    """Files already attached to `incident` that the handing side sent with its message
+    `source_id`, not yet tied to a message here."""
+    said = await session.scalars(
+        select(TimelineEntry.data).where(
+            TimelineEntry.incident_id == incident.id, TimelineEntry.type == "media_attached"
+        )
+    )
+    ids = [uuid.UUID(d["media_id"]) for d in said if d.get("source_message_id") == str(source_id)]
+    if not ids:
+        return []
+    found = await session.scalars(
+        select(Media).where(Media.id.in_(ids), Media.message_id.is_(None)).order_by(Media.id)
+    )
+    return list(found)
 
 
 async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
@@ -322,23 +359,30 @@ async def take_media(
 ) -> Media | None:
     """Attach a file of the handing side's incident — fetched, stored under its original key
     and checked here (`files.examine`) — to the incident `forward_id` (from `source`) became:
-    on its relay alarm, the hash on its timeline. None when the file is here already."""
+    on its relay alarm, the hash on its timeline, in the message it was sent with if that has
+    come over already (else that message takes it when it comes). None when it is here already."""
     _, incident = await _locked(session, forward_id, source)
     if await media_service.known(session, [remote.id]):
         return None
     alarm = await _relay_alarm(session, incident)
+    message = None
+    if remote.message_id is not None:
+        found = await messaging_service.by_key(session, relayed_message_key(source, remote.message_id))
+        message = found if found is not None and found.incident_id == incident.id else None
     media = files.media_row(
         remote.id,
         examined,
         alarm_id=alarm.id,
         reporter_id=alarm.reporter_id,
-        message_id=None,
+        message_id=message.id if message else None,
         incident=incident,
         filename=remote.filename,
     )
     session.add(media)
     await session.flush()
-    await files.record_attached(session, incident, media, actor=actor)
+    if message is not None:
+        await messaging_service.attach_media(session, message.id, media.id)
+    await files.record_attached(session, incident, media, actor=actor, source_message_id=remote.message_id)
     return media
 
 

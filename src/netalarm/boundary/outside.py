@@ -295,7 +295,14 @@ async def media_of(
     media = await media_service.for_incidents(session, list(incidents.values()))
     return {
         forward_id: [
-            RemoteMedia(id=m.id, filename=m.filename, kind=m.kind, size=m.size, sha256=m.sha256)
+            RemoteMedia(
+                id=m.id,
+                filename=m.filename,
+                kind=m.kind,
+                size=m.size,
+                sha256=m.sha256,
+                message_id=m.message_id,
+            )
             for m in media[incident_id]
         ]
         for forward_id, incident_id in incidents.items()

@@ -132,8 +132,10 @@ async def receive_media(
     filename: str = Query(max_length=255),
     kind: str = Query(max_length=8),
     size: int = Query(ge=0),
+    message_id: str | None = Query(default=None, max_length=36),
 ) -> Any:
-    """One file of an escalated case, as the body, signed by its SHA-256 (`X-Netalarm-Body-SHA256`).
+    """One file of an escalated case, as the body, signed by its SHA-256 (`X-Netalarm-Body-SHA256`);
+    `message_id`: the chat message it was sent with below.
     Kept if the body has that hash and passes this server's checks (type by content, full
     decode): attached to the case (201; 200 if it was here already). A file that fails the
     checks, or whose bytes are whole but not the ones signed, is refused and said on the case
@@ -142,7 +144,12 @@ async def receive_media(
     sender = signing.verify_digest(_keys(rt), request.headers, "PUT", _signed_path(request), sha256)
     try:
         remote = RemoteMedia(
-            id=parse_uuid(media_id, "media_id"), filename=filename, kind=kind, size=size, sha256=sha256
+            id=parse_uuid(media_id, "media_id"),
+            filename=filename,
+            kind=kind,
+            size=size,
+            sha256=sha256,
+            message_id=parse_uuid(message_id, "message_id") if message_id else None,
         )
     except ValidationError as exc:
         raise Invalid(

@@ -120,7 +120,10 @@ class Sender:
         timeline here."""
         async with transaction(self.sessions) as session:
             media = await outside.hand_over_file(session, forward_id, remote.id, target=service.TARGET)
-        query = urlencode({"filename": remote.filename, "kind": remote.kind, "size": remote.size})
+        fields = {"filename": remote.filename, "kind": remote.kind, "size": str(remote.size)}
+        if remote.message_id is not None:
+            fields["message_id"] = str(remote.message_id)
+        query = urlencode(fields)
         path = f"/api/v1/federation/escalations/{forward_id}/media/{remote.id}?{query}"
         headers = signing.headers(self.name, self.key, "PUT", path, body_sha256=remote.sha256)
         headers["Content-Length"] = str(remote.size)

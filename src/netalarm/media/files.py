@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,26 +157,31 @@ def media_row(
     )
 
 
-async def record_attached(session: AsyncSession, incident: Incident, media: Media, *, actor: str) -> None:
+async def record_attached(
+    session: AsyncSession,
+    incident: Incident,
+    media: Media,
+    *,
+    actor: str,
+    source_message_id: uuid.UUID | None = None,
+) -> None:
     """The file's hash on the timeline of `incident` (locked by the caller), and its EXIF
-    position as a location hint."""
-    await incident_service.record(
-        session,
-        incident,
-        actor=actor,
-        type="media_attached",
-        data={
-            "media_id": str(media.id),
-            "alarm_id": str(media.alarm_id),
-            "message_id": str(media.message_id) if media.message_id else None,
-            "filename": media.filename,
-            "kind": media.kind,
-            "content_type": media.content_type,
-            "size": media.size,
-            "sha256": media.sha256,
-            "duration_s": media.duration_s,
-        },
-    )
+    position as a location hint. `source_message_id`: for a file that came from another
+    server, the message it was sent with there."""
+    data: dict[str, Any] = {
+        "media_id": str(media.id),
+        "alarm_id": str(media.alarm_id),
+        "message_id": str(media.message_id) if media.message_id else None,
+        "filename": media.filename,
+        "kind": media.kind,
+        "content_type": media.content_type,
+        "size": media.size,
+        "sha256": media.sha256,
+        "duration_s": media.duration_s,
+    }
+    if source_message_id is not None:
+        data["source_message_id"] = str(source_message_id)
+    await incident_service.record(session, incident, actor=actor, type="media_attached", data=data)
     if media.hint_lat is not None and media.hint_lon is not None:
         await incident_service.record(
             session,
