@@ -17,6 +17,7 @@ import pytest
 
 from tests.media import tus
 from tests.media.samples import photo
+from tests.support.breaking_proxy import BreakingProxy
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
 from tests.support.link import internet_server, intranet_server
@@ -292,6 +293,40 @@ def test_a_photo_the_reporter_sends_in_the_chat_arrives_on_the_110_side_in_its_m
     assert (message["text"], message["media_ids"]) == ("📎 car.jpg", [media_id])
     [item] = _media(intranet, case["id"], police)
     assert (item["id"], item["message_id"]) == (media_id, message["id"])
+
+
+def test_a_file_broken_off_on_the_way_in_goes_on_from_where_it_broke_off(tmp_path: Path) -> None:
+    # A pair of its own: the module's intranet server would take the forward first.
+    internet = internet_server(tmp_path / "outside", TOKEN)
+    proxy = BreakingProxy(internet.url).start()
+    intranet = intranet_server(tmp_path / "inside", Server({}, port=proxy.port), TOKEN)
+    try:
+        alarm = _forwarded(internet, "Burglary, long video coming")
+        police = seat_headers(intranet.url, "shenzhen.110")
+        case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+        data = photo("PNG", size=(1600, 1200))
+        half = len(data) // 2
+        proxy.break_next("/media/", after=half)
+        media_id = _uploaded(internet, alarm, data, "scene.png")
+
+        [item] = eventually(lambda: _media(intranet, case["id"], police) or None)
+        assert httpx.get(f"{intranet.url}{item['url']}", headers=police).content == data
+        assert httpx.get(f"{intranet.url}{item['url']}/verify", headers=police).json()["ok"] is True
+        asked = [s.range for s in proxy.seen if s.method == "GET" and s.path.endswith(f"/media/{media_id}")]
+        assert asked[0] is None and len(asked) == 2, asked
+        resumed_at = int(asked[1].removeprefix("bytes=").removesuffix("-"))  # type: ignore[union-attr]
+        assert 0 < resumed_at <= half
+        network = seat_headers(internet.url, "futian.net")
+        handed = [
+            e["data"]["range"]
+            for e in _timeline(internet, alarm["incident_id"], network)
+            if e["type"] == "media_downloaded" and e["actor"] == "system:110-link"
+        ]
+        assert handed == [None, f"bytes={resumed_at}-{len(data) - 1}"]
+    finally:
+        intranet.stop()
+        proxy.stop()
+        internet.stop()
 
 
 def test_a_file_whose_bytes_no_longer_match_its_hash_is_refused_inside_and_said_on_the_case(

@@ -115,6 +115,34 @@ async def test_a_hand_over_staging_is_lost_only_after_hours_untouched(storage: S
     assert not any(staging in key for key in await storage.keys())
 
 
+async def test_a_file_taken_in_pieces_across_breaks_is_kept_whole_and_a_wrong_one_not_at_all(
+    storage: Storage,
+) -> None:
+    data = os.urandom(6 * 1024 * 1024 + 77)
+    media_id = uuid7()
+    arriving = await files.arrive(storage, media_id)
+    await files.take(storage, arriving, chunks(data[:1_000_000]))  # then the connection broke
+
+    async def failing() -> AsyncIterator[bytes]:
+        yield data[1_000_000:2_000_000]
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        await files.take(storage, arriving, failing())
+    assert arriving.offset == 1_000_000  # the failed piece is not counted, nor hashed
+    await files.take(storage, arriving, chunks(data[1_000_000:]))
+    await files.complete(storage, arriving, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    key = f"originals/{media_id}"
+    assert await read_all(storage, key) == data
+
+    other = await files.arrive(storage, uuid7())
+    await files.take(storage, other, chunks(data[:10]))
+    with pytest.raises(files.WrongBytes) as refused:
+        await files.complete(storage, other, size=10, sha256=hashlib.sha256(b"x").hexdigest())
+    assert not refused.value.length_differs
+    assert await storage.keys() == [key]
+
+
 async def test_tools_can_read_the_object(storage: Storage) -> None:
     await storage.put("originals/t", b"hello")
     async with storage.local_copy("originals/t") as path:

@@ -74,14 +74,18 @@ async def forward_media(
 async def forward_media_file(
     forward_id: str, media_id: str, request: Request, session: Session, rt: RuntimeDep, media: MediaDep
 ) -> StreamingResponse:
-    """The original of a file of a forwarded incident; its hand-over to 110 is on that
-    incident's timeline."""
+    """The original of a file of a forwarded incident, or the part a `Range` header asks for
+    (206; where a transfer broke off); its hand-over to 110 is on that incident's timeline."""
     _check_link(request, rt.settings)
-    found = await outside.hand_over_file(
-        session, parse_uuid(forward_id, "forward_id"), parse_uuid(media_id, "media_id"), target=LINK_110
+    found, wanted = await outside.hand_over_file(
+        session,
+        parse_uuid(forward_id, "forward_id"),
+        parse_uuid(media_id, "media_id"),
+        target=LINK_110,
+        range_header=request.headers.get("range"),
     )
     await session.commit()
-    return original_response(media.storage, found)
+    return original_response(media.storage, found, wanted)
 
 
 @router.get("/status")

@@ -7,12 +7,14 @@ A file is kept only if it is as long as announced, has the announced SHA-256, an
 this server's own checks (type by content, full decode); it is then attached to the case
 with its hash on the timeline, as an upload would be. A file whose bytes do not match their
 hash, or that fails the checks, is refused: said on the case's timeline, and not asked for
-again. A transfer that breaks off is tried again next round."""
+again. A transfer that breaks off goes on next round from where it broke off (asked for
+with `Range`); a process that dies loses that, and its staging is swept later."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -23,7 +25,7 @@ from netalarm.boundary.document import ACTORS, LINK_110, NETWORK, ForwardIds, Me
 from netalarm.core.db import transaction
 from netalarm.core.errors import UnsupportedMedia
 from netalarm.media import files
-from netalarm.media.storage import BLOCK, Storage
+from netalarm.media.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +43,15 @@ class Fetcher:
     storage: Storage
     link: str
     state: peer.PeerState = field(default_factory=peer.PeerState)
+    # Files broken off in an earlier round, by id: the next round asks for the rest.
+    arriving: dict[uuid.UUID, files.Arriving] = field(default_factory=dict)
 
     async def run_once(self) -> int:
         """One round: how many files were attached here."""
         async with transaction(self.sessions) as session:
             forwards = list(await inside.following(session, NETWORK))
         if not forwards:
+            await self.forget_all_but(set())
             return 0
         body = ForwardIds(forwards=forwards).model_dump(mode="json")
         listed = MediaMap.model_validate(
@@ -54,6 +59,7 @@ class Fetcher:
         ).media
         async with transaction(self.sessions) as session:
             wanted = await inside.wanted_media(session, listed, source=NETWORK)
+        await self.forget_all_but({media_id for ids in wanted.values() for media_id in ids})
         taken = 0
         for forward_id, ids in wanted.items():
             for remote in listed[forward_id]:
@@ -83,19 +89,64 @@ class Fetcher:
         return 1 if media is not None else 0
 
     async def _fetch(self, forward_id: uuid.UUID, remote: RemoteMedia) -> None:
-        """Stream the original into storage under its key. `Refused` when the bytes are not
-        the ones announced; `PeerError` when the transfer fails or breaks off."""
+        """Stream the original into storage under its key, from where an earlier round broke
+        off. `Refused` when the bytes are not the ones announced; `PeerError` when the
+        transfer fails or breaks off (what arrived is kept for the next round)."""
+        arriving = self.arriving.get(remote.id) or await files.arrive(self.storage, remote.id)
+        self.arriving[remote.id] = arriving
         path = f"{self.link}/forwards/{forward_id}/media/{remote.id}"
+        asked = {"Range": f"bytes={arriving.offset}-"} if arriving.offset else {}
+        body = _Body()
         try:
-            async with self.client.stream("GET", path) as answer:
+            async with self.client.stream("GET", path, headers=asked) as answer:
                 if not answer.is_success:
                     text = (await answer.aread()).decode(errors="replace")
+                    if answer.status_code == 416:  # the bytes kept are not a start of the file
+                        await self._drop(remote.id)
                     raise peer.PeerError(f"GET {path} answered {answer.status_code}: {text[:300]}")
-                blocks = answer.aiter_bytes(BLOCK)
-                await files.store(self.storage, remote.id, blocks, size=remote.size, sha256=remote.sha256)
+                if arriving.offset and not answer.headers.get("content-range", "").startswith(
+                    f"bytes {arriving.offset}-"
+                ):
+                    await self._drop(remote.id)  # the whole file came: start over with it
+                    arriving = self.arriving[remote.id] = await files.arrive(self.storage, remote.id)
+                await files.take(self.storage, arriving, body.blocks(answer))
         except httpx.HTTPError as exc:
             raise peer.PeerError(f"{WHO} is unreachable: {type(exc).__name__}: {exc}") from exc
+        if body.error is not None or arriving.offset < remote.size:
+            why = f"{type(body.error).__name__}: {body.error}" if body.error else "the body ended early"
+            raise peer.PeerError(
+                f"file {remote.id}: broke off at {arriving.offset} of {remote.size} bytes ({why})"
+            )
+        del self.arriving[remote.id]
+        try:
+            await files.complete(self.storage, arriving, size=remote.size, sha256=remote.sha256)
         except files.WrongBytes as exc:
-            if exc.length_differs:  # broken off on the way: next round tries again
-                raise peer.PeerError(f"file {remote.id}: {exc}") from exc
             raise Refused(str(exc)) from exc
+
+    async def _drop(self, media_id: uuid.UUID) -> None:
+        """Give up what arrived of a file so far."""
+        arriving = self.arriving.pop(media_id, None)
+        if arriving is not None:
+            await self.storage.abort(arriving.staging, arriving.state)
+
+    async def forget_all_but(self, wanted: set[uuid.UUID]) -> None:
+        """Drop what arrived of files no longer wanted (their case closed, or taken by
+        another process)."""
+        for media_id in [m for m in self.arriving if m not in wanted]:
+            await self._drop(media_id)
+
+
+class _Body:
+    """A response's body in blocks that ends, instead of raising, where the connection
+    breaks; the error is kept."""
+
+    def __init__(self) -> None:
+        self.error: httpx.HTTPError | None = None
+
+    async def blocks(self, answer: httpx.Response) -> AsyncIterator[bytes]:
+        try:
+            # As they come: a chunker would lose what it holds when the connection breaks.
+            async for block in answer.aiter_bytes():
+                yield block
+        except httpx.HTTPError as exc:
+            self.error = exc

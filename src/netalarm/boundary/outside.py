@@ -34,6 +34,7 @@ from netalarm.incidents.models import Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
 from netalarm.media import service as media_service
 from netalarm.media.models import Media
+from netalarm.media.ranges import ByteRange, parse_range
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.timeline.models import TimelineEntry
@@ -311,17 +312,29 @@ async def media_of(
 
 
 async def hand_over_file(
-    session: AsyncSession, forward_id: uuid.UUID, media_id: uuid.UUID, *, target: str
-) -> Media:
-    """A file of the incident forwarded to `target`, about to be sent there: the hand-over is
-    on that incident's timeline (a read by the link). 404 for an unknown forward, or a file
-    of any other incident."""
+    session: AsyncSession,
+    forward_id: uuid.UUID,
+    media_id: uuid.UUID,
+    *,
+    target: str,
+    range_header: str | None = None,
+) -> tuple[Media, ByteRange | None]:
+    """A file of the incident forwarded to `target`, about to be sent there, and the part of
+    it asked for by `range_header` (None: all; `RangeNotSatisfiable` past its end): the
+    hand-over is on that incident's timeline (a read by the link). 404 for an unknown
+    forward, or a file of any other incident."""
     row = await session.get(LinkForward, forward_id)
     if row is None or row.target != target:
         raise NotFound("no such forward", field="forward_id")
     incident = await incident_service.lock(session, row.incident_id)
     media = await media_service.in_incident(session, incident, media_id)
+    wanted = parse_range(range_header, media.size)
     await media_service.record_download(
-        session, incident, media, actor=ACTORS[target], variant=f"link_{target}", byte_range=None
+        session,
+        incident,
+        media,
+        actor=ACTORS[target],
+        variant=f"link_{target}",
+        byte_range=wanted.header if wanted else None,
     )
-    return media
+    return media, wanted

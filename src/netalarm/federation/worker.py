@@ -119,7 +119,7 @@ class Sender:
         """The original as the body of one signed PUT; its hand-over is on the incident's
         timeline here."""
         async with transaction(self.sessions) as session:
-            media = await outside.hand_over_file(session, forward_id, remote.id, target=service.TARGET)
+            media, _ = await outside.hand_over_file(session, forward_id, remote.id, target=service.TARGET)
         fields = {"filename": remote.filename, "kind": remote.kind, "size": str(remote.size)}
         if remote.message_id is not None:
             fields["message_id"] = str(remote.message_id)

@@ -165,9 +165,9 @@ async def _variant(storage: Storage, media: Media, variant: str) -> tuple[str, s
     return media.preview_key, "image/jpeg", size
 
 
-def original_response(storage: Storage, media: Media) -> StreamingResponse:
-    """The whole original of `media`, as its own download doors send it."""
-    return _stream(storage, media.storage_key, media.content_type, media.size, None, media, "original")
+def original_response(storage: Storage, media: Media, wanted: ByteRange | None = None) -> StreamingResponse:
+    """The original of `media` (or the range `wanted` of it), as its own download doors send it."""
+    return _stream(storage, media.storage_key, media.content_type, media.size, wanted, media, "original")
 
 
 def _stream(

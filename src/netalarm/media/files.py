@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from netalarm.media import derive
 from netalarm.media import service as media_service
 from netalarm.media.models import Media
 from netalarm.media.sniff import HEAD_BYTES, Sniffed, sniff
-from netalarm.media.storage import Storage
+from netalarm.media.storage import State, Storage
 
 # The id of a `store` staging starts so; nothing else's does (tus uploads are named by UUID).
 STAGING_PREFIX = "in-"
@@ -45,31 +45,69 @@ class WrongBytes(Exception):
         )
 
 
-async def store(
-    storage: Storage, media_id: uuid.UUID, blocks: AsyncIterator[bytes], *, size: int, sha256: str
-) -> None:
-    """Store `blocks` as the original of `media_id`, hashing them as they come, if they are
-    the `size` bytes with the SHA-256 `sha256` announced (else `WrongBytes`, and nothing is
-    kept). Each call writes a staging of its own, so two processes taking the same file at
-    once do not mix their bytes: the last to finish replaces the other's equal copy."""
+@dataclass
+class Arriving:
+    """A file coming from another server, maybe over several requests: its staging, the
+    storage's state of it, how many bytes are in, and their running SHA-256."""
+
+    media_id: uuid.UUID
+    staging: str
+    state: State
+    offset: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+
+
+async def arrive(storage: Storage, media_id: uuid.UUID) -> Arriving:
+    """Start taking the original of `media_id`. Each call has a staging of its own, so two
+    processes taking the same file at once do not mix their bytes: the last to finish
+    replaces the other's equal copy."""
     staging = f"{STAGING_PREFIX}{media_id}-{secrets.token_hex(4)}"
-    state = await storage.begin(staging, media_service.original_key(media_id))
-    digest = hashlib.sha256()
+    return Arriving(media_id, staging, await storage.begin(staging, media_service.original_key(media_id)))
+
+
+async def take(storage: Storage, arriving: Arriving, blocks: AsyncIterator[bytes]) -> None:
+    """Add `blocks` after the bytes in so far, hashing them as they come. What `blocks`
+    yields before it ends is kept, early or not (it should end, not raise, when its source
+    breaks off); if it raises, the bytes of this call are dropped."""
+    digest = arriving.digest.copy()
 
     async def hashed() -> AsyncIterator[bytes]:
         async for block in blocks:
             digest.update(block)
             yield block
 
+    before = arriving.state
     try:
-        appended = await storage.append(staging, state, 0, hashed())
+        appended = await storage.append(arriving.staging, before, arriving.offset, hashed())
     except BaseException:
-        await storage.abort(staging, state)
+        await storage.rollback(arriving.staging, before, before, arriving.offset)
         raise
-    if appended.offset != size or digest.hexdigest() != sha256:
-        await storage.abort(staging, appended.state)
-        raise WrongBytes(appended.offset, digest.hexdigest(), expected_size=size, expected_sha256=sha256)
-    await storage.finish(staging, appended.state)
+    await storage.settle(before, appended.state)
+    arriving.state, arriving.offset, arriving.digest = appended.state, appended.offset, digest
+
+
+async def complete(storage: Storage, arriving: Arriving, *, size: int, sha256: str) -> None:
+    """Make the arrived bytes the original if they are the `size` bytes with the SHA-256
+    `sha256` announced; else `WrongBytes`, and nothing is kept."""
+    got = arriving.digest.hexdigest()
+    if arriving.offset != size or got != sha256:
+        await storage.abort(arriving.staging, arriving.state)
+        raise WrongBytes(arriving.offset, got, expected_size=size, expected_sha256=sha256)
+    await storage.finish(arriving.staging, arriving.state)
+
+
+async def store(
+    storage: Storage, media_id: uuid.UUID, blocks: AsyncIterator[bytes], *, size: int, sha256: str
+) -> None:
+    """Store `blocks` as the original of `media_id` in one go, if they are the `size` bytes
+    with the SHA-256 `sha256` announced (else `WrongBytes`, and nothing is kept)."""
+    arriving = await arrive(storage, media_id)
+    try:
+        await take(storage, arriving, blocks)
+    except BaseException:
+        await storage.abort(arriving.staging, arriving.state)
+        raise
+    await complete(storage, arriving, size=size, sha256=sha256)
 
 
 async def sweep_lost(storage: Storage, now: datetime) -> int:
