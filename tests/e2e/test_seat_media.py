@@ -110,3 +110,36 @@ def test_a_voice_note_goes_on_playing_while_messages_and_positions_arrive(
     expect(player).to_have_attribute("data-kept", "yes")  # the same element, never rebuilt
     assert player.evaluate(PLAYING) is True
     context.close()
+
+
+def test_a_messages_paperclip_brings_the_file_sent_with_it_into_view(
+    browser: Browser, demo_server: Server, tmp_path: Path
+) -> None:
+    base = demo_server.url
+    alarm, _ = _incident_with_media(base, tmp_path)
+    said = httpx.post(
+        f"{base}/api/v1/alarms/{alarm['id']}/messages",
+        json={"text": "📎 knife.png"},
+        headers=reporter_headers(alarm),
+    )
+    assert said.status_code == 201, said.text
+    url, done = tus.upload(
+        base, alarm, photo("PNG", size=(400, 300)), "knife.png", message_id=said.json()["id"]
+    )
+    assert done.status_code == 204, done.text
+    context = desk(browser, locale="zh-CN")
+    page = sign_in(context, base, "futian.net")
+    page.set_viewport_size({"width": 1440, "height": 500})  # the media list below the fold
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+
+    clip = page.locator(f'.chat .msg[data-id="{said.json()["id"]}"] button[data-media]')
+    expect(clip).to_have_count(1)
+    expect(clip).to_have_attribute("title", "查看随此消息发送的文件")
+    knife = _figure(page, tus.media_id(url))
+    expect(knife).to_contain_text("knife.png")
+    expect(knife).not_to_be_in_viewport()
+    clip.click()
+    expect(knife).to_be_in_viewport()
+    expect(knife).to_have_class("revealed")
+    expect(knife).not_to_have_class("revealed")  # a moment, then as before
+    context.close()

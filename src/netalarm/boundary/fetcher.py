@@ -121,6 +121,8 @@ class Fetcher:
         try:
             await files.complete(self.storage, arriving, size=remote.size, sha256=remote.sha256)
         except files.WrongBytes as exc:
+            if exc.length_differs:  # more than announced came: the whole file again next round
+                raise peer.PeerError(f"file {remote.id}: {exc}") from exc
             raise Refused(str(exc)) from exc
 
     async def _drop(self, media_id: uuid.UUID) -> None:

@@ -27,7 +27,8 @@ class Message(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Set when the message came from outside with a key of its own (an inbound SMS:
-    # `sms:<gateway message id>`); the same key again is the same message.
+    # `sms:<gateway message id>`; a message relayed from another server:
+    # `relay:<source>:<its id there>`); the same key again is the same message.
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
 
     __table_args__ = (Index("ix_messages_incident_at", "incident_id", "at"),)

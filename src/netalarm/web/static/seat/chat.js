@@ -1,6 +1,7 @@
 // The chat with the reporter: messages of both sides with delivered/read receipts, quick
 // replies in the seat's language, read receipts sent for the reporter's messages, and a
-// visible reason (the text kept) when a message cannot be sent.
+// visible reason (the text kept) when a message cannot be sent. A message's paperclips show
+// the files sent with it (`onFile`).
 import { api } from "./api.js";
 import { esc, time } from "./dom.js";
 import { icon } from "./words.js";
@@ -10,8 +11,8 @@ const MAX_TEXT = 4000; // the server's longest message (messaging.service.MAX_TE
 const NEAR_LIMIT = 0.9; // share of the longest message from which the box counts characters
 
 export class Chat {
-  constructor({ root, i18n, onSent }) {
-    Object.assign(this, { root, i18n, onSent });
+  constructor({ root, i18n, onSent, onFile }) {
+    Object.assign(this, { root, i18n, onSent, onFile });
     this.list = root.querySelector(".messages");
     this.form = root.querySelector("form");
     this.input = this.form.querySelector("textarea");
@@ -27,6 +28,10 @@ export class Chat {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.send(this.input.value); }
     });
     this.input.addEventListener("input", () => this.renderCount());
+    this.list.addEventListener("click", (e) => {
+      const button = e.target.closest("[data-media]");
+      if (button) this.onFile(button.dataset.media);
+    });
     this.quick.addEventListener("click", (e) => {
       const button = e.target.closest("[data-quick]");
       if (button) this.send(this.i18n.t(button.dataset.quick));
@@ -51,7 +56,8 @@ export class Chat {
     this.list.innerHTML = messages.map((m) => {
       const who = m.from === "seat" ? t("from_seat", { seat: m.seat || "" }) : t("from_reporter");
       const receipt = m.from === "seat" ? (m.read_at ? `✓✓ ${t("read")}` : m.delivered_at ? `✓ ${t("delivered")}` : "") : "";
-      const media = (m.media_ids || []).length ? ` ${icon("paperclip")}${m.media_ids.length}` : "";
+      const media = (m.media_ids || []).map((id) => ` <button type="button" class="attachment" data-media="${esc(id)}"
+        title="${esc(t("show_file"))}" aria-label="${esc(t("show_file"))}">${icon("paperclip")}</button>`).join("");
       return `<li class="msg from-${m.from}" data-id="${m.id}">
         <div class="meta">${esc(who)} · ${time(m.at, lang)}</div>
         <div class="text">${esc(m.text)}${media}</div>

@@ -18,7 +18,7 @@ export class IncidentView {
     this.incident = null;
     this.map = null;
     this.$ = (sel) => root.querySelector(sel);
-    this.chat = new Chat({ root: this.$(".chat"), i18n, onSent: () => this.refresh() });
+    this.chat = new Chat({ root: this.$(".chat"), i18n, onSent: () => this.refresh(), onFile: (id) => this.media.reveal(id) });
     this.media = new MediaList({ root: this.$("#media"), i18n, onRead: () => this.refresh() });
     this.reach = new Reach({ root: this.$("#reach"), i18n, onDone: () => this.refresh({ background: false }) });
     this.$("#identity-button").addEventListener("click", () => this.showIdentity());

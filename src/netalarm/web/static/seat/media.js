@@ -9,6 +9,7 @@ import { clock } from "./queue.js";
 import { icon } from "./words.js";
 
 const KIND_ICONS = { image: "image", video: "video", audio: "audio-lines" };
+const REVEAL_MS = 2500;
 
 function size(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -53,6 +54,15 @@ export class MediaList {
       }
       if (figure.dataset.lang !== this.i18n.lang) this.label(figure, m);
     }
+  }
+
+  // Brings a file's figure into view and marks it a moment (from a chat message's paperclip).
+  reveal(id) {
+    const figure = this.root.querySelector(`figure[data-id="${CSS.escape(id)}"]`);
+    if (!figure) return;
+    figure.scrollIntoView({ block: "center", behavior: "smooth" });
+    figure.classList.add("revealed");
+    setTimeout(() => figure.classList.remove("revealed"), REVEAL_MS);
   }
 
   figure(m) {
