@@ -1,12 +1,14 @@
 // The console's pop-up stack, bottom right: alerts (a case to act on: a new P1, a case
-// handed to this centre, one overdue) and notes (a case that left this seat's view). It holds
-// at most MAX at once, so a burst of escalations never grows it over the open incident's
-// controls; when full, the oldest note gives way first, then the oldest alert. Everything
-// taken down is still in the queue (alerts) or in the incident's own placeholder (notes).
+// handed to this centre, one overdue) above notes (a case that left this seat's view), the
+// newest of each first. It is at most 40 % of the window tall (seat.css; it scrolls beyond)
+// and holds at most MAX, so a wave of escalations never grows it over the open incident's
+// controls nor pushes an alert out of sight; when full, the oldest note gives way first,
+// then the oldest alert.
+// Everything taken down is still in the queue (alerts) or in the case's placeholder (notes).
 import { esc } from "./dom.js";
 import { icon } from "./words.js";
 
-const MAX = 3;
+const MAX = 8;
 
 export class Toasts {
   constructor(stack) {
@@ -22,11 +24,14 @@ export class Toasts {
     if (id) toast.dataset.id = id;
     toast.innerHTML = `${icon(glyph)} ${esc(text)}`;
     toast.onclick = () => { toast.remove(); if (onClick) onClick(); };
-    this.stack.prepend(toast);
-    while (this.stack.children.length > MAX) {
-      const notes = this.stack.querySelectorAll(".toast.left");
-      (notes.length ? notes[notes.length - 1] : this.stack.lastElementChild).remove();
+    if (kind === "note") {
+      const newestNote = this.stack.querySelector(".toast.left");
+      if (newestNote) newestNote.before(toast); else this.stack.append(toast);
+    } else {
+      this.stack.prepend(toast);
     }
+    // Notes follow the alerts, oldest last: the last child is the oldest note, if any.
+    while (this.stack.children.length > MAX) this.stack.lastElementChild.remove();
     setTimeout(() => toast.remove(), ms);
     return toast;
   }
