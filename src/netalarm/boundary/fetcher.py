@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.boundary import inside, peer
+from netalarm.boundary import inside, inside_files, peer
 from netalarm.boundary.document import ACTORS, LINK_110, NETWORK, ForwardIds, MediaMap, RemoteMedia
 from netalarm.core.db import transaction
 from netalarm.core.errors import UnsupportedMedia
@@ -58,7 +58,7 @@ class Fetcher:
             await peer.call(self.client, "POST", f"{self.link}/media", json=body, who=WHO)
         ).media
         async with transaction(self.sessions) as session:
-            wanted = await inside.wanted_media(session, listed, source=NETWORK)
+            wanted = await inside_files.wanted_media(session, listed, source=NETWORK)
         await self.forget_all_but({media_id for ids in wanted.values() for media_id in ids})
         taken = 0
         for forward_id, ids in wanted.items():
@@ -78,12 +78,12 @@ class Fetcher:
         except Refused as exc:
             log.warning("110 link: file %s of forward %s refused: %s", remote.id, forward_id, exc)
             async with transaction(self.sessions) as session:
-                await inside.refuse_media(
+                await inside_files.refuse_media(
                     session, forward_id, remote, str(exc), source=NETWORK, actor=ACTORS[LINK_110]
                 )
             return 0
         async with transaction(self.sessions) as session:
-            media = await inside.take_media(
+            media = await inside_files.take_media(
                 session, forward_id, remote, examined, source=NETWORK, actor=ACTORS[LINK_110]
             )
         return 1 if media is not None else 0

@@ -14,6 +14,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
+from netalarm.boundary import forwarded_case, inside_files
 from netalarm.boundary.document import (
     ACTORS,
     LINK_110,
@@ -22,28 +23,20 @@ from netalarm.boundary.document import (
     RELAYED_TYPES,
     Forward,
     Progress,
-    RemoteMedia,
     progress_of,
     relayable,
     relayed_message_key,
 )
 from netalarm.boundary.models import LinkInbound
 from netalarm.core.clock import utcnow
-from netalarm.core.errors import NotFound
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.case_numbers import take_case_numbers
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake.schemas import LocationIn
-from netalarm.media import files
-from netalarm.media import service as media_service
-from netalarm.media.models import Media
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
 from netalarm.timeline.models import TimelineEntry
-
-# Channel of the alarm that carries the reporter's conversation over the link.
-RELAY = "relay"
 
 
 @dataclass(frozen=True)
@@ -101,7 +94,7 @@ async def receive(
             idempotency_key=f"link:{forward.forward_id}",
             incident_id=incident.id,
             reporter_id=person.id,
-            channel=RELAY,
+            channel=forwarded_case.RELAY,
             category=forward.category,
             description=forward.description,
             silent=forward.silent,
@@ -205,8 +198,8 @@ async def take_news(
     conversation, the reporter's positions onto its trail, a reclassification there onto its
     timeline (`classified_at_source`: this case keeps its own); each once, in `seq` order,
     however often sent. Returns the last entry recorded. On a closed incident they are skipped."""
-    inbound, incident = await _locked(session, forward_id, source)
-    alarm = await _relay_alarm(session, incident)
+    inbound, incident = await forwarded_case.locked(session, forward_id, source)
+    alarm = await forwarded_case.relay_alarm(session, incident)
     for update in sorted(updates, key=lambda u: u.seq):
         if update.seq <= inbound.news_seq:
             continue
@@ -255,7 +248,7 @@ async def _take_message(
     key = relayed_message_key(source, source_id) if source_id else None
     if key is not None and await messaging_service.by_key(session, key) is not None:
         return  # here already, by another hand-over of the same case
-    early = await _files_sent_with(session, incident, source_id) if source_id else []
+    early = await inside_files.sent_with(session, incident, source_id) if source_id else []
     message = await messaging_service.post(
         session,
         incident=incident,
@@ -271,23 +264,6 @@ async def _take_message(
         media.message_id = message.id
 
 
-async def _files_sent_with(session: AsyncSession, incident: Incident, source_id: uuid.UUID) -> list[Media]:
-    """Files already attached to `incident` that the handing side sent with its message
-    `source_id`, not yet tied to a message here."""
-    said = await session.scalars(
-        select(TimelineEntry.data).where(
-            TimelineEntry.incident_id == incident.id, TimelineEntry.type == "media_attached"
-        )
-    )
-    ids = [uuid.UUID(d["media_id"]) for d in said if d.get("source_message_id") == str(source_id)]
-    if not ids:
-        return []
-    found = await session.scalars(
-        select(Media).where(Media.id.in_(ids), Media.message_id.is_(None)).order_by(Media.id)
-    )
-    return list(found)
-
-
 async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
     """Forwards from `source` whose incident is still open here, with the last news recorded."""
     rows = await session.execute(
@@ -296,114 +272,3 @@ async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
         .where(LinkInbound.source == source, Incident.status != "closed")
     )
     return {forward_id: seq for forward_id, seq in rows}
-
-
-async def _locked(session: AsyncSession, forward_id: uuid.UUID, source: str) -> tuple[LinkInbound, Incident]:
-    """The forward from `source` (else 404) and its incident, locked."""
-    inbound = await session.get(LinkInbound, forward_id)
-    if inbound is None or inbound.source != source:
-        raise NotFound("no such forward", field="forward_id")
-    incident = await incident_service.lock(session, inbound.incident_id)
-    await session.refresh(inbound)
-    return inbound, incident
-
-
-async def _relay_alarm(session: AsyncSession, incident: Incident) -> Alarm:
-    alarm = await session.scalar(
-        select(Alarm).where(Alarm.incident_id == incident.id, Alarm.channel == RELAY)
-    )
-    assert alarm is not None, "an incident made from a forward has its relay alarm"
-    return alarm
-
-
-async def wanted_media(
-    session: AsyncSession, listed: dict[uuid.UUID, list[RemoteMedia]], *, source: str
-) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """Of the files the handing side lists per forward, those to take: the forward is from
-    `source`, its incident is open here, and the file is neither here nor refused here before
-    (`media_refused`). Forwards with nothing to take are left out."""
-    if not listed:
-        return {}
-    rows = await session.execute(
-        select(LinkInbound.forward_id, LinkInbound.incident_id)
-        .join(Incident, Incident.id == LinkInbound.incident_id)
-        .where(
-            LinkInbound.forward_id.in_(list(listed)),
-            LinkInbound.source == source,
-            Incident.status != "closed",
-        )
-    )
-    incidents = {forward_id: incident_id for forward_id, incident_id in rows}
-    have = await media_service.known(session, [m.id for f in incidents for m in listed[f]])
-    said = await session.scalars(
-        select(TimelineEntry.data).where(
-            TimelineEntry.incident_id.in_(list(incidents.values())), TimelineEntry.type == "media_refused"
-        )
-    )
-    refused = {str(data.get("media_id")) for data in said}
-    wanted = {
-        forward_id: [m.id for m in listed[forward_id] if m.id not in have and str(m.id) not in refused]
-        for forward_id in incidents
-    }
-    return {forward_id: ids for forward_id, ids in wanted.items() if ids}
-
-
-async def take_media(
-    session: AsyncSession,
-    forward_id: uuid.UUID,
-    remote: RemoteMedia,
-    examined: files.Examined,
-    *,
-    source: str,
-    actor: str,
-) -> Media | None:
-    """Attach a file of the handing side's incident — fetched, stored under its original key
-    and checked here (`files.examine`) — to the incident `forward_id` (from `source`) became:
-    on its relay alarm, the hash on its timeline, in the message it was sent with if that has
-    come over already (else that message takes it when it comes). None when it is here already."""
-    _, incident = await _locked(session, forward_id, source)
-    if await media_service.known(session, [remote.id]):
-        return None
-    alarm = await _relay_alarm(session, incident)
-    message = None
-    if remote.message_id is not None:
-        found = await messaging_service.by_key(session, relayed_message_key(source, remote.message_id))
-        message = found if found is not None and found.incident_id == incident.id else None
-    media = files.media_row(
-        remote.id,
-        examined,
-        alarm_id=alarm.id,
-        reporter_id=alarm.reporter_id,
-        message_id=message.id if message else None,
-        incident=incident,
-        filename=remote.filename,
-    )
-    session.add(media)
-    await session.flush()
-    if message is not None:
-        await messaging_service.attach_media(session, message.id, media.id)
-    await files.record_attached(session, incident, media, actor=actor, source_message_id=remote.message_id)
-    return media
-
-
-async def refuse_media(
-    session: AsyncSession, forward_id: uuid.UUID, remote: RemoteMedia, reason: str, *, source: str, actor: str
-) -> None:
-    """Say on the incident `forward_id` became that a file of the handing side was not taken,
-    and why: `wanted_media` no longer asks for it."""
-    inbound, incident = await _locked(session, forward_id, source)
-    await incident_service.record(
-        session,
-        incident,
-        actor=actor,
-        type="media_refused",
-        data={
-            "media_id": str(remote.id),
-            "filename": remote.filename,
-            "kind": remote.kind,
-            "size": remote.size,
-            "sha256": remote.sha256,
-            "source_case_number": inbound.source_case_number,
-            "reason": reason,
-        },
-    )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from netalarm.boundary import inside, outside
+from netalarm.boundary import inside, inside_files, outside
 from netalarm.boundary.document import ACTORS, SUPERIOR, AfterMap, Forward, MediaMap, ProgressMap, RemoteMedia
 from netalarm.core.errors import Forbidden, Invalid, UnsupportedMedia
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
@@ -117,7 +117,7 @@ async def wanted_media(request: Request, session: Session, rt: RuntimeDep) -> di
     server wants sent: its case is open, and it has neither got nor refused the file."""
     sender, body = await _signed(request, rt)
     listed = _parse(MediaMap, body)
-    wanted = await inside.wanted_media(session, listed.media, source=sender)
+    wanted = await inside_files.wanted_media(session, listed.media, source=sender)
     return {"wanted": {str(forward_id): [str(i) for i in ids] for forward_id, ids in wanted.items()}}
 
 
@@ -156,13 +156,13 @@ async def receive_media(
             f"{signing.BODY_SHA256} must be the body's SHA-256 in hex", field=signing.BODY_SHA256
         ) from exc
     forward = parse_uuid(forward_id, "forward_id")
-    if forward not in await inside.wanted_media(session, {forward: [remote]}, source=sender):
+    if forward not in await inside_files.wanted_media(session, {forward: [remote]}, source=sender):
         return JSONResponse({"media_id": str(remote.id), "created": False})
     await session.rollback()  # no transaction open while the file streams in
     actor = ACTORS[SUPERIOR]
 
     async def refuse(reason: str) -> None:
-        await inside.refuse_media(session, forward, remote, reason, source=sender, actor=actor)
+        await inside_files.refuse_media(session, forward, remote, reason, source=sender, actor=actor)
         await session.commit()
 
     try:
@@ -177,7 +177,7 @@ async def receive_media(
         await files.discard(media.storage, remote.id)
         await refuse(exc.message)
         raise
-    made = await inside.take_media(session, forward, remote, examined, source=sender, actor=actor)
+    made = await inside_files.take_media(session, forward, remote, examined, source=sender, actor=actor)
     await session.commit()
     return JSONResponse(
         {"media_id": str(remote.id), "created": made is not None}, status_code=201 if made else 200
