@@ -377,6 +377,25 @@ def test_the_file_doors_need_the_link_token_and_serve_only_forwarded_files(
     assert (refused.status_code, refused.json()["error"]["field"]) == (404, "media_id")
 
 
+def test_the_file_door_serves_the_range_asked_for_and_refuses_one_past_the_end(internet: Server) -> None:
+    alarm = _forwarded(internet, "Case whose file is read in parts")
+    data = photo()
+    media_id = _uploaded(internet, alarm, data, "part.jpg")
+    door = f"{internet.url}/api/v1/link/110/forwards/{_forward_id(internet, alarm)}/media/{media_id}"
+    part = httpx.get(door, headers={**LINK, "Range": "bytes=100-"})
+    assert (part.status_code, part.content) == (206, data[100:])
+    assert part.headers["content-range"] == f"bytes 100-{len(data) - 1}/{len(data)}"
+    past = httpx.get(door, headers={**LINK, "Range": f"bytes={len(data)}-"})
+    assert (past.status_code, past.json()["error"]["code"]) == (416, "range_not_satisfiable")
+    network = seat_headers(internet.url, "futian.net")
+    read = [
+        e["data"]["range"]
+        for e in _timeline(internet, alarm["incident_id"], network)
+        if e["type"] == "media_downloaded"
+    ]
+    assert f"bytes=100-{len(data) - 1}" in read
+
+
 def _forward_id(internet: Server, alarm: dict[str, Any]) -> str:
     network = seat_headers(internet.url, "futian.net")
     entry = next(
