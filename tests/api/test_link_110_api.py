@@ -26,11 +26,14 @@ from tests.support.waiting import eventually
 
 TOKEN = "link-" + secrets.token_hex(16)
 LINK = {"Authorization": f"Bearer {TOKEN}"}
+SMS_TOKEN = "gateway-" + secrets.token_hex(12)
 
 
 @pytest.fixture(scope="module")
 def internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = internet_server(tmp_path_factory.mktemp("link-internet"), TOKEN)
+    server = internet_server(
+        tmp_path_factory.mktemp("link-internet"), TOKEN, NETALARM_SMS_INBOUND_TOKEN=SMS_TOKEN
+    )
     yield server
     server.stop()
 
@@ -216,6 +219,41 @@ def test_the_reporter_and_the_110_seat_talk_across_the_boundary(internet: Server
         reply["text"]
     ) == 1
     assert [m["text"] for m in httpx.get(theirs, headers=police).json()].count("He has a red jacket") == 1
+
+
+def test_a_reporter_who_alarmed_by_sms_gets_the_110_seats_reply_by_sms(
+    internet: Server, intranet: Server
+) -> None:
+    texted = {
+        "message_id": f"gw-{secrets.token_hex(8)}",
+        "from": "13900131234",
+        "text": "Burglar inside, cannot talk",
+    }
+    raised = httpx.post(
+        f"{internet.url}/api/v1/sms/inbound", json=texted, headers={"Authorization": f"Bearer {SMS_TOKEN}"}
+    )
+    assert raised.status_code == 201, raised.text
+    alarm = raised.json()
+    city = seat_headers(internet.url, "shenzhen.net")  # no position: the root centre's
+    actions = f"{internet.url}/api/v1/incidents/{alarm['incident_id']}/actions"
+    assert httpx.post(f"{actions}/accept", headers=city).status_code == 200
+    assert httpx.post(f"{actions}/forward-110", json={"note": "SMS alarm"}, headers=city).status_code == 200
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    said = httpx.post(
+        f"{intranet.url}/api/v1/incidents/{case['id']}/messages",
+        json={"text": "Stay locked in, police are two minutes away"},
+        headers=police,
+    )
+    assert said.status_code == 201, said.text
+
+    def replied() -> dict[str, Any] | None:
+        sent = httpx.get(f"{internet.url}/api/v1/incidents/{alarm['incident_id']}/sms", headers=city).json()
+        return next((s for s in sent if "two minutes" in s["text"]), None)
+
+    sms = eventually(replied)
+    assert sms["text"] == f"[{alarm['case_number']}] Stay locked in, police are two minutes away"
+    assert (sms["seat"], sms["to_source"]) == ("110:shenzhen.110", "reporter")
 
 
 def _uploaded(internet: Server, alarm: dict[str, Any], data: bytes, filename: str) -> str:

@@ -179,6 +179,19 @@ async def _seat_says(
     )
 
 
+async def _reply(
+    session: AsyncSession,
+    t: Tree,
+    made: inbound.Received | intake_service.Submitted,
+    message: Message,
+    *,
+    cut: bool = False,
+) -> SmsDelivery | None:
+    return await sms_service.queue_chat_reply(
+        session, made.incident, message, actor=t.city_seat.actor, sender=t.city_seat.username, cut=cut
+    )
+
+
 async def test_a_seat_message_on_an_sms_alarm_is_queued_as_an_sms_with_the_case_number(
     session: AsyncSession,
 ) -> None:
@@ -186,7 +199,7 @@ async def test_a_seat_message_on_an_sms_alarm_is_queued_as_an_sms_with_the_case_
     phone = _phone()
     made = await _receive(session, t, _sms(phone, "Someone follows me"))
     message = await _seat_says(session, t, made, "Where are you now?")
-    delivery = await sms_service.queue_chat_reply(session, t.city_seat, made.incident, message)
+    delivery = await _reply(session, t, made, message)
     assert delivery is not None
     assert (delivery.to, delivery.to_source, delivery.status, delivery.seat_username) == (
         f"+86{phone}",
@@ -211,7 +224,7 @@ async def test_a_seat_message_on_a_web_alarm_or_a_phoneless_sms_alarm_queues_no_
     phoneless = await _receive(session, t, _sms("unknown", "Help"))
     for made in (web, phoneless):
         message = await _seat_says(session, t, made, "We are on the way")
-        assert await sms_service.queue_chat_reply(session, t.city_seat, made.incident, message) is None
+        assert await _reply(session, t, made, message) is None
         assert (
             await session.scalar(select(SmsDelivery).where(SmsDelivery.incident_id == made.incident.id))
             is None
@@ -225,8 +238,19 @@ async def test_a_seat_message_too_long_for_an_sms_on_an_sms_alarm_is_refused_nam
     made = await _receive(session, t, _sms(_phone(), "Help"))
     prefix = len(f"[{made.incident.case_number}] ")
     fits = await _seat_says(session, t, made, "x" * (sms_service.MAX_TEXT - prefix))
-    assert await sms_service.queue_chat_reply(session, t.city_seat, made.incident, fits) is not None
+    assert await _reply(session, t, made, fits) is not None
     too_long = await _seat_says(session, t, made, "x" * (sms_service.MAX_TEXT - prefix + 1))
     with pytest.raises(Invalid) as refused:
-        await sms_service.queue_chat_reply(session, t.city_seat, made.incident, too_long)
+        await _reply(session, t, made, too_long)
     assert refused.value.field == "text"
+
+
+async def test_a_relayed_message_too_long_for_an_sms_is_cut_to_fit_and_says_so(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await _receive(session, t, _sms(_phone(), "Help"))
+    prefix = f"[{made.incident.case_number}] "
+    long = await _seat_says(session, t, made, "y" * sms_service.MAX_TEXT)
+    delivery = await _reply(session, t, made, long, cut=True)
+    assert delivery is not None
+    assert len(delivery.text) == sms_service.MAX_TEXT
+    assert delivery.text == prefix + "y" * (sms_service.MAX_TEXT - len(prefix) - 1) + "…"

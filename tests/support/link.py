@@ -8,9 +8,15 @@ from pathlib import Path
 from tests.support.servers import Server, netalarm
 
 
-def internet_server(data: Path, token: str) -> Server:
-    """The Internet-side demo (SQLite) with the link token set, started."""
-    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", "NETALARM_LINK_TOKEN": token}
+def internet_server(data: Path, token: str, **settings: str) -> Server:
+    """The Internet-side demo (SQLite) with the link token set, started; `settings` are more
+    NETALARM_* values."""
+    env = {
+        "NETALARM_DATA_DIR": str(data),
+        "NETALARM_DATABASE_URL": "",
+        "NETALARM_LINK_TOKEN": token,
+        **settings,
+    }
     seeded = netalarm(["demo"], env)
     assert seeded.returncode == 0, seeded.stderr
     return Server(env, log=data / "server.log").start()

@@ -25,6 +25,7 @@ from netalarm.boundary.document import (
     relayable,
 )
 from netalarm.boundary.models import LinkForward
+from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.ids import uuid7
@@ -188,10 +189,12 @@ async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: l
 async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, update: Progress) -> None:
     actor = ACTORS[row.target]
     if update.type == "message":
-        # The other side's seat writes to the reporter: into the conversation here.
+        # The other side's seat writes to the reporter: into the conversation here, and to a
+        # reporter who alarmed by SMS as an SMS, as a seat's message here would.
         text = str(update.data.get("text") or "")
         if text and incident.status != "closed":
-            await messaging_service.post(
+            seat = f"{row.target}:{update.data.get('seat') or ''}"[:64]
+            message = await messaging_service.post(
                 session,
                 incident=incident,
                 alarm_id=await messaging_service.default_alarm(session, incident),
@@ -199,8 +202,9 @@ async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, up
                 actor=actor,
                 text=text,
                 media_ids=[],
-                seat_username=f"{row.target}:{update.data.get('seat') or ''}"[:64],
+                seat_username=seat,
             )
+            await sms_service.queue_chat_reply(session, incident, message, actor=actor, sender=seat, cut=True)
         return
     if update.type in FIRST_TYPES:
         row.received_at = row.received_at or utcnow()

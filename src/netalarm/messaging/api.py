@@ -86,7 +86,9 @@ async def seat_post(
         media_ids=body.media_ids,
         seat_username=seat.username,
     )
-    delivery = await sms_service.queue_chat_reply(session, seat, incident, message)
+    delivery = await sms_service.queue_chat_reply(
+        session, incident, message, actor=seat.actor, sender=seat.username
+    )
     await session.commit()
     if delivery is not None:
         worker.wake()

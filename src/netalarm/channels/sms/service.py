@@ -106,15 +106,17 @@ async def _enqueue(
 
 
 async def queue_chat_reply(
-    session: AsyncSession, seat: SeatIdentity, incident: Incident, message: Message
+    session: AsyncSession, incident: Incident, message: Message, *, actor: str, sender: str, cut: bool = False
 ) -> SmsDelivery | None:
     """A seat's chat message in the conversation of an alarm that came by SMS goes to that
     alarm's reporter as an SMS too, prefixed with the case number: queued here, in the
-    message's transaction, like any SMS (`sms_queued` entry; the worker sends it after the
-    commit). None when the alarm did not come by SMS, its reporter has no phone, or the
-    message has no text (a file alone cannot go by SMS). Over `MAX_TEXT` with the prefix,
-    `Invalid` on field `text`, as for any SMS: the caller's transaction, message included,
-    is rolled back."""
+    message's transaction, like any SMS (`sms_queued` entry by `actor`, from the seat named
+    `sender`; the worker sends it after the commit). None when the alarm did not come by SMS,
+    its reporter has no phone, or the message has no text (a file alone cannot go by SMS).
+    Over `MAX_TEXT` with the prefix: `Invalid` on field `text`, as for any SMS, and the
+    caller's transaction, message included, is rolled back; or, with `cut` (a message relayed
+    from another server, whose seat cannot be asked to shorten it), the text is cut to fit
+    and ends in "…"."""
     alarm = await session.get(Alarm, message.alarm_id)
     if alarm is None or alarm.channel != "sms" or not message.text:
         return None
@@ -122,15 +124,18 @@ async def queue_chat_reply(
     if number is None:
         return None
     prefix = f"[{incident.case_number}] "
-    if len(prefix) + len(message.text) > MAX_TEXT:
-        raise Invalid(
-            f"this alarm came by SMS and the reply goes out as one: "
-            f"text must be at most {MAX_TEXT - len(prefix)} characters",
-            field="text",
-        )
-    text = prefix + message.text
+    room = MAX_TEXT - len(prefix)
+    text = message.text
+    if len(text) > room:
+        if not cut:
+            raise Invalid(
+                f"this alarm came by SMS and the reply goes out as one: "
+                f"text must be at most {room} characters",
+                field="text",
+            )
+        text = text[: room - 1] + "…"
     return await _enqueue(
-        session, incident, seat.actor, seat.username, number=number, source="reporter", text=text
+        session, incident, actor, sender, number=number, source="reporter", text=prefix + text
     )
 
 
