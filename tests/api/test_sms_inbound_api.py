@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from netalarm.channels.sms.service import RECEIPT
+from netalarm.channels.sms.service import RECEIPT, STATUS_TEXTS
 from tests.support.http import seat_headers
 from tests.support.servers import Server, netalarm
 
@@ -251,3 +251,28 @@ def test_a_closed_incidents_number_texting_again_raises_a_new_alarm(inbound_serv
     assert closed.status_code == 200, closed.text
     again = _sms_in(base, phone, "Now they are fighting")
     assert again["outcome"] == "alarm" and again["incident_id"] != first["incident_id"]
+
+
+def test_the_sms_reporter_is_told_by_sms_when_police_are_dispatched_and_when_the_case_is_closed(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    raised = _sms_in(base, phone, "Two men breaking into cars")
+    case, actions = raised["case_number"], f"{base}/api/v1/incidents/{raised['incident_id']}/actions"
+    for action, body in (
+        ("accept", {}),
+        ("dispatch", {"note": "unit 12"}),
+        ("resolve", {"outcome": "both detained"}),
+        ("close", {"disposition": "handled"}),
+    ):
+        done = httpx.post(f"{actions}/{action}", json=body, headers=seat)
+        assert done.status_code == 200, done.text
+    listed = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}/sms", headers=seat).json()
+    assert [d["text"] for d in listed] == [
+        RECEIPT.format(case=case),
+        STATUS_TEXTS["dispatched"].format(case=case),
+        STATUS_TEXTS["closed"].format(case=case),
+    ]
+    sent = _outbox_line(inbound_server.env["NETALARM_DATA_DIR"], STATUS_TEXTS["closed"].format(case=case))
+    assert sent["to"] == f"+86{phone}"

@@ -254,3 +254,60 @@ async def test_a_relayed_message_too_long_for_an_sms_is_cut_to_fit_and_says_so(s
     assert delivery is not None
     assert len(delivery.text) == sms_service.MAX_TEXT
     assert delivery.text == prefix + "y" * (sms_service.MAX_TEXT - len(prefix) - 1) + "…"
+
+
+async def _status_texts(
+    session: AsyncSession, made: inbound.Received | intake_service.Submitted
+) -> list[str]:
+    deliveries = await session.scalars(
+        select(SmsDelivery).where(SmsDelivery.incident_id == made.incident.id).order_by(SmsDelivery.id)
+    )
+    return [
+        d.text
+        for d in deliveries
+        if d.text in {t.format(case=made.incident.case_number) for t in sms_service.STATUS_TEXTS.values()}
+    ]
+
+
+async def test_an_sms_reporter_is_told_of_the_dispatch_and_the_closing_once_each(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    made = await _receive(session, t, _sms(_phone(), "Fire in the stairwell"))
+    seat, actor = t.city_seat, t.city_seat.actor
+    await actions.act(session, seat, made.incident.id, "accept")
+    assert (
+        await sms_service.queue_status(session, made.incident, actor=actor) is None
+    )  # accepted: nothing to tell
+    await actions.act(session, seat, made.incident.id, "dispatch", note="fire brigade")
+    assert await sms_service.queue_status(session, made.incident, actor=actor) is not None
+    assert await sms_service.queue_status(session, made.incident, actor=actor) is None  # told already
+    await actions.act(session, seat, made.incident.id, "resolve", outcome="put out")
+    await actions.act(session, seat, made.incident.id, "close", disposition="handled")
+    assert await sms_service.queue_status(session, made.incident, actor=actor) is not None
+    case = made.incident.case_number
+    assert await _status_texts(session, made) == [
+        sms_service.STATUS_TEXTS["dispatched"].format(case=case),
+        sms_service.STATUS_TEXTS["closed"].format(case=case),
+    ]
+    queued = [e for e in await timeline_service.entries(session, made.incident.id) if e.type == "sms_queued"]
+    assert [e.data.get("status") for e in queued] == [None, "dispatched", "closed"]  # the receipt first
+
+
+async def test_no_status_sms_for_a_web_alarm_a_phoneless_sender_or_a_case_merged_away(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    web = await factories.alarm(session, t.city, Tree.A_POINT, reporter={"phone": _phone()})
+    phoneless = await _receive(session, t, _sms("unknown", "Help"))
+    for made in (web, phoneless):
+        await actions.act(session, t.city_seat, made.incident.id, "close", disposition="false_alarm")
+        assert await sms_service.queue_status(session, made.incident, actor=t.city_seat.actor) is None
+    joined = await factories.alarm(session, t.city, Tree.A_POINT)
+    merged = await _receive(session, t, _sms(_phone(), "Same fight as before"))
+    await actions.act(session, t.city_seat, merged.incident.id, "merge", into=joined.incident.id)
+    assert merged.incident.status == "closed" and merged.incident.disposition == "duplicate"
+    assert await sms_service.queue_status(session, merged.incident, actor=t.city_seat.actor) is None
+    # Its SMS alarm went on with the case it joined, which tells the texter when it closes.
+    await actions.act(session, t.city_seat, joined.incident.id, "close", disposition="false_alarm")
+    assert await sms_service.queue_status(session, joined.incident, actor=t.city_seat.actor) is not None

@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from netalarm.boundary import inside, outside
 from netalarm.boundary.document import Forward
 from netalarm.boundary.models import LinkForward
+from netalarm.channels.sms import inbound
+from netalarm.channels.sms import service as sms_service
+from netalarm.channels.sms.models import SmsDelivery
 from netalarm.core.errors import Conflict, Unauthorized
 from netalarm.core.settings import Settings
 from netalarm.federation import signing, worker
@@ -145,6 +148,41 @@ async def test_the_superiors_steps_are_followed_below_until_resolved(session: As
     types = [e.type for e in await timeline_service.entries(session, incident.id)]
     assert types[-5:] == ["superior_update", "superior_update", "accepted", "superior_update", "dispatched"]
     assert (await timeline_service.verify(session, incident.id)).ok
+
+
+async def test_a_dispatch_by_the_superior_is_texted_to_a_reporter_who_alarmed_by_sms(
+    session: AsyncSession,
+) -> None:
+    below, above = await factories.tree(session), await factories.tree(session)
+    sms = inbound.Inbound(
+        message_id="gw-fed-1", sender="13900135555", text="Kidnapping, white van", received_at=None
+    )
+    made = await inbound.receive(session, sms, root=below.city, timezone="Asia/Shanghai")
+    await actions.act(session, below.city_seat, made.incident.id, "escalate", superior=True)
+    row = await _up(session, made.incident.id)
+    assert row is not None
+    forward = Forward.model_validate(row.document)
+    received = await inside.receive(
+        session,
+        forward,
+        root=above.city,
+        timezone="Asia/Shanghai",
+        source=below.city.code,
+        first_type="escalated_in",
+    )
+    await actions.act(session, above.city_seat, received.incident_id, "accept")
+    await actions.act(session, above.city_seat, received.incident_id, "dispatch", note="province unit 2")
+    updates = (await inside.progress(session, {forward.forward_id: 0}, source=below.city.code))[
+        forward.forward_id
+    ]
+
+    await outside.take_progress(session, row.id, updates)
+    await outside.take_progress(session, row.id, updates)  # a repeat tells nothing twice
+    texts = list(
+        await session.scalars(select(SmsDelivery.text).where(SmsDelivery.incident_id == made.incident.id))
+    )
+    told = sms_service.STATUS_TEXTS["dispatched"].format(case=made.incident.case_number)
+    assert texts.count(told) == 1
 
 
 BODY = b'{"forward_id": "x"}'

@@ -182,6 +182,8 @@ async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: l
             continue
         await _apply(session, row, incident, update)
         row.applied_seq = update.seq
+    # Police dispatched by the other side: an SMS reporter is told, as for a dispatch here.
+    await sms_service.queue_status(session, incident, actor=ACTORS[row.target])
     await session.flush()
     return row.applied_seq
 

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
+from netalarm.channels.sms import service as sms_service
+from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.clock import iso
 from netalarm.core.errors import NotFound
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
@@ -95,10 +97,13 @@ async def act(
     session: Session,
     seat: SeatDep,
     rt: RuntimeDep,
+    worker: WorkerDep,
     body: ActionIn | None = None,
 ) -> Any:
     """One action of the lifecycle (see DESIGN.md); `forward-110` takes a `note` for the 110
-    seat and needs the 110 link (NETALARM_LINK_TOKEN on this Internet-side server)."""
+    seat and needs the 110 link (NETALARM_LINK_TOKEN on this Internet-side server). A
+    reporter who alarmed by SMS is told by SMS when police are dispatched and when the case
+    is closed (`sms_service.queue_status`)."""
     body = body or ActionIn()
     incident = await actions.act(
         session,
@@ -115,8 +120,11 @@ async def act(
         link_110=rt.settings.forwards_to_110,
         superior=rt.settings.has_superior,
     )
+    told = await sms_service.queue_status(session, incident, actor=seat.actor)
     view = await incident_service.public(session, incident)
     await session.commit()
+    if told is not None:
+        worker.wake()
     return view
 
 

@@ -22,6 +22,7 @@ from netalarm.core.errors import Conflict, Invalid
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.messaging.models import Message
+from netalarm.timeline.models import TimelineEntry
 
 # Long enough for a few concatenated segments (70 Chinese characters each), short enough
 # that an operator's message stays an SMS and not a letter.
@@ -69,6 +70,54 @@ async def queue_receipt(session: AsyncSession, incident: Incident, number: str) 
     return await _enqueue(session, incident, ACTOR, "system", number=number, source="reporter", text=text)
 
 
+# Sent to whoever raised an alarm by SMS as the case moves on (see RECEIPT): that police are
+# on their way, and that the case is closed. Keyed by the status they tell of.
+STATUS_TEXTS: dict[str, str] = {
+    "dispatched": (
+        "【报警】警情 {case}：已派警处置，请注意安全。Case {case}: police have been dispatched. Stay safe."
+    ),
+    "closed": "【报警】警情 {case} 已结案，感谢您的报警。Case {case} is closed. Thank you for reporting.",
+}
+
+
+async def queue_status(session: AsyncSession, incident: Incident, *, actor: str) -> SmsDelivery | None:
+    """Tell whoever raised `incident` (locked by the caller) by SMS that police were
+    dispatched, or that the case is closed, once each, when it is so now: queued in the
+    transaction that moved it (by `actor`), sent after it commits. None when there is nothing
+    (more) to tell, no alarm of the incident came by SMS from a valid number, or it was closed
+    as a duplicate (its alarms went on with the case it joined, which tells them)."""
+    template = STATUS_TEXTS.get(incident.status)
+    if template is None or incident.disposition == "duplicate":
+        return None
+    told = await session.scalars(
+        select(TimelineEntry.data).where(
+            TimelineEntry.incident_id == incident.id, TimelineEntry.type == "sms_queued"
+        )
+    )
+    if any(data.get("status") == incident.status for data in told):
+        return None
+    reporters = await session.scalars(
+        select(Alarm.reporter_id)
+        .where(Alarm.incident_id == incident.id, Alarm.channel == "sms")
+        .order_by(Alarm.id)
+    )
+    for reporter_id in reporters:
+        number = await contact.phone_of(session, reporter_id)
+        if number is not None:
+            text = template.format(case=incident.case_number)
+            return await _enqueue(
+                session,
+                incident,
+                actor,
+                "system",
+                number=number,
+                source="reporter",
+                text=text,
+                status=incident.status,
+            )
+    return None
+
+
 async def _enqueue(
     session: AsyncSession,
     incident: Incident,
@@ -78,9 +127,11 @@ async def _enqueue(
     number: str,
     source: str,
     text: str,
+    status: str | None = None,
 ) -> SmsDelivery:
     """The `pending` delivery and its `sms_queued` entry (by `actor`; `sender` is the seat's
-    name, or `system`), on an incident the caller locked."""
+    name, or `system`), on an incident the caller locked. `status`: the incident status the
+    SMS tells of (`queue_status`), kept on the entry."""
     now = utcnow()
     delivery = SmsDelivery(
         incident_id=incident.id,
@@ -100,7 +151,13 @@ async def _enqueue(
         incident,
         actor=actor,
         type="sms_queued",
-        data={"delivery_id": str(delivery.id), "to": contact.mask(number), "to_source": source, "text": text},
+        data={
+            "delivery_id": str(delivery.id),
+            "to": contact.mask(number),
+            "to_source": source,
+            "text": text,
+            **({"status": status} if status else {}),
+        },
     )
     return delivery
 
