@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -39,6 +39,7 @@ class Base(DeclarativeBase):
 
 
 M = TypeVar("M", bound=Base)
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -105,16 +106,33 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @asynccontextmanager
 async def cancellable(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session for work that may be cancelled at any await, such as a response body whose
-    client went away: the session is closed (its transaction rolled back) even then, in a
-    task of its own. Seen with `async with sessions()` in the event stream's replay: a client
-    leaving mid-replay left SQLite's write lock held, and every later transaction of the
-    server waited on it (tests/realtime/test_retention.py hit it about one run in three)."""
+    """A session for work that may be cancelled at an await between its statements: the
+    session is closed (its transaction rolled back) even then, in a task of its own. A
+    cancellation in the middle of a statement is not covered: use `shielded` for that."""
     session = sessions()
     try:
         yield session
     finally:
         await asyncio.shield(session.close())
+
+
+async def shielded(
+    sessions: async_sessionmaker[AsyncSession], work: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """`work(session)` in one transaction of its own (committed when it returns), run in a task
+    that cancelling the caller does not interrupt: the caller sees the cancellation at once,
+    the work goes on to its end. For database work in a body that may be cancelled at any
+    await, such as a response whose client went away. A statement cut in the middle makes
+    SQLAlchemy invalidate its connection, and an invalidated aiosqlite connection is never
+    closed: its transaction, and with it SQLite's write lock, stayed open, and every later
+    transaction of the server waited on it (seen through a server in
+    tests/realtime/test_retention.py, about one run in four)."""
+
+    async def run() -> T:
+        async with transaction(sessions) as session:
+            return await work(session)
+
+    return await asyncio.shield(asyncio.ensure_future(run()))
 
 
 @asynccontextmanager

@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from netalarm.core.db import shielded
 from netalarm.core.errors import DomainError, Invalid, NotFound
 from netalarm.core.http import Runtime
 from netalarm.incidents.models import Alarm, Incident
@@ -56,8 +58,10 @@ async def handle(rt: Runtime, client: Client, text: str) -> dict[str, Any]:
             return control("pong", ref=ref)
         if client.alarm_id is None:
             raise Invalid("seats act over HTTP; this socket only pushes", field="type")
-        async with rt.sessions() as session:
-            alarm = await session.get(Alarm, client.alarm_id)
+        alarm_id = client.alarm_id
+
+        async def run(session: AsyncSession) -> dict[str, Any]:
+            alarm = await session.get(Alarm, alarm_id)
             incident = await session.get(Incident, alarm.incident_id) if alarm else None
             if alarm is None or incident is None:
                 raise NotFound("no such alarm", field="alarm_id")
@@ -76,7 +80,9 @@ async def handle(rt: Runtime, client: Client, text: str) -> dict[str, Any]:
                     raise Invalid("message_id is required", field="message_id")
                 message = await receipts.get_in_alarm(session, alarm.id, command.message_id)
                 await receipts.mark_read(session, message, by="reporter", actor=client.actor)
-            await session.commit()
-        return control("ack", ref=ref, message=messaging_service.public(message))
+            return messaging_service.public(message)
+
+        # The socket may close mid-command; the command still ends, committed or rolled back.
+        return control("ack", ref=ref, message=await shielded(rt.sessions, run))
     except DomainError as exc:
         return _error(exc, ref)

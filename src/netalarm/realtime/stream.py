@@ -8,6 +8,7 @@ recent list; live events already sent during the replay are dropped by id."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import uuid
@@ -15,11 +16,11 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import orjson
-from sqlalchemy import String, cast, select
+from sqlalchemy import Select, String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.core.clock import iso, utcnow
-from netalarm.core.db import cancellable, transaction
+from netalarm.core.db import shielded
 from netalarm.core.errors import DomainError, Invalid
 from netalarm.core.outbox import OutboxEvent, last_published
 from netalarm.messaging import receipts
@@ -82,13 +83,16 @@ async def missed(
             query = query.where(cast(OutboxEvent.alarm_ids, String).contains(str(client.alarm_id)))
         else:
             query = query.where(OutboxEvent.centre_id.in_(client.centre_ids))
-        async with cancellable(sessions) as session:
-            rows = list(await session.scalars(query))
+        rows = await shielded(sessions, functools.partial(_rows, query=query))
         for row in rows:
             yield Event.from_row(row)
         if len(rows) < PAGE:
             return
         after = rows[-1].published_seq or after
+
+
+async def _rows(session: AsyncSession, *, query: Select[OutboxEvent]) -> list[OutboxEvent]:
+    return list(await session.scalars(query))
 
 
 def text(frame: dict[str, Any], event: Event | None) -> str:
@@ -203,10 +207,13 @@ async def acknowledge(sessions: async_sessionmaker[AsyncSession], client: Client
     message = event.data.get("message") or {}
     if event.type != "message" or message.get("from") == client.side or message.get("delivered_at"):
         return
+
+    async def stamp(session: AsyncSession) -> None:
+        found = await session.get(Message, uuid.UUID(message["id"]))
+        if found is not None and found.delivered_at is None:
+            await receipts.mark_delivered(session, found, by=client.side, actor=client.actor)
+
     try:
-        async with transaction(sessions) as session:
-            found = await session.get(Message, uuid.UUID(message["id"]))
-            if found is not None and found.delivered_at is None:
-                await receipts.mark_delivered(session, found, by=client.side, actor=client.actor)
+        await shielded(sessions, stamp)
     except DomainError as exc:
         log.info("delivered receipt not stamped: %s", exc.message)
