@@ -60,7 +60,7 @@ export class MediaList {
   reveal(id) {
     const figure = this.root.querySelector(`figure[data-id="${CSS.escape(id)}"]`);
     if (!figure) return;
-    figure.scrollIntoView({ block: "center", behavior: "smooth" });
+    figure.scrollIntoView({ block: "center" }); // at once: a refresh would cut an animated scroll short
     figure.classList.add("revealed");
     setTimeout(() => figure.classList.remove("revealed"), REVEAL_MS);
   }
