@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from netalarm.channels.sms.service import RECEIPT, STATUS_TEXTS
-from tests.support.http import seat_headers
+from tests.support.http import raise_alarm, seat_headers
 from tests.support.servers import Server, netalarm
 
 TOKEN = "gateway-" + secrets.token_hex(12)
@@ -276,3 +276,22 @@ def test_the_sms_reporter_is_told_by_sms_when_police_are_dispatched_and_when_the
     ]
     sent = _outbox_line(inbound_server.env["NETALARM_DATA_DIR"], STATUS_TEXTS["closed"].format(case=case))
     assert sent["to"] == f"+86{phone}"
+
+
+def test_an_sms_alarm_says_how_long_a_seats_reply_may_be_and_a_web_alarm_does_not(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    raised = _sms_in(base, _phone(), "Gas smell in the corridor")
+    texted = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert texted["sms_reply_max"] == 480 - len(f"[{raised['case_number']}] ")
+    web = raise_alarm(base, None, category="fire")
+    assert (
+        httpx.get(f"{base}/api/v1/incidents/{web['incident_id']}", headers=seat).json()["sms_reply_max"]
+        is None
+    )
+    phoneless = _sms_in(base, "POLICE", "No number to answer")
+    assert (
+        httpx.get(f"{base}/api/v1/incidents/{phoneless['incident_id']}", headers=seat).json()["sms_reply_max"]
+        is None
+    )

@@ -4,13 +4,16 @@ near its limit; Escape leaves it so the single-key shortcuts act again."""
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, sign_in
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
-from tests.support.servers import Server
+from tests.support.servers import Server, demo_with
 
 OFFLINE = {"en-US": "no connection to the server", "zh-CN": "无法连接服务器"}
 
@@ -102,3 +105,31 @@ def test_escape_leaves_the_chat_box_so_the_single_key_shortcuts_act_again(
     expect(page.locator('#action-dialog [name="note"]')).to_be_focused()
     expect(box).to_have_value("")
     context.close()
+
+
+def test_on_an_sms_alarm_the_box_says_its_messages_go_by_sms_and_holds_what_one_carries(
+    browser: Browser, tmp_path: Path
+) -> None:
+    token = "gateway-" + secrets.token_hex(8)
+    with demo_with(tmp_path, NETALARM_SMS_INBOUND_TOKEN=token) as server:
+        base = server.url
+        texted = {"message_id": "gw-chat-1", "from": "13900137777", "text": "Gas smell, I am outside"}
+        raised = httpx.post(
+            f"{base}/api/v1/sms/inbound", json=texted, headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        room = 480 - len(f"[{raised['case_number']}] ")
+        web = raise_alarm(base, None, category="fire")  # the root centre's too, by app
+        context = desk(browser, locale="zh-CN")
+        page = sign_in(context, base, "shenzhen.net")
+        box, note, count = (page.locator(f".chat {s}") for s in ("textarea", ".chat-sms", ".chat-count"))
+
+        open_incident(page, raised["incident_id"], raised["case_number"])
+        expect(note).to_have_text(f"报警人通过短信报警：您的消息也会以短信发给对方，最多 {room} 字。")
+        expect(box).to_have_attribute("maxlength", str(room))
+        box.fill("a" * (room - 10))
+        expect(count).to_have_text(f"{room - 10} / {room} 字")
+
+        open_incident(page, web["incident_id"], web["case_number"])
+        expect(note).to_be_hidden()
+        expect(box).to_have_attribute("maxlength", "4000")
+        context.close()

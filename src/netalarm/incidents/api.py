@@ -83,11 +83,17 @@ async def list_incidents(
 @router.get("/{incident_id}")
 async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dict[str, Any]:
     """The incident; `reporter_reachable` says whether SMS and call-backs can reach the
-    reporter without revealing the number (reading it is `.../reporter`, recorded)."""
+    reporter without revealing the number (reading it is `.../reporter`, recorded);
+    `sms_reply_max`, on an alarm that came by SMS, how long a seat's chat message may be, as
+    it also goes to the reporter as an SMS (else null)."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     has_phone = bool(reporter is not None and reporter.phone)
-    return {**await incident_service.public(session, incident), "reporter_reachable": has_phone}
+    return {
+        **await incident_service.public(session, incident),
+        "reporter_reachable": has_phone,
+        "sms_reply_max": await sms_service.reply_room(session, incident),
+    }
 
 
 @router.post("/{incident_id}/actions/{action}")

@@ -162,6 +162,22 @@ async def _enqueue(
     return delivery
 
 
+def _reply_prefix(incident: Incident) -> str:
+    return f"[{incident.case_number}] "
+
+
+async def reply_room(session: AsyncSession, incident: Incident) -> int | None:
+    """How many characters a seat's chat message may have when it also goes to the reporter
+    as an SMS (`queue_chat_reply`): when the conversation a seat writes to by default came by
+    SMS from a valid number; else None."""
+    alarm = await session.scalar(
+        select(Alarm).where(Alarm.incident_id == incident.id).order_by(Alarm.id).limit(1)
+    )
+    if alarm is None or alarm.channel != "sms" or await contact.phone_of(session, alarm.reporter_id) is None:
+        return None
+    return MAX_TEXT - len(_reply_prefix(incident))
+
+
 async def queue_chat_reply(
     session: AsyncSession, incident: Incident, message: Message, *, actor: str, sender: str, cut: bool = False
 ) -> SmsDelivery | None:
@@ -180,7 +196,7 @@ async def queue_chat_reply(
     number = await contact.phone_of(session, alarm.reporter_id)
     if number is None:
         return None
-    prefix = f"[{incident.case_number}] "
+    prefix = _reply_prefix(incident)
     room = MAX_TEXT - len(prefix)
     text = message.text
     if len(text) > room:

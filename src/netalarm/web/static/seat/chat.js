@@ -19,6 +19,8 @@ export class Chat {
     this.input.maxLength = MAX_TEXT;
     this.quick = root.querySelector(".quick");
     this.count = root.querySelector(".chat-count");
+    this.smsNote = root.querySelector(".chat-sms");
+    this.limit = MAX_TEXT;
     this.error = root.querySelector(".chat-error");
     this.incident = null;
     this.failure = null; // why the last message could not be sent, until one is
@@ -46,6 +48,11 @@ export class Chat {
     const { t, lang } = this.i18n;
     if (this.incident && this.incident.id !== incident.id) this.failure = null;
     this.incident = incident;
+    // On an SMS alarm a message also goes out as an SMS: the box holds what one can carry.
+    this.limit = incident.sms_reply_max || MAX_TEXT;
+    this.input.maxLength = this.limit;
+    this.smsNote.hidden = !incident.sms_reply_max;
+    this.smsNote.textContent = incident.sms_reply_max ? t("chat_sms", { max: incident.sms_reply_max }) : "";
     this.renderQuick();
     this.renderError();
     this.renderCount();
@@ -79,8 +86,8 @@ export class Chat {
   // Near the limit the box counts its characters against the limit.
   renderCount() {
     const n = this.input.value.length;
-    this.count.hidden = n < MAX_TEXT * NEAR_LIMIT;
-    this.count.textContent = this.i18n.t("chat_count", { n, max: MAX_TEXT });
+    this.count.hidden = n < this.limit * NEAR_LIMIT;
+    this.count.textContent = this.i18n.t("chat_count", { n, max: this.limit });
   }
 
   // A message that could not be sent says why beside the box and keeps its text there.
@@ -106,7 +113,7 @@ export class Chat {
     this.error.hidden = !error;
     if (!error) return;
     if (!error.status) this.error.textContent = t("chat_offline");
-    else if (error.status === 422 && error.field === "text") this.error.textContent = t("chat_too_long", { n: MAX_TEXT });
+    else if (error.status === 422 && error.field === "text") this.error.textContent = t("chat_too_long", { n: this.limit });
     else this.error.textContent = t("chat_failed", { message: error.message });
   }
 
