@@ -45,6 +45,16 @@ def _above_case(above: Server, case_number: str, seat: dict[str, str]) -> dict[s
     return None
 
 
+def _escalated(below: Server, above: Server, alarm: dict[str, Any]) -> dict[str, Any]:
+    """A root seat below escalates `alarm`'s case by hand; the case it became above, once there."""
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
+    assert up.status_code == 200, up.text
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    case: dict[str, Any] = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
+    return case
+
+
 def test_a_case_nobody_accepts_at_the_root_goes_up_and_the_superiors_acceptance_comes_back(
     pair: tuple[Server, Server],
 ) -> None:
@@ -179,15 +189,8 @@ def test_the_reporter_talks_with_the_superiors_seat_through_the_server_below(
 ) -> None:
     below, above = pair
     alarm = raise_alarm(below.url, None, description="Kidnapping, car heading north")
-    shenzhen = seat_headers(below.url, "shenzhen.net")
-    assert (
-        httpx.post(
-            f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen
-        ).status_code
-        == 200
-    )
+    case = _escalated(below, above, alarm)
     guangdong = seat_headers(above.url, SUPERIOR_SEAT)
-    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
     theirs = f"{above.url}/api/v1/incidents/{case['id']}/messages"
     assert httpx.post(theirs, json={"text": "Can you see the plate?"}, headers=guangdong).status_code == 201
     mine = f"{below.url}/api/v1/alarms/{alarm['id']}/messages"
@@ -207,10 +210,8 @@ def test_the_cases_files_go_up_unchanged_and_both_records_say_so(pair: tuple[Ser
     leaflet = photo(size=(640, 480))
     url, answer = tus.upload(below.url, alarm, leaflet, "leaflet.jpg")
     assert answer.status_code == 204, answer.text
-    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
-    assert up.status_code == 200, up.text
+    case = _escalated(below, above, alarm)
     guangdong = seat_headers(above.url, SUPERIOR_SEAT)
-    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
 
     def files() -> list[dict[str, Any]] | None:
         found = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json()
@@ -239,10 +240,8 @@ def test_the_superior_takes_a_file_only_signed_and_only_with_the_signed_bytes(
     below, above = pair
     shenzhen = seat_headers(below.url, "shenzhen.net")
     alarm = raise_alarm(below.url, None, description="Case for a forged file")
-    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
-    assert up.status_code == 200, up.text
+    case = _escalated(below, above, alarm)
     guangdong = seat_headers(above.url, SUPERIOR_SEAT)
-    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
     forward_id = _forward_id(below, alarm, shenzhen)
     data = photo()
     media_id = str(uuid.uuid4())
@@ -277,12 +276,9 @@ def _conversation(above: Server, case: dict[str, Any], seat: dict[str, str]) -> 
 
 def test_a_photo_sent_in_the_chat_below_arrives_above_in_its_message(pair: tuple[Server, Server]) -> None:
     below, above = pair
-    shenzhen = seat_headers(below.url, "shenzhen.net")
     alarm = raise_alarm(below.url, None, description="Hit and run")
-    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
-    assert up.status_code == 200, up.text
+    case = _escalated(below, above, alarm)
     guangdong = seat_headers(above.url, SUPERIOR_SEAT)
-    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
     said = httpx.post(
         f"{below.url}/api/v1/alarms/{alarm['id']}/messages",
         json={"text": "📎 plate.jpg"},
@@ -307,10 +303,8 @@ def test_a_file_that_comes_up_before_its_message_is_put_in_it_when_the_message_c
     below, above = pair
     shenzhen = seat_headers(below.url, "shenzhen.net")
     alarm = raise_alarm(below.url, None, description="Case whose file outruns its message")
-    up = httpx.post(f"{below.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=shenzhen)
-    assert up.status_code == 200, up.text
+    case = _escalated(below, above, alarm)
     guangdong = seat_headers(above.url, SUPERIOR_SEAT)
-    case = eventually(lambda: _above_case(above, alarm["case_number"], guangdong))
     forward_id = _forward_id(below, alarm, shenzhen)
     data, media_id, message_id = photo(), str(uuid.uuid4()), str(uuid.uuid4())
     digest = hashlib.sha256(data).hexdigest()
