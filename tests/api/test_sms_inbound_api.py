@@ -290,6 +290,13 @@ def test_an_sms_alarm_says_how_long_a_seats_reply_may_be_and_a_web_alarm_does_no
         httpx.get(f"{base}/api/v1/incidents/{web['incident_id']}", headers=seat).json()["sms_reply_max"]
         is None
     )
+    merged = _sms_in(base, _phone(), "Same fire, seen from the street")
+    into = {"into": web["incident_id"]}
+    assert httpx.post(
+        f"{base}/api/v1/incidents/{merged['incident_id']}/actions/merge", json=into, headers=seat
+    ).is_success
+    gone = httpx.get(f"{base}/api/v1/incidents/{merged['incident_id']}", headers=seat)  # no alarm left
+    assert (gone.status_code, gone.json()["sms_reply_max"]) == (200, None)
     phoneless = _sms_in(base, "POLICE", "No number to answer")
     assert (
         httpx.get(f"{base}/api/v1/incidents/{phoneless['incident_id']}", headers=seat).json()["sms_reply_max"]

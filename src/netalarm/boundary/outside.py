@@ -177,13 +177,15 @@ async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: l
     # same progress one after the other: the second finds them applied.
     incident = await incident_service.lock(session, row.incident_id)
     await session.refresh(row)
+    before = incident.status
     for update in sorted(updates, key=lambda u: u.seq):
         if update.seq <= row.applied_seq:
             continue
         await _apply(session, row, incident, update)
         row.applied_seq = update.seq
-    # Police dispatched by the other side: an SMS reporter is told, as for a dispatch here.
-    await sms_service.queue_status(session, incident, actor=ACTORS[row.target])
+    if incident.status != before:
+        # Police dispatched by the other side: an SMS reporter is told, as for a dispatch here.
+        await sms_service.queue_status(session, incident, actor=ACTORS[row.target])
     await session.flush()
     return row.applied_seq
 

@@ -96,13 +96,8 @@ async def queue_status(session: AsyncSession, incident: Incident, *, actor: str)
     )
     if any(data.get("status") == incident.status for data in told):
         return None
-    reporters = await session.scalars(
-        select(Alarm.reporter_id)
-        .where(Alarm.incident_id == incident.id, Alarm.channel == "sms")
-        .order_by(Alarm.id)
-    )
-    for reporter_id in reporters:
-        number = await contact.phone_of(session, reporter_id)
+    for alarm_id in await incident_service.alarm_ids(session, incident.id):
+        number = await _texter(session, alarm_id)
         if number is not None:
             text = template.format(case=incident.case_number)
             return await _enqueue(
@@ -166,14 +161,21 @@ def _reply_prefix(incident: Incident) -> str:
     return f"[{incident.case_number}] "
 
 
+async def _texter(session: AsyncSession, alarm_id: uuid.UUID) -> str | None:
+    """The number to text about an alarm that came by SMS from a valid number; else None."""
+    alarm = await session.get(Alarm, alarm_id)
+    if alarm is None or alarm.channel != "sms":
+        return None
+    return await contact.phone_of(session, alarm.reporter_id)
+
+
 async def reply_room(session: AsyncSession, incident: Incident) -> int | None:
     """How many characters a seat's chat message may have when it also goes to the reporter
-    as an SMS (`queue_chat_reply`): when the conversation a seat writes to by default came by
-    SMS from a valid number; else None."""
-    alarm = await session.scalar(
-        select(Alarm).where(Alarm.incident_id == incident.id).order_by(Alarm.id).limit(1)
-    )
-    if alarm is None or alarm.channel != "sms" or await contact.phone_of(session, alarm.reporter_id) is None:
+    as an SMS (`queue_chat_reply`): when the conversation a seat writes to by default (the
+    first alarm, as `messaging.service.default_alarm` picks it) came by SMS from a valid
+    number; else None, also for an incident merged away, which has no alarm left."""
+    first = (await incident_service.alarm_ids(session, incident.id))[:1]
+    if not first or await _texter(session, first[0]) is None:
         return None
     return MAX_TEXT - len(_reply_prefix(incident))
 
@@ -190,10 +192,7 @@ async def queue_chat_reply(
     caller's transaction, message included, is rolled back; or, with `cut` (a message relayed
     from another server, whose seat cannot be asked to shorten it), the text is cut to fit
     and ends in "…"."""
-    alarm = await session.get(Alarm, message.alarm_id)
-    if alarm is None or alarm.channel != "sms" or not message.text:
-        return None
-    number = await contact.phone_of(session, alarm.reporter_id)
+    number = await _texter(session, message.alarm_id) if message.text else None
     if number is None:
         return None
     prefix = _reply_prefix(incident)
