@@ -4,9 +4,12 @@ intranet side, and the 110 seat's progress travelling back — each once, howeve
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from netalarm.accounts.models import Reporter
 from netalarm.boundary import inside, outside, puller
 from netalarm.boundary.document import Forward
+from netalarm.boundary.fetcher import Fetcher
 from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.settings import Settings
@@ -21,6 +25,7 @@ from netalarm.exports import eido
 from netalarm.incidents import actions
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Incident
+from netalarm.media import files
 from netalarm.media.storage.local import LocalStorage
 from netalarm.messaging import service as messaging_service
 from netalarm.timeline import service as timeline_service
@@ -326,3 +331,24 @@ async def test_the_eido_export_tells_the_hand_over_to_110_and_what_110_did(sessi
         for n in (await eido.document(session, inner, role="intranet"))["notesComponent"]
     ]
     assert any(f"(their case {incident.case_number})" in n for n in intranet_notes)
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def test_the_fetcher_goes_on_with_a_broken_off_file_until_the_sweeper_could_take_its_staging(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    storage = LocalStorage(tmp_path)
+    async with httpx.AsyncClient() as client:
+        fetcher = Fetcher(sessions, client, storage, "http://127.0.0.1:9/api/v1/link/110")
+        media_id = uuid.uuid4()
+        first = await fetcher._resumable(media_id)
+        await files.take(storage, first, _chunks(b"x" * 1000))
+        assert await fetcher._resumable(media_id) is first  # a later round goes on from byte 1000
+        assert (tmp_path / "uploads" / first.staging).stat().st_size == 1000
+        first.touched -= files.STAGING_LOST_AFTER / 2 + timedelta(minutes=1)  # the link was down for hours
+        again = await fetcher._resumable(media_id)
+        assert again is not first and again.offset == 0
+        assert not (tmp_path / "uploads" / first.staging).exists()  # dropped, not left to the sweeper

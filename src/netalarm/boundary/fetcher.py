@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside, inside_files, peer
 from netalarm.boundary.document import ACTORS, LINK_110, NETWORK, ForwardIds, MediaMap, RemoteMedia
+from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
 from netalarm.core.errors import UnsupportedMedia
 from netalarm.media import files
@@ -92,8 +93,7 @@ class Fetcher:
         """Stream the original into storage under its key, from where an earlier round broke
         off. `Refused` when the bytes are not the ones announced; `PeerError` when the
         transfer fails or breaks off (what arrived is kept for the next round)."""
-        arriving = self.arriving.get(remote.id) or await files.arrive(self.storage, remote.id)
-        self.arriving[remote.id] = arriving
+        arriving = await self._resumable(remote.id)
         path = f"{self.link}/forwards/{forward_id}/media/{remote.id}"
         asked = {"Range": f"bytes={arriving.offset}-"} if arriving.offset else {}
         body = _Body()
@@ -107,8 +107,7 @@ class Fetcher:
                 if arriving.offset and not answer.headers.get("content-range", "").startswith(
                     f"bytes {arriving.offset}-"
                 ):
-                    await self._drop(remote.id)  # the whole file came: start over with it
-                    arriving = self.arriving[remote.id] = await files.arrive(self.storage, remote.id)
+                    arriving = await self._restart(remote.id)  # the whole file came: start over with it
                 await files.take(self.storage, arriving, body.blocks(answer))
         except httpx.HTTPError as exc:
             raise peer.PeerError(f"{WHO} is unreachable: {type(exc).__name__}: {exc}") from exc
@@ -124,6 +123,21 @@ class Fetcher:
             if exc.length_differs:  # more than announced came: the whole file again next round
                 raise peer.PeerError(f"file {remote.id}: {exc}") from exc
             raise Refused(str(exc)) from exc
+
+    async def _resumable(self, media_id: uuid.UUID) -> files.Arriving:
+        """What arrived of a file in an earlier round, to go on from; a new start when nothing
+        did, or when it lies untouched so long that the media sweeper may delete its staging
+        (a link down for hours) and appending to it would fail round after round."""
+        kept = self.arriving.get(media_id)
+        if kept is not None and utcnow() - kept.touched <= files.STAGING_LOST_AFTER / 2:
+            return kept
+        return await self._restart(media_id)
+
+    async def _restart(self, media_id: uuid.UUID) -> files.Arriving:
+        """Drop what arrived of a file so far and start it anew."""
+        await self._drop(media_id)
+        arriving = self.arriving[media_id] = await files.arrive(self.storage, media_id)
+        return arriving
 
     async def _drop(self, media_id: uuid.UUID) -> None:
         """Give up what arrived of a file so far."""

@@ -55,6 +55,8 @@ class Arriving:
     state: State
     offset: int = 0
     digest: Any = field(default_factory=hashlib.sha256)
+    # When bytes last went in: past STAGING_LOST_AFTER the sweeper takes the staging.
+    touched: datetime = field(default_factory=utcnow)
 
 
 async def arrive(storage: Storage, media_id: uuid.UUID) -> Arriving:
@@ -84,6 +86,7 @@ async def take(storage: Storage, arriving: Arriving, blocks: AsyncIterator[bytes
         raise
     await storage.settle(before, appended.state)
     arriving.state, arriving.offset, arriving.digest = appended.state, appended.offset, digest
+    arriving.touched = utcnow()
 
 
 async def complete(storage: Storage, arriving: Arriving, *, size: int, sha256: str) -> None:
