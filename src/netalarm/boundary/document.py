@@ -27,8 +27,9 @@ ACTORS: Final = {LINK_110: "system:110-link", SUPERIOR: "system:federation"}
 # The first entry of an incident made from a forward: over the 110 link, or from a subordinate.
 FIRST_TYPES: Final = ("received_from_network", "escalated_in")
 # The handing side's entries that travel to the receiving side after the forward ("news"): the
-# conversation with the reporter, the reporter's positions, its seats' reclassifications.
-NEWS_TYPES: Final = ("message", "location", "classified")
+# conversation with the reporter, the reporter's positions, its seats' reclassifications, a
+# reporter's withdrawal of the alarm.
+NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (
@@ -78,7 +79,7 @@ class Progress(Wire):
     side's progress back, or the handing side's news onwards."""
 
     seq: int = Field(ge=1)
-    type: Literal[(*RELAYED_TYPES, "location")]  # type: ignore[valid-type]
+    type: Literal[(*RELAYED_TYPES, "location", "withdrawn")]  # type: ignore[valid-type]
     at: datetime
     actor: str = Field(max_length=200)
     case_number: str = Field(max_length=64)
@@ -128,7 +129,7 @@ class MediaMap(Wire):
 
 def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
     """The part of an entry's data that crosses the link: a message's id, sender, seat and text; a
-    position; else the fields of `RELAYED_FIELDS`."""
+    position; a withdrawal's reason; else the fields of `RELAYED_FIELDS`."""
     if type == "message":
         message = data.get("message") or {}
         return {
@@ -139,6 +140,8 @@ def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
         }
     if type == "location":
         return {name: data.get(name) for name in LOCATION_FIELDS}
+    if type == "withdrawn":
+        return {"reason": data.get("reason")}
     return {name: data[name] for name in RELAYED_FIELDS if data.get(name) is not None}
 
 

@@ -31,6 +31,7 @@ from netalarm.boundary.models import LinkInbound
 from netalarm.core.clock import utcnow
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.case_numbers import take_case_numbers
+from netalarm.incidents.lifecycle import WITHDRAWAL_REASONS
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake.schemas import LocationIn
 from netalarm.messaging import service as messaging_service
@@ -196,7 +197,8 @@ async def take_news(
     """Record what happened on the handing side since the forward (`source` must be who handed
     it over; else 404): the reporter's messages and the seats' there go into this incident's
     conversation, the reporter's positions onto its trail, a reclassification there onto its
-    timeline (`classified_at_source`: this case keeps its own); each once, in `seq` order,
+    timeline (`classified_at_source`: this case keeps its own), the reporter's withdrawal onto
+    the relay alarm (this case stays open for its seats to close); each once, in `seq` order,
     however often sent. Returns the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
     alarm = await forwarded_case.relay_alarm(session, incident)
@@ -222,6 +224,9 @@ async def take_news(
                     "source_case_number": inbound.source_case_number,
                 },
             )
+        elif update.type == "withdrawn":
+            if update.data.get("reason") in WITHDRAWAL_REASONS:
+                await incident_service.withdraw(session, alarm, update.data["reason"], actor=actor)
         elif update.type == "location":
             try:
                 fix = LocationIn.model_validate({name: update.data.get(name) for name in LOCATION_FIELDS})

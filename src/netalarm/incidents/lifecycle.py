@@ -29,6 +29,8 @@ CATEGORIES: Final = (
 )
 DISPOSITIONS: Final = ("handled", "false_alarm", "prank", "duplicate", "transferred", "test")
 EARLY_CLOSE_DISPOSITIONS: Final = ("false_alarm", "prank", "duplicate", "test")
+# Why a reporter took an alarm back: sent by mistake, or no longer in need of help.
+WITHDRAWAL_REASONS: Final = ("mistake", "safe")
 
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: Final[dict[str, tuple[tuple[str, ...], str]]] = {

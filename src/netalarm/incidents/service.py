@@ -15,7 +15,7 @@ from netalarm.core.clock import iso, utcnow
 from netalarm.core.db import new_row
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.ids import uuid7
-from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, default_priority
+from netalarm.incidents.lifecycle import PRIORITIES, STATUSES, WITHDRAWAL_REASONS, default_priority
 from netalarm.incidents.models import Alarm, Incident, LocationUpdate
 from netalarm.media.models import Media
 from netalarm.messaging.models import Message
@@ -213,6 +213,29 @@ async def state_category(session: AsyncSession, alarm: Alarm, category: str, *, 
     return True
 
 
+async def withdraw(session: AsyncSession, alarm: Alarm, reason: str, *, actor: str) -> bool:
+    """The reporter takes `alarm` back (`reason`: one of `WITHDRAWAL_REASONS`): it is stamped
+    and a `withdrawn` entry tells the seats. Nothing else of the case changes — no status,
+    priority or SLA clock: a reporter made to cancel by the person they hide from looks the
+    same as one who pressed by mistake, so a seat still makes sure and closes the case.
+    Once withdrawn, an alarm stays so with its first reason (a repeat changes nothing).
+    Returns whether this call withdrew it; a closed incident refuses (409)."""
+    if reason not in WITHDRAWAL_REASONS:
+        raise Invalid(f"reason must be one of {', '.join(WITHDRAWAL_REASONS)}", field="reason")
+    incident = await lock(session, alarm.incident_id)
+    await session.refresh(alarm)
+    if alarm.withdrawn_at is not None:
+        return False
+    if incident.status == "closed":
+        raise Conflict("a closed incident cannot be changed", code="illegal_transition")
+    alarm.withdrawn_at = utcnow()
+    alarm.withdrawn_reason = reason
+    await record(
+        session, incident, actor=actor, type="withdrawn", data={"alarm_id": str(alarm.id), "reason": reason}
+    )
+    return True
+
+
 async def reclassify(
     session: AsyncSession, incident: Incident, changes: dict[str, str], *, actor: str
 ) -> None:
@@ -264,6 +287,13 @@ async def trail(session: AsyncSession, incident_id: uuid.UUID) -> list[LocationU
 async def public(session: AsyncSession, incident: Incident) -> dict[str, Any]:
     """The incident as seats see it (identity fields excluded: they are read separately)."""
     centre = await routing_service.get(session, incident.centre_id)
+    alarms = (
+        await session.execute(
+            select(Alarm.id, Alarm.withdrawn_at, Alarm.withdrawn_reason)
+            .where(Alarm.incident_id == incident.id)
+            .order_by(Alarm.id)
+        )
+    ).all()
     return {
         "id": str(incident.id),
         "case_number": incident.case_number,
@@ -289,7 +319,16 @@ async def public(session: AsyncSession, incident: Incident) -> dict[str, Any]:
         "disposition": incident.disposition,
         "merged_into": str(incident.merged_into) if incident.merged_into else None,
         "version": incident.version,
-        "alarm_ids": [str(a) for a in await alarm_ids(session, incident.id)],
+        "alarm_ids": [str(alarm_id) for alarm_id, _, _ in alarms],
+        # The alarms their reporters took back (`withdraw`), oldest first.
+        "withdrawals": sorted(
+            (
+                {"alarm_id": str(alarm_id), "at": iso(at), "reason": reason}
+                for alarm_id, at, reason in alarms
+                if at is not None
+            ),
+            key=lambda w: str(w["at"]),
+        ),
     }
 
 

@@ -13,7 +13,7 @@ from netalarm.core.http import JsonBodyRoute, ReporterDep, Session, optional_rep
 from netalarm.incidents import service as incident_service
 from netalarm.intake import service as intake_service
 from netalarm.intake.batcher import IntakeBatcher
-from netalarm.intake.schemas import AlarmAccepted, AlarmIn, CategoryIn, LocationIn
+from netalarm.intake.schemas import AlarmAccepted, AlarmIn, CategoryIn, LocationIn, WithdrawIn
 from netalarm.intake.service import Submission
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["reporter"])
@@ -85,3 +85,19 @@ async def state_category(
     )
     await session.commit()
     return {"category": body.category, "applied": applied}
+
+
+@router.post("/{alarm_id}/withdraw")
+async def withdraw(
+    alarm_id: str, body: WithdrawIn, session: Session, reporter: ReporterDep
+) -> dict[str, Any]:
+    """The reporter takes the alarm back: sent by mistake (`mistake`) or safe now (`safe`).
+    The seats are told; the case stays open until a seat closes it, and the police may
+    still get in touch to make sure. A repeat answers the same (`withdrawn` false); 409
+    once the case is closed. Answers the alarm as `GET` does."""
+    found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
+    withdrawn = await incident_service.withdraw(
+        session, found.alarm, body.reason, actor=f"reporter:{reporter}"
+    )
+    await session.commit()
+    return {**intake_service.reporter_view(found), "withdrawn": withdrawn}

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from netalarm.incidents.lifecycle import CATEGORIES
+from netalarm.incidents.lifecycle import CATEGORIES, WITHDRAWAL_REASONS
 
 LOCATION_SOURCES = ("gps", "network", "manual", "aml", "cell")
 
@@ -43,6 +43,10 @@ class AlarmIn(Strict):
 
 class CategoryIn(Strict):
     category: Category
+
+
+class WithdrawIn(Strict):
+    reason: Literal[WITHDRAWAL_REASONS]  # type: ignore[valid-type]
 
 
 class AlarmAccepted(BaseModel):

@@ -334,4 +334,6 @@ def reporter_view(found: Submitted) -> dict[str, Any]:
         "closed_at": iso(incident.closed_at),
         "disposition": incident.disposition,
         "location": incident_service.location_of(incident),
+        "withdrawn_at": iso(found.alarm.withdrawn_at),
+        "withdrawn_reason": found.alarm.withdrawn_reason,
     }

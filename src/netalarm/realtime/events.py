@@ -172,4 +172,6 @@ def for_reporter(event: Event, alarm_id: uuid.UUID) -> dict[str, Any] | None:
         return event.wire({k: event.data.get(k) for k in keys})
     if event.type == "messages_read":
         return event.wire({k: event.data.get(k) for k in ("by", "message_ids", "read_at")})
+    if event.type == "withdrawn" and event.data.get("alarm_id") == str(alarm_id):
+        return event.wire({"reason": event.data.get("reason")})
     return None

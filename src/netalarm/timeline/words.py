@@ -97,6 +97,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "media_refused": "File {filename} of case {source_case_number} was not taken: {reason}",
         "media_verified": "File “{file}” checked against its hash: {verdict}.",
         "location_hint": "Position found in a file: {lat}, {lon}.",
+        "withdrawn": "The reporter cancelled the alarm: {reason}. The case stays open until a seat "
+        "closes it.",
         "message_delivered": "A message was delivered to the {by}.",
         "message_read": "A message was read by the {by}.",
         "sms_received": "The SMS gateway received this text at {gateway_received_at}, {delay_s} s before "
@@ -170,6 +172,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "media_refused": "未接收案件 {source_case_number} 的文件 {filename}：{reason}",
         "media_verified": "按哈希校验文件“{file}”：{verdict}。",
         "location_hint": "文件中的位置：{lat}, {lon}。",
+        "withdrawn": "报警人撤销报警：{reason}。警情仍待坐席结案。",
         "message_delivered": "消息已送达{by}。",
         "message_read": "{by}已读消息。",
         "sms_received": "短信网关于 {gateway_received_at} 收到此短信，{delay_s} 秒后到达本服务器。",
@@ -250,6 +253,10 @@ VERDICT_WORDS: dict[str, dict[bool, str]] = {
     "en": {True: "it matches", False: "IT DOES NOT MATCH, the stored file is not the one received"},
     "zh": {True: "一致", False: "不一致，存储的文件不是收到的那一份"},
 }
+WITHDRAWAL_WORDS: dict[str, dict[str, str]] = {
+    "en": {"mistake": "sent by mistake", "safe": "safe now, no longer needs help"},
+    "zh": {"mistake": "误触发送", "safe": "已安全，不再需要帮助"},
+}
 REASON_WORDS: dict[str, dict[str, str]] = {
     "en": {"manual": "by a seat", "sla": "not accepted within the SLA"},
     "zh": {"manual": "坐席操作", "sla": "超时未受理"},
@@ -306,6 +313,8 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         fields["verdict"] = VERDICT_WORDS[lang][bool(data.get("ok"))]
     if entry["type"] in ("escalated", "escalated_superior"):
         fields["reason"] = REASON_WORDS[lang].get(data.get("reason", ""), fields.get("reason", ""))
+    if entry["type"] == "withdrawn":
+        fields["reason"] = WITHDRAWAL_WORDS[lang].get(data.get("reason", ""), fields.get("reason", ""))
     if entry["type"] in CHANNEL_TYPES:
         for code in ("to_source", "outcome"):
             if isinstance(data.get(code), str):

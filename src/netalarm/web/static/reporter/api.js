@@ -51,6 +51,8 @@ export const api = {
     call("POST", `/api/v1/alarms/${alarm.id}/messages/${messageId}/read`, { body: {}, token: alarm.reporter_token }),
   category: (alarm, category) =>
     call("POST", `/api/v1/alarms/${alarm.id}/category`, { body: { category }, token: alarm.reporter_token }),
+  withdraw: (alarm, reason) =>
+    call("POST", `/api/v1/alarms/${alarm.id}/withdraw`, { body: { reason }, token: alarm.reporter_token }),
   locate: (alarm, location) =>
     call("POST", `/api/v1/alarms/${alarm.id}/locations`, { body: location, token: alarm.reporter_token }),
 };

@@ -13,6 +13,7 @@ import { createStatus } from "./status.js";
 import { STRINGS } from "./strings.js";
 import { newIdempotencyKey, store } from "./store.js";
 import { upload, waiting } from "./uploads.js";
+import { createWithdraw } from "./withdraw.js";
 
 const i18n = makeI18n(STRINGS);
 const t = i18n.t;
@@ -27,9 +28,15 @@ let mapShown = false;
 
 const position = createPosition();
 const liveShare = createLiveShare(position);
-const status = createStatus({ i18n, onGone: () => forget(), onClosed: closed, onStatus: (s) => locate.update(s) });
+const status = createStatus({
+  i18n,
+  onGone: () => forget(),
+  onClosed: closed,
+  onStatus: (s) => { locate.update(s); withdraw.update(s); },
+});
 const chat = createChat({ t, status });
 const locate = createLocate({ t, position, config: () => config, chat, status });
+const withdraw = createWithdraw({ i18n, status });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
 function show(name) {
@@ -318,6 +325,7 @@ function applyLanguage() {
   renderPosition();
   renderLastCase();
   status.render();
+  withdraw.render();
   chat.render();
 }
 

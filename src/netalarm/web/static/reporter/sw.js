@@ -23,6 +23,7 @@ const SHELL = [
   "/static/reporter/store.js",
   "/static/reporter/strings.js",
   "/static/reporter/uploads.js",
+  "/static/reporter/withdraw.js",
   "/static/reporter/reporter.css",
   "/static/reporter/icons/icon.svg",
   "/static/reporter/icons/icon-192.png",

@@ -111,7 +111,20 @@ export class IncidentView {
       <span class="wait" id="inc-wait"></span>
       ${i.accepted_by ? `<span class="by" id="inc-accepted-by">${esc(i.accepted_by)}</span>` : ""}`;
     this.$("#description").textContent = i.description || t("no_description");
+    this.renderWithdrawals(i);
     this.tickWaiting();
+  }
+
+  // The reporter took the alarm back: said above the actions until the case is closed, with
+  // what the seat still owes them (a withdrawal may be made under duress).
+  renderWithdrawals(i) {
+    const { t, lang } = this.i18n;
+    const box = this.$("#inc-withdrawn");
+    const withdrawals = i.withdrawals || [];
+    box.hidden = !withdrawals.length;
+    box.innerHTML = withdrawals.map((w) => `<p>${icon("undo-2")} ${esc(t("withdrawn_banner", {
+      time: time(w.at, lang), reason: t(`withdrawn_${w.reason}`),
+    }))}${i.status === "closed" ? "" : ` ${esc(t("withdrawn_check"))}`}</p>`).join("");
   }
 
   tickWaiting() {

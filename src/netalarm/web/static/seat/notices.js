@@ -2,6 +2,7 @@
 // case (escalated to the parent centre, or transferred) is told where it went and why; the
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
+// A reporter taking an alarm back is told at once, in a note that opens the case.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
 
@@ -17,6 +18,10 @@ export class Notices {
 
   // Every event of the feed, before the refresh it leads to.
   take(frame) {
+    if (frame.type === "withdrawn") {
+      this.withdrawn(frame);
+      return;
+    }
     const overdue = frame.type === "sla_alert" && frame.data.stage === "overdue";
     if (!overdue && !["escalated", "transferred", "received_by_transfer"].includes(frame.type)) return;
     const known = this.queue.find(frame.incident_id);
@@ -68,6 +73,18 @@ export class Notices {
   centreName(code) {
     const found = this.centres.find((c) => c.code === code);
     return found ? found.name : code;
+  }
+
+  // A reporter took an alarm back: a note that opens the case.
+  withdrawn(frame) {
+    const { t } = this.i18n;
+    const known = this.queue.find(frame.incident_id);
+    const text = t("withdrawn_note", {
+      case: (known && known.case_number) || "", reason: t(`withdrawn_${frame.data.reason}`),
+    });
+    this.toasts.show({
+      text, glyph: "undo-2", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(frame.incident_id),
+    });
   }
 
   note(text) {

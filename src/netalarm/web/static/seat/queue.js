@@ -104,6 +104,7 @@ export class Queue {
         <span class="wait" title="${t("waiting")}">00:00</span>
         <span class="marks">
           ${i.silent ? `<span class="silent">${icon("volume-x")} ${t("silent")}</span>` : ""}
+          ${i.withdrawals && i.withdrawals.length ? `<span class="withdrawn">${icon("undo-2")} ${t("withdrawn_mark")}</span>` : ""}
           ${i.media_count ? `<span class="media-count" title="${t("media")}">${icon("paperclip")}${i.media_count}</span>` : ""}
           ${i.unread_count ? `<span class="unread-count" title="${t("unread")}">${icon("message-circle")}${i.unread_count}</span>` : ""}
         </span>
