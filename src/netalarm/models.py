@@ -1,6 +1,6 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
-from netalarm.accounts.models import Reporter, Seat, SeatToken
+from netalarm.accounts.models import Reporter, Seat, SeatToken, SignInFailures
 from netalarm.boundary.models import LinkForward, LinkInbound
 from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
 from netalarm.core.db import Base
@@ -27,6 +27,7 @@ __all__ = [
     "Reporter",
     "Seat",
     "SeatToken",
+    "SignInFailures",
     "SmsAttempt",
     "SmsDelivery",
     "TimelineEntry",

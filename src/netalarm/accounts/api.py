@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from netalarm.accounts import service as accounts_service
+from netalarm.core.errors import DomainError
 from netalarm.core.http import RuntimeDep, SeatDep, Session, bearer
 
 router = APIRouter(prefix="/api/v1/auth", tags=["seat"])
@@ -22,9 +23,22 @@ class LoginIn(BaseModel):
 
 @router.post("/login")
 async def login(body: LoginIn, session: Session, rt: RuntimeDep) -> dict[str, Any]:
-    token, seat, centre = await accounts_service.login(
-        session, username=body.username, password=body.password, ttl_s=rt.settings.seat_token_ttl_s
-    )
+    """401 `unauthorized` for a wrong username or password (one answer for both); 429
+    `too_many_attempts` with `Retry-After` while the username is locked after
+    `NETALARM_LOGIN_MAX_FAILURES` failures in a row."""
+    settings = rt.settings
+    try:
+        token, seat, centre = await accounts_service.login(
+            session,
+            username=body.username,
+            password=body.password,
+            ttl_s=settings.seat_token_ttl_s,
+            max_failures=settings.login_max_failures,
+            lockout_s=settings.login_lockout_s,
+        )
+    except DomainError:
+        await session.commit()  # the failure is counted even though the answer is a refusal
+        raise
     await session.commit()
     return {
         "access_token": token,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from netalarm.core.clock import utcnow
@@ -43,6 +43,19 @@ class SeatToken(Base):
     # When a console last used the token at all, background polls included: an open console
     # polls every few seconds, so a token not seen for a while is a console left or closed.
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SignInFailures(Base):
+    """Failed sign-ins in a row under one username, and the lock they led to. Kept for any
+    username tried, known or not, so a locked answer says nothing about whether a seat of
+    that name exists (see `accounts.lockout`). A successful sign-in deletes the row."""
+
+    __tablename__ = "seat_sign_ins"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Reporter(Base):

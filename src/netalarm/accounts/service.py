@@ -8,18 +8,19 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from netalarm.accounts.models import SEAT_ROLES, Reporter, Seat, SeatToken
+from netalarm.accounts import lockout
+from netalarm.accounts.models import SEAT_ROLES, Reporter, Seat, SeatToken, SignInFailures
 from netalarm.accounts.validation import normalise_id_number, normalise_phone
 from netalarm.core.clock import utcnow
-from netalarm.core.errors import Conflict, Invalid, Unauthorized
+from netalarm.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from netalarm.core.ids import uuid7
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
@@ -44,6 +45,18 @@ class SeatIdentity:
         return f"seat:{self.username}"
 
 
+PASSWORD_MIN = 8
+PASSWORD_MAX = 200  # what sign-in accepts (`accounts.api.LoginIn`)
+
+
+def check_password(password: str) -> None:
+    """A seat's password is 8 to 200 characters; `Invalid` naming `password` otherwise."""
+    if len(password) < PASSWORD_MIN:
+        raise Invalid(f"password must have at least {PASSWORD_MIN} characters", field="password")
+    if len(password) > PASSWORD_MAX:
+        raise Invalid(f"password must have at most {PASSWORD_MAX} characters", field="password")
+
+
 async def add_seat(
     session: AsyncSession,
     *,
@@ -55,8 +68,7 @@ async def add_seat(
 ) -> Seat:
     if role not in SEAT_ROLES:
         raise Invalid(f"role must be one of {', '.join(SEAT_ROLES)}", field="role")
-    if len(password) < 8:
-        raise Invalid("password must have at least 8 characters", field="password")
+    check_password(password)
     if not username or len(username) > 64:
         raise Invalid("username must be 1-64 characters", field="username")
     if await session.scalar(select(Seat.id).where(Seat.username == username)):
@@ -79,16 +91,39 @@ def _token_hash(token: str) -> str:
 
 
 async def login(
-    session: AsyncSession, *, username: str, password: str, ttl_s: int
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    ttl_s: int,
+    max_failures: int = lockout.MAX_FAILURES,
+    lockout_s: float = lockout.LOCKOUT_S,
 ) -> tuple[str, Seat, Centre]:
-    """Check the password and issue a bearer token; one message for every failure."""
+    """Check the password and issue a bearer token; one message for every failure, whether
+    the username is unknown, the seat disabled or the password wrong (an unknown name costs
+    the same password check, against `_DUMMY_HASH`). A username locked after `max_failures`
+    failures in a row is refused with `TooManyRequests` (429, `too_many_attempts`) for
+    `lockout_s`, right password or not; unknown names are counted and locked alike (see
+    `accounts.lockout`). A refusal has flushed the failure count: the caller commits it
+    before answering, or the next guess would not know of this one."""
+    now = utcnow()
+    until = await lockout.locked_until(session, username, now)
+    if until is not None:
+        raise lockout.refusal(until, now)
     seat = await session.scalar(select(Seat).where(Seat.username == username, Seat.active.is_(True)))
+    known = seat is not None
     try:
         _hasher.verify(seat.password_hash if seat else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         seat = None
     if seat is None:
+        until = await lockout.record_failure(
+            session, username, max_failures=max_failures, lockout_s=lockout_s, known=known
+        )
+        if until is not None:
+            raise lockout.refusal(until, utcnow())
         raise Unauthorized("wrong username or password", field="password")
+    await lockout.clear(session, username)
     token = secrets.token_urlsafe(32)
     session.add(
         SeatToken(
@@ -138,6 +173,19 @@ async def seat_from_token(
     return SeatIdentity(seat.id, seat.username, seat.role, seat.centre_id, code)
 
 
+async def token_valid(session: AsyncSession, token: str) -> bool:
+    """Whether `token` still signs its seat in (issued, not expired, the seat active), read
+    only: the check a long-lived connection repeats. Idle time is not counted here."""
+    found = await session.scalar(
+        select(SeatToken.seat_id)
+        .join(Seat, Seat.id == SeatToken.seat_id)
+        .where(
+            SeatToken.token_hash == _token_hash(token), SeatToken.expires_at > utcnow(), Seat.active.is_(True)
+        )
+    )
+    return found is not None
+
+
 async def seat_identity(session: AsyncSession, seat_id: uuid.UUID) -> SeatIdentity:
     """The identity of an active seat by id; `Unauthorized` if it is unknown or disabled."""
     row = (
@@ -157,6 +205,85 @@ async def logout(session: AsyncSession, token: str) -> None:
     found = await session.get(SeatToken, _token_hash(token))
     if found is not None:
         await session.delete(found)
+
+
+# Seat accounts as an administrator manages them (`netalarm seat …`). Each function finds the
+# seat by username (`NotFound` naming `username` if there is none) and flushes; the caller commits.
+
+
+@dataclass(frozen=True)
+class SeatListing:
+    username: str
+    role: str
+    centre: str
+    active: bool
+    locked_until: datetime | None
+
+
+async def _seat_named(session: AsyncSession, username: str) -> Seat:
+    seat = await session.scalar(select(Seat).where(Seat.username == username))
+    if seat is None:
+        raise NotFound(f"no seat {username}", field="username")
+    return seat
+
+
+async def _sign_out_everywhere(session: AsyncSession, seat: Seat) -> int:
+    """Delete every token of `seat`: each console of it is refused at its next request
+    (and its push connection at its next token check). Returns how many there were."""
+    result = await session.execute(delete(SeatToken).where(SeatToken.seat_id == seat.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def disable_seat(session: AsyncSession, *, username: str) -> int:
+    """The seat can no longer sign in, and is signed out everywhere now; returns how many
+    tokens (signed-in consoles or clients) that ended. Disabling a disabled seat is no error."""
+    seat = await _seat_named(session, username)
+    seat.active = False
+    ended = await _sign_out_everywhere(session, seat)
+    await session.flush()
+    return ended
+
+
+async def enable_seat(session: AsyncSession, *, username: str) -> None:
+    """The seat may sign in again (with its password as it was)."""
+    seat = await _seat_named(session, username)
+    seat.active = True
+    await session.flush()
+
+
+async def set_password(session: AsyncSession, *, username: str, password: str) -> int:
+    """A new password (the rules of `add_seat`); every token of the seat ends and any lock on
+    its name is lifted. Returns how many tokens ended."""
+    check_password(password)
+    seat = await _seat_named(session, username)
+    seat.password_hash = _hasher.hash(password)
+    ended = await _sign_out_everywhere(session, seat)
+    await lockout.clear(session, username)
+    await session.flush()
+    return ended
+
+
+async def unlock_seat(session: AsyncSession, *, username: str) -> bool:
+    """Lift the lock after failed sign-ins and forget the count; False if it was not locked."""
+    await _seat_named(session, username)
+    was_locked = await lockout.locked_until(session, username) is not None
+    await lockout.clear(session, username)
+    return was_locked
+
+
+async def list_seats(session: AsyncSession) -> list[SeatListing]:
+    """Every seat by username, with its centre's code and, while locked, when the lock ends."""
+    now = utcnow()
+    rows = await session.execute(
+        select(Seat.username, Seat.role, Centre.code, Seat.active, SignInFailures.locked_until)
+        .join(Centre, Centre.id == Seat.centre_id)
+        .outerjoin(
+            SignInFailures,
+            (SignInFailures.username == Seat.username) & (SignInFailures.locked_until > now),
+        )
+        .order_by(Seat.username)
+    )
+    return [SeatListing(*row) for row in rows]
 
 
 def identity_from_seat(seat: Seat, centre: Centre) -> SeatIdentity:

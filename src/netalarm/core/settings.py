@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         description="Bearer token a Prometheus scraper sends to /metrics; empty: /metrics answers this "
         "machine only.",
     )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins in a row after which a username is locked."
+    )
+    login_lockout_s: int = Field(
+        default=900, ge=1, description="How long a username stays locked after too many failed sign-ins."
+    )
     seat_idle_timeout_s: int = Field(
         default=1800, description="A seat token unused by its seat for this long is refused (signed out)."
     )

@@ -1,0 +1,83 @@
+"""Seat sign-in under guessing, over HTTP: after NETALARM_LOGIN_MAX_FAILURES wrong passwords
+in a row (3 here) the username answers 429 `too_many_attempts` with `Retry-After`, even to the
+right password; a success before that resets the count; an unknown username answers the
+same."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.http import DEMO_PASSWORD
+from tests.support.servers import Server, netalarm
+
+LOCKOUT_S = 600
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("sign-in")
+    env = {
+        "NETALARM_DATA_DIR": str(data),
+        "NETALARM_DATABASE_URL": "",
+        "NETALARM_LOGIN_MAX_FAILURES": "3",
+        "NETALARM_LOGIN_LOCKOUT_S": str(LOCKOUT_S),
+        "NETALARM_WS_HEARTBEAT_S": "1",
+    }
+    assert netalarm(["demo"], env).returncode == 0
+    running = Server(env, log=Path(data) / "server.log").start()
+    yield running
+    running.stop()
+
+
+def attempt(server: Server, username: str, password: str) -> httpx.Response:
+    return httpx.post(f"{server.url}/api/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_three_wrong_passwords_lock_the_seat_with_retry_after_even_for_the_right_one(server: Server) -> None:
+    statuses = [attempt(server, "futian.sup", "wrong password").status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    locked = attempt(server, "futian.sup", DEMO_PASSWORD)
+    assert locked.status_code == 429
+    assert locked.json()["error"] == {
+        "code": "too_many_attempts",
+        "message": "too many failed sign-ins: try again in 10 minutes",
+        "field": "username",
+        "retry_after_s": int(locked.headers["Retry-After"]),
+    }
+    assert LOCKOUT_S - 10 <= int(locked.headers["Retry-After"]) <= LOCKOUT_S
+    # Another seat signs in as usual.
+    assert attempt(server, "luohu.sup", DEMO_PASSWORD).status_code == 200
+
+
+def test_a_successful_sign_in_resets_the_count(server: Server) -> None:
+    for _ in range(3):
+        assert [attempt(server, "luohu.net", "wrong password").status_code for _ in range(2)] == [401, 401]
+        assert attempt(server, "luohu.net", DEMO_PASSWORD).status_code == 200
+
+
+def test_an_unknown_username_is_answered_as_a_seat_is(server: Server) -> None:
+    nobody = f"nobody-{secrets.token_hex(3)}"
+    answers = {}
+    for name in ("shenzhen.sup", nobody):
+        replies = [attempt(server, name, p) for p in ("wrong", "wrong", "wrong", DEMO_PASSWORD)]
+        answers[name] = [
+            (r.status_code, r.json()["error"]["code"], r.json()["error"]["message"]) for r in replies
+        ]
+    assert answers[nobody] == answers["shenzhen.sup"]
+    assert [a[0] for a in answers[nobody]] == [401, 401, 429, 429]
+
+
+def test_bad_sign_in_bodies_are_refused_without_counting(server: Server) -> None:
+    for body in (
+        {"username": "futian.net"},
+        {"username": "", "password": "x"},
+        {"username": "x" * 65, "password": "x"},
+    ):
+        answer = httpx.post(f"{server.url}/api/v1/auth/login", json=body)
+        assert answer.status_code == 422 and answer.json()["error"]["field"] in ("password", "username")
+    assert attempt(server, "futian.net", DEMO_PASSWORD).status_code == 200
