@@ -1,4 +1,5 @@
-"""The `netalarm` command: serve, demo, db upgrade, centre add, seat add."""
+"""The `netalarm` command: serve, demo, db upgrade, centre add, seat add/list/disable/enable/
+password/unlock."""
 
 from __future__ import annotations
 
@@ -172,6 +173,74 @@ def seat_add(username: str, centre_code: str, role: str, password_stdin: bool) -
 
     _in_transaction(work)
     click.echo(f"seat {username} ({role}) added to centre {centre_code}")
+
+
+@seat.command("list")
+def seat_list() -> None:
+    """List every seat: username, role, centre, whether active, and until when it is locked
+    after failed sign-ins (times in NETALARM_TIMEZONE)."""
+    from zoneinfo import ZoneInfo
+
+    from netalarm.accounts import service as accounts_service
+
+    zone = ZoneInfo(get_settings().timezone)
+    seats = _in_transaction(accounts_service.list_seats)
+    click.echo(f"{'username':<24} {'role':<11} {'centre':<12} {'active':<7} locked until")
+    for s in seats:
+        until = s.locked_until.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z") if s.locked_until else "-"
+        click.echo(f"{s.username:<24} {s.role:<11} {s.centre:<12} {'yes' if s.active else 'no':<7} {until}")
+
+
+@seat.command("disable")
+@click.argument("username")
+def seat_disable(username: str) -> None:
+    """Disable seat USERNAME: it cannot sign in, and every console signed in as it is signed
+    out at its next request (its live connection within a heartbeat)."""
+    from netalarm.accounts import service as accounts_service
+
+    ended = _in_transaction(lambda session: accounts_service.disable_seat(session, username=username))
+    click.echo(f"seat {username} disabled; {_sessions(ended)} signed out")
+
+
+@seat.command("enable")
+@click.argument("username")
+def seat_enable(username: str) -> None:
+    """Enable seat USERNAME again (its password unchanged)."""
+    from netalarm.accounts import service as accounts_service
+
+    _in_transaction(lambda session: accounts_service.enable_seat(session, username=username))
+    click.echo(f"seat {username} enabled")
+
+
+@seat.command("password")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, required=True, help="Read the new password from standard input."
+)
+def seat_password(username: str, password_stdin: bool) -> None:
+    """Set a new password for seat USERNAME (read from standard input; at least 8 characters).
+    Every console signed in as it is signed out, and a lock after failed sign-ins is lifted."""
+    from netalarm.accounts import service as accounts_service
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    ended = _in_transaction(
+        lambda session: accounts_service.set_password(session, username=username, password=password)
+    )
+    click.echo(f"seat {username}: password changed; {_sessions(ended)} signed out")
+
+
+@seat.command("unlock")
+@click.argument("username")
+def seat_unlock(username: str) -> None:
+    """Lift the lock on seat USERNAME after too many failed sign-ins."""
+    from netalarm.accounts import service as accounts_service
+
+    lifted = _in_transaction(lambda session: accounts_service.unlock_seat(session, username=username))
+    click.echo(f"seat {username} unlocked" if lifted else f"seat {username} was not locked")
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'' if count == 1 else 's'}"
 
 
 if __name__ == "__main__":

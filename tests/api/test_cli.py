@@ -10,6 +10,7 @@ import pytest
 
 from netalarm.core import migrate
 from tests.support.factories import square
+from tests.support.http import DEMO_PASSWORD
 from tests.support.servers import Server, netalarm
 
 
@@ -19,7 +20,16 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["serve"], ["demo"], ["db"], ["db", "upgrade"], ["centre", "add"], ["seat", "add"]]
+    "command",
+    [
+        [],
+        ["serve"],
+        ["demo"],
+        ["db"],
+        ["db", "upgrade"],
+        ["centre", "add"],
+        *(["seat", sub] for sub in ("add", "list", "disable", "enable", "password", "unlock")),
+    ],
 )
 def test_every_command_has_help(command: list[str], env: dict[str, str]) -> None:
     done = netalarm([*command, "--help"], env)
@@ -92,6 +102,13 @@ def test_centres_and_seats_added_by_cli_route_and_sign_in(env: dict[str, str], t
             "long password\n",
             "Invalid value",
         ),
+        (["seat", "disable", "nobody"], None, "no seat nobody"),
+        (["seat", "enable", "nobody"], None, "no seat nobody"),
+        (["seat", "unlock", "nobody"], None, "no seat nobody"),
+        (["seat", "password", "nobody", "--password-stdin"], "long password\n", "no seat nobody"),
+        (["seat", "password", "futian.net", "--password-stdin"], "short\n", "at least 8"),
+        (["seat", "password", "futian.net"], "long password\n", "--password-stdin"),
+        (["seat", "disable"], None, "Missing argument 'USERNAME'"),
     ],
 )
 def test_cli_refusals_exit_non_zero_with_a_message(
@@ -100,6 +117,53 @@ def test_cli_refusals_exit_non_zero_with_a_message(
     done = netalarm(args, env, stdin=stdin)
     assert done.returncode != 0 and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_seat_commands_lock_out_unlock_change_password_disable_and_enable(env: dict[str, str]) -> None:
+    assert netalarm(["demo"], env).returncode == 0
+    server = Server({**env, "NETALARM_LOGIN_MAX_FAILURES": "2"}).start()
+
+    def sign_in(password: str) -> int:
+        body = {"username": "futian.net", "password": password}
+        return httpx.post(f"{server.url}/api/v1/auth/login", json=body).status_code
+
+    def run(*args: str, stdin: str | None = None) -> str:
+        done = netalarm(["seat", *args], env, stdin=stdin)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def listed(username: str) -> list[str]:
+        [line] = [line for line in run("list").splitlines() if line.startswith(username + " ")]
+        return line.split()
+
+    try:
+        assert run("list").splitlines()[0].split() == [
+            "username",
+            "role",
+            "centre",
+            "active",
+            "locked",
+            "until",
+        ]
+        assert listed("futian.net") == ["futian.net", "network", "440304", "yes", "-"]
+        assert [sign_in("wrong password") for _ in range(2)] == [401, 429]
+        locked = listed("futian.net")
+        assert locked[:4] == ["futian.net", "network", "440304", "yes"] and locked[-1] == "CST"
+        assert sign_in(DEMO_PASSWORD) == 429
+        assert run("unlock", "futian.net") == "seat futian.net unlocked\n"
+        assert run("unlock", "futian.net") == "seat futian.net was not locked\n"
+        assert listed("futian.net")[-1] == "-"
+        assert sign_in(DEMO_PASSWORD) == 200
+        changed = run("password", "futian.net", "--password-stdin", stdin="a brand new password\n")
+        assert changed == "seat futian.net: password changed; 1 session signed out\n"
+        assert (sign_in(DEMO_PASSWORD), sign_in("a brand new password")) == (401, 200)
+        assert run("disable", "futian.net") == "seat futian.net disabled; 1 session signed out\n"
+        assert listed("futian.net")[3] == "no"
+        assert sign_in("a brand new password") == 401
+        assert run("enable", "futian.net") == "seat futian.net enabled\n"
+        assert sign_in("a brand new password") == 200
+    finally:
+        server.stop()
 
 
 def test_a_geojson_point_is_refused_as_a_jurisdiction(env: dict[str, str], tmp_path: Path) -> None:
