@@ -11,6 +11,7 @@ from netalarm.boundary import inside, outside
 from netalarm.boundary.document import Forward
 from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict, Invalid
+from netalarm.exports import eido
 from netalarm.incidents import actions
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Incident
@@ -48,6 +49,8 @@ async def test_a_withdrawal_tells_the_seats_and_leaves_status_priority_and_sla_c
     assert "sent by mistake" in words and "stays open" in words
     assert "误触发送" in describe({"type": "withdrawn", "data": entry.data}, "zh")
     assert (await timeline_service.verify(session, incident.id)).ok
+    notes = (await eido.document(session, incident, role="internet"))["notesComponent"]
+    assert any("The reporter cancelled the alarm: sent by mistake" in n["notesActionComments"] for n in notes)
 
 
 async def test_a_second_withdrawal_changes_nothing_and_keeps_the_first_reason(session: AsyncSession) -> None:
