@@ -1,18 +1,21 @@
 """Seat sign-in under guessing, over HTTP: after NETALARM_LOGIN_MAX_FAILURES wrong passwords
 in a row (3 here) the username answers 429 `too_many_attempts` with `Retry-After`, even to the
 right password; a success before that resets the count; an unknown username answers the
-same."""
+same. And a seat disabled on the command line loses its session and its live socket."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from tests.support.http import DEMO_PASSWORD
+from tests.support.push import Push, login
 from tests.support.servers import Server, netalarm
 
 LOCKOUT_S = 600
@@ -81,3 +84,52 @@ def test_bad_sign_in_bodies_are_refused_without_counting(server: Server) -> None
         answer = httpx.post(f"{server.url}/api/v1/auth/login", json=body)
         assert answer.status_code == 422 and answer.json()["error"]["field"] in ("password", "username")
     assert attempt(server, "futian.net", DEMO_PASSWORD).status_code == 200
+
+
+async def test_a_disabled_seat_is_signed_out_and_its_socket_closed_within_a_heartbeat(server: Server) -> None:
+    token = login(server.url, "nanshan.net")
+    mine = await Push.open(server.url, "/api/v1/seat/ws", token)
+    other = await Push.seat(server.url, "nanshan.sup")
+    try:
+        disabled = await asyncio.to_thread(netalarm, ["seat", "disable", "nanshan.net"], server.env)
+        assert disabled.returncode == 0, disabled.stderr
+        assert "1 session signed out" in disabled.stdout
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:  # heartbeats (every second) until the next token check closes it
+                await mine.frame("never", within=5)
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "signed out")
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            answer = await client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 401
+            again = await client.post(
+                "/api/v1/auth/login", json={"username": "nanshan.net", "password": DEMO_PASSWORD}
+            )
+            assert again.status_code == 401
+        # A seat still signed in keeps its socket.
+        assert (await other.frame("heartbeat", within=3))["type"] == "heartbeat"
+    finally:
+        await mine.close()
+        await other.close()
+        await asyncio.to_thread(netalarm, ["seat", "enable", "nanshan.net"], server.env)
+
+
+async def test_a_disabled_seats_event_stream_ends_within_a_heartbeat(server: Server) -> None:
+    token = login(server.url, "shenzhen.net")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx.AsyncClient(base_url=server.url, timeout=10) as client,
+        client.stream("GET", "/api/v1/seat/events", headers=headers) as events,
+    ):
+        assert events.status_code == 200
+        lines = events.aiter_lines()
+        assert await anext(lines) == "event: hello"
+        disabled = await asyncio.to_thread(netalarm, ["seat", "disable", "shenzhen.net"], server.env)
+        assert disabled.returncode == 0, disabled.stderr
+        try:
+            # Heartbeats come every second; the stream ends at the next token check.
+            async with asyncio.timeout(15):
+                rest = [line async for line in lines]
+        finally:
+            await asyncio.to_thread(netalarm, ["seat", "enable", "shenzhen.net"], server.env)
+        assert len([line for line in rest if line == "event: heartbeat"]) <= 4

@@ -10,6 +10,11 @@
 
 `?after=<event id>` (SSE also `Last-Event-ID`) replays what was missed, in order.
 Refusals are answered before the upgrade with the JSON error body and its 4xx status.
+
+A seat's connection checks its token again about once per heartbeat interval: once the
+token no longer signs the seat in (signed out, expired, the seat disabled or its password
+changed), the WebSocket is closed with 4401 `signed out` and the event stream ends, so a
+disabled seat stops receiving events within a heartbeat.
 """
 
 from __future__ import annotations
@@ -17,15 +22,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import HTTPConnection
 
 from netalarm.accounts import service as accounts_service
+from netalarm.core.db import shielded
 from netalarm.core.errors import DomainError, Unauthorized
 from netalarm.core.http import Runtime, parse_uuid
 from netalarm.intake import service as intake_service
@@ -39,6 +47,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["realtime"])
 
 SLOW_CLOSE = 4008  # the client fell too far behind; reconnect with ?after=
+SIGNED_OUT_CLOSE = 4401  # the seat's token no longer holds: sign in again (4000 + 401, as `_deny`)
 
 
 def _token(conn: HTTPConnection) -> str | None:
@@ -74,11 +83,36 @@ async def _reporter_client(conn: HTTPConnection, alarm_id: str) -> Client:
     return Client(queue_size=rt.settings.ws_queue_size, alarm_id=found.alarm.id, actor=f"reporter:{reporter}")
 
 
+async def _signed_in(rt: Runtime, token: str) -> bool:
+    """Whether the seat's token still holds. A database that cannot answer counts as yes: an
+    outage should not drop every console's live connection."""
+    try:
+        return await shielded(rt.sessions, lambda session: accounts_service.token_valid(session, token))
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("seat token not rechecked: %s: %s", type(exc).__name__, exc)
+        return True
+
+
+async def _until_signed_out(rt: Runtime, token: str) -> None:
+    """Returns once `token` no longer signs its seat in, looked at about every heartbeat
+    interval (the first look comes up to half an interval early, at random, so consoles that
+    connected together do not all look at once)."""
+    interval = rt.settings.ws_heartbeat_s
+    wait = interval * random.uniform(1 - stream.HEARTBEAT_SPREAD, 1)
+    while True:
+        await asyncio.sleep(wait)
+        if not await _signed_in(rt, token):
+            return
+        wait = interval
+
+
 def _json(frame: dict[str, Any]) -> str:
     return orjson.dumps(frame).decode()
 
 
-async def _serve_ws(websocket: WebSocket, client: Client, after: str | None, *, batch: bool) -> None:
+async def _serve_ws(
+    websocket: WebSocket, client: Client, after: str | None, *, batch: bool, seat_token: str | None = None
+) -> None:
     rt, realtime = _parts(websocket)
     try:
         position = await stream.position(rt.sessions, after)
@@ -114,6 +148,9 @@ async def _serve_ws(websocket: WebSocket, client: Client, after: str | None, *, 
             await send(_json(await commands.handle(rt, client, text)))
 
     tasks = [asyncio.create_task(job) for job in (pump(), listen(), client.slow.wait())]
+    watch = asyncio.create_task(_until_signed_out(rt, seat_token)) if seat_token else None
+    if watch is not None:
+        tasks.append(watch)
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
@@ -128,6 +165,9 @@ async def _serve_ws(websocket: WebSocket, client: Client, after: str | None, *, 
         # A stalled peer may not read the close frame either; do not wait for it long.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(websocket.close(code=SLOW_CLOSE, reason="too slow"), timeout=1)
+    elif watch is not None and watch in done and watch.exception() is None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(code=SIGNED_OUT_CLOSE, reason="signed out"), timeout=1)
 
 
 async def _deny(websocket: WebSocket, exc: DomainError) -> None:
@@ -148,7 +188,7 @@ async def seat_ws(websocket: WebSocket, after: str | None = None, batch: bool = 
     except DomainError as exc:
         await _deny(websocket, exc)
         return
-    await _serve_ws(websocket, client, after, batch=batch)
+    await _serve_ws(websocket, client, after, batch=batch, seat_token=_token(websocket))
 
 
 @router.websocket("/api/v1/alarms/{alarm_id}/ws")
@@ -161,16 +201,24 @@ async def reporter_ws(websocket: WebSocket, alarm_id: str, after: str | None = N
     await _serve_ws(websocket, client, after, batch=False)
 
 
-async def _sse(request: Request, client: Client, after: str | None) -> StreamingResponse:
+async def _sse(
+    request: Request, client: Client, after: str | None, seat_token: str | None = None
+) -> StreamingResponse:
     rt, realtime = _parts(request)
     position = await stream.position(rt.sessions, after or request.headers.get("last-event-id"))
+    loop = asyncio.get_running_loop()
 
     async def body() -> AsyncIterator[bytes]:
-        frames = stream.frames(
-            realtime.hub, rt.sessions, client, position, heartbeat_s=rt.settings.ws_heartbeat_s
-        )
+        heartbeat_s = rt.settings.ws_heartbeat_s
+        frames = stream.frames(realtime.hub, rt.sessions, client, position, heartbeat_s=heartbeat_s)
+        # A heartbeat comes at least every interval, so the token is looked at about as often.
+        check_at = loop.time() + heartbeat_s
         async with contextlib.aclosing(frames):
             async for ready in frames:
+                if seat_token and loop.time() >= check_at:
+                    if not await _signed_in(rt, seat_token):
+                        return
+                    check_at = loop.time() + heartbeat_s
                 for frame, event in ready:
                     if event is None:
                         yield f"event: {frame['type']}\ndata: {_json(frame)}\n\n".encode()
@@ -187,7 +235,7 @@ async def _sse(request: Request, client: Client, after: str | None) -> Streaming
 @router.get("/api/v1/seat/events", response_class=StreamingResponse)
 async def seat_events(request: Request, after: str | None = None) -> StreamingResponse:
     """Server-sent events with the frames of `/api/v1/seat/ws`."""
-    return await _sse(request, await _seat_client(request), after)
+    return await _sse(request, await _seat_client(request), after, seat_token=_token(request))
 
 
 @router.get("/api/v1/alarms/{alarm_id}/events", response_class=StreamingResponse)
