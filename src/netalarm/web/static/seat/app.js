@@ -171,6 +171,17 @@ function keepAlive(config) {
     Math.min(30, config.idle_timeout_s / 3) * 1000);
 }
 
+// Why a sign-in failed, in the console's language: a wrong name or password, or a name locked
+// after too many failures (the server says for how many seconds more).
+function signInRefusal(error) {
+  if (error.status === 401) return i18n.t("wrong_login");
+  if (error.status === 429 && error.code === "too_many_attempts") {
+    const minutes = Math.max(1, Math.ceil((Number(error.body.retry_after_s) || 60) / 60));
+    return minutes === 1 ? i18n.t("login_locked_one") : i18n.t("login_locked", { minutes });
+  }
+  return error.message;
+}
+
 function main() {
   setLanguage(i18n.lang);
   $("lang").onclick = () => setLanguage(i18n.lang === "zh" ? "en" : "zh");
@@ -183,7 +194,7 @@ function main() {
     try {
       await boot(await signIn($("username").value, $("password").value));
     } catch (error) {
-      $("login-error").textContent = error.status === 401 ? i18n.t("wrong_login") : error.message;
+      $("login-error").textContent = signInRefusal(error);
     }
   });
   $("sign-out").onclick = async () => { await signOut(); location.hash = ""; location.reload(); };
