@@ -204,6 +204,36 @@ def test_listing_filters_by_status_priority_and_centre(demo_server: Server) -> N
     assert httpx.get(f"{base}/api/v1/incidents", params={"limit": 0}, headers=city).status_code == 422
 
 
+def test_a_seat_searches_its_cases_by_text_and_time_and_bad_bounds_name_their_field(
+    demo_server: Server,
+) -> None:
+    base, luohu = demo_server.url, seat_headers(demo_server.url, "luohu.net")
+    word = f"ladder{time.time_ns()}"
+    alarm = raise_alarm(base, LUOHU, description=f"Man on a {word.upper()} at the window")
+    closed = httpx.post(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/close",
+        json={"disposition": "test"},
+        headers=luohu,
+    )
+    assert closed.status_code == 200, closed.text
+
+    def search(**params: str) -> httpx.Response:
+        return httpx.get(f"{base}/api/v1/incidents", params=params, headers=luohu)
+
+    assert [i["id"] for i in search(q=word).json()] == [alarm["incident_id"]]
+    assert [i["id"] for i in search(q=alarm["case_number"]).json()] == [alarm["incident_id"]]
+    created = alarm["created_at"]
+    assert search(q=word, since=created).headers["X-Total-Count"] == "1"
+    assert search(q=word, until=created).json() == []
+    assert search(q=word).json()[0]["status"] == "closed"
+    futian = seat_headers(base, "futian.net")
+    assert httpx.get(f"{base}/api/v1/incidents", params={"q": word}, headers=futian).json() == []
+    for params, field in (({"since": "yesterday"}, "since"), ({"until": "2026-11-27T08:00:00"}, "until")):
+        refused = search(**params)
+        assert refused.status_code == 422 and refused.json()["error"]["field"] == field, refused.text
+    assert search(q="x" * 101).json()["error"]["field"] == "q"
+
+
 async def _race(base: str, incident_id: str, seats: list[dict[str, str]]) -> list[httpx.Response]:
     async with httpx.AsyncClient(base_url=base) as client:
         return list(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -165,6 +167,38 @@ async def test_listing_filters_newest_first_and_paginates(session: AsyncSession)
     assert [r.id for r in p1] == [made[1].incident.id]
     with pytest.raises(Invalid):
         await incident_service.list_visible(session, t.b_seat, statuses=["lost"])
+
+
+async def test_a_seat_finds_its_cases_open_or_closed_by_case_number_words_and_time(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    fire = await factories.alarm(session, t.city, Tree.B_POINT, description="Smoke from the 50% Off store")
+    theft = await factories.alarm(session, t.city, Tree.B_POINT, description="bike stolen")
+    elsewhere = await factories.alarm(session, t.city, Tree.A_POINT, description="smoke in district A")
+    await actions.act(session, t.b_seat, fire.incident.id, "close", disposition="false_alarm")
+
+    async def found(**filters: Any) -> list[uuid.UUID]:
+        rows, total = await incident_service.list_visible(session, t.b_seat, **filters)
+        assert total == len(rows)
+        return [r.id for r in rows]
+
+    assert await found(text="SMOKE") == [fire.incident.id]  # closed too; not another district's
+    assert await found(text="50% off") == [fire.incident.id]
+    assert await found(text="%") == [fire.incident.id]  # a wildcard is a plain character
+    assert await found(text=theft.incident.case_number[-6:]) == [theft.incident.id]
+    assert await found(text="  ") == [theft.incident.id, fire.incident.id]
+    assert elsewhere.incident.id not in await found(text="district")
+    created = theft.incident.created_at
+    assert await found(since=created) == [theft.incident.id]
+    assert await found(until=created) == [fire.incident.id]
+    assert await found(since=created + timedelta(hours=1)) == []
+    with pytest.raises(Invalid) as naive:
+        await incident_service.list_visible(session, t.b_seat, since=created.replace(tzinfo=None))
+    assert naive.value.field == "since"
+    with pytest.raises(Invalid) as long:
+        await incident_service.list_visible(session, t.b_seat, text="x" * 101)
+    assert long.value.field == "q"
 
 
 async def test_transfer_hands_the_incident_to_another_centre_keeping_history(session: AsyncSession) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -61,17 +62,24 @@ async def list_incidents(
     status: str | None = Query(default=None, description="comma-separated statuses"),
     priority: str | None = Query(default=None, description="comma-separated priorities"),
     centre: str | None = Query(default=None, description="a centre code within the seat's subtree"),
+    q: str | None = Query(default=None, description="text in the case number or the description"),
+    since: datetime | None = Query(default=None, description="created at or after (with a time zone)"),
+    until: datetime | None = Query(default=None, description="created before (with a time zone)"),
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Incidents of the seat's centre and those below it, newest first, each with its
-    `media_count` and `unread_count`. The total count of matches is in `X-Total-Count`."""
+    `media_count` and `unread_count`; open and closed alike unless `status` says. The total
+    count of matches is in `X-Total-Count`."""
     rows, total = await incident_service.list_visible(
         session,
         seat,
         statuses=_csv(status),
         priorities=_csv(priority),
         centre_code=centre,
+        text=q,
+        since=since,
+        until=until,
         limit=limit,
         offset=offset,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.service import SeatIdentity
@@ -23,6 +23,9 @@ from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
 from netalarm.timeline import service as timeline_service
 from netalarm.timeline.models import TimelineEntry
+
+# The longest text a seat may search incidents for.
+TEXT_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,20 @@ async def list_visible(
     statuses: list[str] | None = None,
     priorities: list[str] | None = None,
     centre_code: str | None = None,
+    text: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Incident], int]:
-    """The seat's incidents, newest first, and how many match in all."""
+    """The seat's incidents, newest first, and how many match in all. `text` finds those whose
+    case number or description holds it (any case); `since` and `until` (with a time zone)
+    bound when they were created, `until` excluded."""
+    for name, bound in (("since", since), ("until", until)):
+        if bound is not None and bound.utcoffset() is None:
+            raise Invalid(f"{name} must be a date and time with a time zone", field=name)
+    if text is not None and len(text) > TEXT_MAX:
+        raise Invalid(f"q must be at most {TEXT_MAX} characters", field="q")
     for status in statuses or []:
         if status not in STATUSES:
             raise Invalid(f"status must be among {', '.join(STATUSES)}", field="status")
@@ -130,6 +143,18 @@ async def list_visible(
         query = query.where(Incident.status.in_(statuses))
     if priorities:
         query = query.where(Incident.priority.in_(priorities))
+    if text and text.strip():
+        wanted = text.strip()
+        query = query.where(
+            or_(
+                Incident.case_number.icontains(wanted, autoescape=True),
+                Incident.description.icontains(wanted, autoescape=True),
+            )
+        )
+    if since is not None:
+        query = query.where(Incident.created_at >= since)
+    if until is not None:
+        query = query.where(Incident.created_at < until)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
         query.order_by(Incident.created_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
