@@ -70,6 +70,8 @@ export class Actions {
 
   key(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || this.dialog.open) return;
+    // Another panel (case history, supervisor) is in front: a key must not act on a case unseen.
+    if (document.getElementById("workspace").hidden) return;
     const tag = (e.target.tagName || "").toLowerCase();
     if (["input", "textarea", "select"].includes(tag)) {
       // Escape leaves a text field (its text kept), so the single keys act again.

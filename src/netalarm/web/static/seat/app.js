@@ -5,6 +5,7 @@ import { Actions } from "./actions.js";
 import { api, session, signIn, signOut } from "./api.js";
 import { unlock } from "./alerts.js";
 import { startFeed } from "./feed.js";
+import { History } from "./history.js";
 import { IncidentView } from "./incident.js";
 import { Notices } from "./notices.js";
 import { Queue } from "./queue.js";
@@ -75,12 +76,18 @@ async function boot(login) {
 
   const isSupervisor = ["supervisor", "admin"].includes(login.seat.role);
   $("supervisor-tab").hidden = !isSupervisor;
+  const caseHistory = new History({ root: $("history"), i18n, onOpen: open });
   const showPanel = (name) => {
     $("workspace").hidden = name !== "console";
     $("supervisor").hidden = name !== "supervisor";
+    $("history").hidden = name !== "history";
+    $("history-tab").setAttribute("aria-pressed", String(name === "history"));
+    $("supervisor-tab").setAttribute("aria-pressed", String(name === "supervisor"));
     if (name === "supervisor") renderSupervisor($("supervisor"), i18n, centres, open).catch(() => {});
+    if (name === "history") $("history").querySelector("input[name=q]").focus();
   };
   $("supervisor-tab").onclick = () => showPanel($("supervisor").hidden ? "supervisor" : "console");
+  $("history-tab").onclick = () => showPanel($("history").hidden ? "history" : "console");
 
   const poll = async () => {
     await queue.refresh();
@@ -103,6 +110,7 @@ async function boot(login) {
     setLanguage(i18n.lang === "zh" ? "en" : "zh");
     queue.render();
     actions.render();
+    caseHistory.render();
     links.render();
     if (view.id) view.open(view.id);
   };
