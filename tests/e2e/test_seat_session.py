@@ -1,6 +1,7 @@
 """The console signs a seat out after the configured idle time (3 s here); a seat at work
 (typing, clicking) stays signed in though the console's own polling never counts. A username
-locked after failed sign-ins (2 here) is told how long to wait, in the console's language."""
+locked after failed sign-ins (2 here) is told how long to wait, in the console's language; a
+console whose seat is disabled returns to the sign-in page saying the session ended."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.seat_console import desk, sign_in
 from tests.support.http import DEMO_PASSWORD
-from tests.support.servers import Server, netalarm
+from tests.support.servers import Server, demo_with, netalarm
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,18 @@ def test_a_locked_username_is_told_the_minutes_to_wait_not_wrong_password(
     expect(chinese.locator("#console")).to_be_hidden()
     english_context.close()
     chinese_context.close()
+
+
+def test_a_console_whose_seat_is_disabled_returns_to_sign_in_saying_the_session_ended(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with demo_with(tmp_path, NETALARM_WS_HEARTBEAT_S="1") as server:
+        context = desk(browser, "zh-CN")
+        page = sign_in(context, server.url, "nanshan.net")
+        disabled = netalarm(["seat", "disable", "nanshan.net"], server.env)
+        assert disabled.returncode == 0, disabled.stderr
+        expect(page.locator("#login")).to_be_visible()
+        expect(page.locator("#login-error")).to_have_text(
+            "登录已失效（已过期、已退出或账号已变更），请重新登录。"
+        )
+        context.close()

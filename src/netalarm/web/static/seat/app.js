@@ -193,7 +193,9 @@ function signInRefusal(error) {
 function main() {
   setLanguage(i18n.lang);
   $("lang").onclick = () => setLanguage(i18n.lang === "zh" ? "en" : "zh");
-  session.onSignedOut((error) => showLogin(error.code === "session_idle" ? i18n.t("signed_out_idle") : ""));
+  // The server stopped taking this console's token: idle too long, or the session ended
+  // (expired, signed out on another tab, the seat disabled or its password changed).
+  session.onSignedOut((error) => showLogin(i18n.t(error.code === "session_idle" ? "signed_out_idle" : "signed_out_ended")));
   // Sound needs a user gesture: after a reload that kept the session, the first one unlocks it.
   ["pointerdown", "keydown"].forEach((type) => document.addEventListener(type, unlock, { once: true }));
   $("login-form").addEventListener("submit", async (e) => {
