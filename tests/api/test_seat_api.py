@@ -204,6 +204,30 @@ def test_listing_filters_by_status_priority_and_centre(demo_server: Server) -> N
     assert httpx.get(f"{base}/api/v1/incidents", params={"limit": 0}, headers=city).status_code == 422
 
 
+def test_a_seat_writes_notes_on_the_record_the_reporter_never_sees(demo_server: Server) -> None:
+    base, futian = demo_server.url, seat_headers(demo_server.url, "futian.net")
+    alarm = raise_alarm(base, FUTIAN)
+    notes_url = f"{base}/api/v1/incidents/{alarm['incident_id']}/notes"
+    written = httpx.post(notes_url, json={"text": "Unit 12 on scene"}, headers=futian)
+    assert written.status_code == 201, written.text
+    assert (written.json()["type"], written.json()["data"]["text"]) == ("seat_note", "Unit 12 on scene")
+    timeline = httpx.get(
+        f"{base}/api/v1/incidents/{alarm['incident_id']}/timeline?lang=en", headers=futian
+    ).json()
+    assert timeline[-1]["words"] == "Note: Unit 12 on scene"
+    assert timeline[-1]["who"] == "seat futian.net"
+    for bad in ({"text": ""}, {"text": "x" * 10_001}, {"words": "hi"}, {}):
+        refused = httpx.post(notes_url, json=bad, headers=futian)
+        assert refused.status_code == 422, refused.text
+    luohu = seat_headers(base, "luohu.net")
+    assert httpx.post(notes_url, json={"text": "hello"}, headers=luohu).status_code == 404
+    assert httpx.post(notes_url, json={"text": "hello"}).status_code == 401
+    messages = httpx.get(
+        f"{base}/api/v1/alarms/{alarm['id']}/messages", headers=reporter_headers(alarm)
+    ).json()
+    assert "Unit 12" not in str(messages)
+
+
 def test_a_seat_searches_its_cases_by_text_and_time_and_bad_bounds_name_their_field(
     demo_server: Server,
 ) -> None:

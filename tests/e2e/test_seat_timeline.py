@@ -1,12 +1,13 @@
 """The timeline panel follows new entries while the seat is at its bottom, and stays where
-the seat scrolled to when they went up to read."""
+the seat scrolled to when they went up to read; a seat's note (key L) lands on it, closed
+case or not."""
 
 from __future__ import annotations
 
 import httpx
 from playwright.sync_api import Browser, Locator, expect
 
-from tests.e2e.seat_console import desk, open_incident, sign_in
+from tests.e2e.seat_console import act, desk, open_incident, sign_in
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers
 from tests.support.servers import Server
 
@@ -41,4 +42,26 @@ def test_the_timeline_sticks_to_the_bottom_when_the_seat_is_there_and_stays_put_
     expect(timeline.locator('li[data-type="message"]').last).to_contain_text("I am in the bathroom")
     expect(reads).to_have_count(32)
     assert timeline.evaluate("el => el.scrollTop") == 40
+    context.close()
+
+
+def test_a_note_written_with_l_lands_on_the_timeline_even_after_the_case_is_closed(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, category="fraud")
+    context = desk(browser, "zh-CN")
+    page = sign_in(context, base, "futian.net")
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    act(page, "x", disposition="test")
+    expect(page.locator("#inc-status")).to_have_attribute("data-status", "closed")
+    expect(page.locator('#actions [data-action="add_note"]')).to_be_enabled()
+    page.locator("body").press("l")
+    expect(page.locator("#action-dialog")).to_contain_text("仅坐席可见")
+    act_dialog = page.locator("#action-dialog")
+    act_dialog.locator('[name="text"]').fill("报警人回电：误拨")
+    act_dialog.locator('button[value="ok"]').click()
+    note = page.locator('#timeline li[data-type="seat_note"]')
+    expect(note).to_contain_text("记录：报警人回电：误拨")
+    expect(note).to_contain_text("futian.net")
     context.close()

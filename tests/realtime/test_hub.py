@@ -87,7 +87,7 @@ def test_a_reporter_sees_status_and_chat_but_not_what_belongs_to_seats() -> None
     }
     shown = reporter.view(_event("message", message=message))
     assert shown is not None and "seat" not in shown["data"]["message"]
-    for hidden in ("identity_viewed", "sla_alert", "classified", "location", "alarm_received"):
+    for hidden in ("identity_viewed", "sla_alert", "classified", "location", "alarm_received", "seat_note"):
         assert reporter.view(_event(hidden)) is None
     to_someone_else = {**message, "alarm_id": str(uuid.uuid4())}
     assert reporter.view(_event("message", message=to_someone_else)) is None

@@ -135,6 +135,27 @@ async def test_a_stated_category_raises_the_priority_it_calls_for_and_never_lowe
     ]
 
 
+async def test_a_seats_note_goes_on_the_record_in_any_status_and_needs_words(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    made = await factories.alarm(session, t.city, Tree.A_POINT)
+    iid = made.incident.id
+    await actions.note(session, t.a_seat, iid, "  Unit 12 on scene  ")
+    await actions.act(session, t.a_seat, iid, "close", disposition="false_alarm")
+    await actions.note(session, t.a_seat, iid, "Caller rang back: pocket dial")
+    notes = [e for e in await timeline_service.entries(session, iid) if e.type == "seat_note"]
+    assert [(e.actor, e.data["text"]) for e in notes] == [
+        (t.a_seat.actor, "Unit 12 on scene"),
+        (t.a_seat.actor, "Caller rang back: pocket dial"),
+    ]
+    for empty in ("", "   ", None):
+        with pytest.raises(Invalid) as refused:
+            await actions.note(session, t.a_seat, iid, empty)
+        assert refused.value.field == "text"
+    with pytest.raises(NotFound):
+        await actions.note(session, t.b_seat, iid, "not my district")
+    assert (await timeline_service.verify(session, iid)).ok
+
+
 async def test_a_sibling_district_gets_not_found_and_the_city_sees_all(session: AsyncSession) -> None:
     t = await factories.tree(session)
     made = await factories.alarm(session, t.city, Tree.A_POINT)

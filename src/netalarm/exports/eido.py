@@ -58,7 +58,7 @@ NOTED: Final = frozenset(
     {"accepted", "dispatched", "resolved", "closed", "transferred", "received_by_transfer"}
     | {"escalated", "sla_alert", "merged", "merged_in"}
     | {"forwarded_110", "link_110", "escalated_superior", "superior_update"}
-    | {"received_from_network", "escalated_in", "withdrawn"}
+    | {"received_from_network", "escalated_in", "withdrawn", "seat_note"}
 )
 # The entries that name centres the case passed through (by code, under these keys).
 HANDED_OVER: Final = frozenset({"transferred", "received_by_transfer", "escalated", "sla_alert"})

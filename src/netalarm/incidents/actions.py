@@ -1,5 +1,5 @@
 """What a seat does to an incident: accept, dispatch, resolve, close, transfer, escalate,
-forward to 110, merge, and changes of priority and category. Each use case locks the
+forward to 110, merge, changes of priority and category, and notes on its record. Each use case locks the
 incident, checks, changes, and writes its timeline entry in the caller's transaction."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from netalarm.incidents.lifecycle import CATEGORIES, PRIORITIES, check_dispositi
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
+from netalarm.timeline.models import TimelineEntry
 
 MAX_TEXT = 10_000
 
@@ -56,6 +57,20 @@ async def classify(
     if incident.status == "closed":
         raise Conflict("a closed incident cannot be changed", code="illegal_transition")
     await incident_service.reclassify(session, incident, changes, actor=seat.actor)
+
+
+async def note(
+    session: AsyncSession, seat: SeatIdentity, incident_id: uuid.UUID, text: str | None
+) -> TimelineEntry:
+    """A seat's note on the incident's record (what happened on the ground, a call made): a
+    `seat_note` entry, for the seats only, never the reporter. Allowed in every status, a
+    closed case included (a late addition is an entry of its own; nothing is rewritten)."""
+    written = _text(text, "text", required=True)
+    assert written is not None
+    incident = await incident_service.get_visible(session, seat, incident_id, for_update=True)
+    return await incident_service.record(
+        session, incident, actor=seat.actor, type="seat_note", data={"seat": seat.username, "text": written}
+    )
 
 
 async def act(

@@ -157,6 +157,21 @@ async def classify(incident_id: str, body: ClassifyIn, session: Session, seat: S
     return view
 
 
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=actions.MAX_TEXT)
+
+
+@router.post("/{incident_id}/notes", status_code=201)
+async def add_note(incident_id: str, body: NoteIn, session: Session, seat: SeatDep) -> dict[str, Any]:
+    """A note on the incident's record, for the seats (never shown to the reporter): a
+    `seat_note` timeline entry, answered as the timeline shows it. Any status, closed too."""
+    entry = await actions.note(session, seat, parse_uuid(incident_id, "incident_id"), body.text)
+    await session.commit()
+    return timeline_service.public(entry, None)
+
+
 @router.get("/{incident_id}/timeline")
 async def timeline(
     incident_id: str, session: Session, seat: SeatDep, lang: Language | None = None

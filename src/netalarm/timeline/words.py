@@ -84,6 +84,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "message": "Message from the {sender}: “{text}”{media}",
         "location": "Position update: {lat}, {lon} (±{accuracy_m} m, {source}).",
         "identity_viewed": "The reporter's identity was viewed.",
+        "seat_note": "Note: {text}",
         "escalated": "Escalated from centre {from} to centre {to} ({reason}; was {previous_status}).",
         "sla_alert": "Not accepted within the SLA: alert raised.",
         "sla_alert.alert": "Not accepted within {limit_s} s ({priority}): alert raised at centre {centre} "
@@ -161,6 +162,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "message": "{sender}消息：“{text}”{media}",
         "location": "位置更新：{lat}, {lon}（±{accuracy_m} 米，{source}）。",
         "identity_viewed": "查看了报警人身份。",
+        "seat_note": "记录：{text}",
         "escalated": "由中心 {from} 上报至中心 {to}（{reason}；原状态 {previous_status}）。",
         "sla_alert": "超过受理时限：已告警。",
         "sla_alert.alert": "{priority} 警情 {limit_s} 秒内未受理：已在中心 {centre} 告警"

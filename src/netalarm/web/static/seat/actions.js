@@ -1,8 +1,8 @@
 // The actions on the open incident, as buttons and keyboard shortcuts: accept, priority and
 // category, dispatch with a note, resolve with an outcome, close with a disposition,
 // transfer to another centre, escalate to the parent centre, forward to the 110 seat (when this
-// server has the 110 link), merge into another incident. A refused action says why (a second
-// accept says who took the incident).
+// server has the 110 link), merge into another incident, a note on the case's record (any
+// status). A refused action says why (a second accept says who took the incident).
 import { api } from "./api.js";
 import { esc } from "./dom.js";
 import { CATEGORIES, DISPOSITIONS, PRIORITIES } from "./words.js";
@@ -18,6 +18,7 @@ const ACTIONS = {
   escalate: ["e", ["received", "accepted", "dispatched", "resolved"]],
   "forward-110": ["f", ["accepted", "dispatched"]],
   merge: ["m", ["received", "accepted"]],
+  add_note: ["l", ["received", "accepted", "dispatched", "resolved", "closed"]],
 };
 
 export class Actions {
@@ -119,6 +120,8 @@ export class Actions {
       escalate: `<p>${esc(this.escalationText(i))}</p>`,
       "forward-110": `<p>${esc(t("forward_hint"))}</p>
         <label>${t("forward_note")} <textarea name="note" rows="3" required></textarea></label>`,
+      add_note: `<label>${t("note_text")} <textarea name="text" rows="4" maxlength="10000" required></textarea></label>
+        <p class="hint">${esc(t("note_hint"))}</p>`,
       merge: `<label>${t("merge_into")} <select name="into">${this.queue.incidents.filter((o) => o.id !== i.id)
         .map((o) => `<option value="${o.id}">${esc(o.case_number)} (${esc(t(`cat_${o.category}`))})</option>`).join("")}</select></label>`,
     }[action];
@@ -148,15 +151,17 @@ export class Actions {
     this.dialog.close();
     if (this.action === "classify") {
       await this.run("classify", body, "PATCH");
+    } else if (this.action === "add_note") {
+      await this.run("add_note", body, "POST", `/api/v1/incidents/${this.view.id}/notes`);
     } else {
       await this.run(this.action, body);
     }
   }
 
-  async run(action, body, method = "POST") {
+  async run(action, body, method = "POST", to = null) {
     const { t } = this.i18n;
     const id = this.view.id;
-    const path = method === "PATCH" ? `/api/v1/incidents/${id}` : `/api/v1/incidents/${id}/actions/${action}`;
+    const path = to || (method === "PATCH" ? `/api/v1/incidents/${id}` : `/api/v1/incidents/${id}/actions/${action}`);
     try {
       await api(path, { method, body });
       this.view.say("");
