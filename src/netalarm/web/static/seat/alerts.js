@@ -35,6 +35,24 @@ export function tone(urgent = false) {
   });
 }
 
+// A soft rising two-note chime: something to read (a reporter's message), not an alarm.
+export function chime() {
+  if (!audio) return;
+  const now = audio.currentTime;
+  [660, 880].forEach((freq, i) => {
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.type = "sine";
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, now + i * 0.15);
+    gain.gain.exponentialRampToValueAtTime(0.15, now + i * 0.15 + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.15 + 0.14);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(now + i * 0.15);
+    osc.stop(now + i * 0.15 + 0.15);
+  });
+}
+
 export function notify(title, body, tag) {
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   try {

@@ -59,7 +59,7 @@ async function boot(login) {
   };
   const toasts = new Toasts($("toasts"));
   const queue = new Queue({ list: $("queue"), banner: $("sla-banner"), toasts, i18n, config, onOpen: open });
-  const notices = new Notices({ toasts, i18n, seat: login.seat, centres, queue });
+  const notices = new Notices({ toasts, i18n, seat: login.seat, centres, queue, reading: () => view.id });
   // After a queue refresh: tell the moves of cases, and why the open one left if it did.
   const settle = () => { if (notices.settle().includes(view.goneId)) view.gone(view.goneId); };
   const actions = new Actions({

@@ -2,16 +2,22 @@
 // case (escalated to the parent centre, or transferred) is told where it went and why; the
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
-// A reporter taking an alarm back is told at once, in a note that opens the case.
+// A reporter taking an alarm back is told at once, in a note that opens the case; so is a
+// reporter's message on a case this seat answers for and is not reading (with a chime).
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
+
+import { chime, notify } from "./alerts.js";
 
 const KEEP_MS = 15000; // an event not yet settled by a refresh is given up after this
 const NOTE_MS = 30000;
 
+const SNIPPET = 80; // characters of a message shown in its note
+
 export class Notices {
-  constructor({ toasts, i18n, seat, centres, queue }) {
-    Object.assign(this, { toasts, i18n, seat, centres, queue });
+  // `reading()`: the id of the incident open in front of the seat, if any.
+  constructor({ toasts, i18n, seat, centres, queue, reading }) {
+    Object.assign(this, { toasts, i18n, seat, centres, queue, reading });
     this.left = new Map(); // incident id -> why it left this seat's view
     this.pending = [];
   }
@@ -20,6 +26,10 @@ export class Notices {
   take(frame) {
     if (frame.type === "withdrawn") {
       this.withdrawn(frame);
+      return;
+    }
+    if (frame.type === "message") {
+      this.message(frame);
       return;
     }
     const overdue = frame.type === "sla_alert" && frame.data.stage === "overdue";
@@ -85,6 +95,27 @@ export class Notices {
     this.toasts.show({
       text, glyph: "undo-2", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(frame.incident_id),
     });
+  }
+
+  // A reporter wrote on a case this seat has taken, or that nobody has taken yet: unless the
+  // seat is reading that case now, a chime and a note with the first words, which opens it;
+  // with the console's tab out of sight, a browser notification too.
+  message(frame) {
+    const { t } = this.i18n;
+    const message = frame.data.message || {};
+    const known = this.queue.find(frame.incident_id);
+    if (message.from !== "reporter" || !known) return;
+    if (known.accepted_by !== this.seat.username && known.status !== "received") return;
+    const visible = document.visibilityState === "visible";
+    if (visible && this.reading() === frame.incident_id) return;
+    const words = message.text ? message.text : t("message_files", { n: (message.media_ids || []).length });
+    const snippet = words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words;
+    const text = t("message_note", { case: known.case_number, text: snippet });
+    chime();
+    this.toasts.show({
+      text, glyph: "message-circle", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(frame.incident_id),
+    });
+    if (!visible) notify(t("message_title"), text, `message-${frame.incident_id}`);
   }
 
   note(text) {
