@@ -9,7 +9,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.http import BAOAN, FUTIAN, LUOHU, NANSHAN, raise_alarm, reporter_headers, seat_headers
+from tests.support.http import (
+    BAOAN,
+    FUTIAN,
+    LUOHU,
+    NANSHAN,
+    raise_alarm,
+    reporter_headers,
+    reporter_post,
+    seat_headers,
+)
 from tests.support.servers import Server
 
 
@@ -72,11 +81,7 @@ def test_the_reporter_reads_status_posts_positions_and_chats(demo_server: Server
 def _tap(
     base: str, alarm: dict[str, Any], category: str, as_of: dict[str, Any] | None = None
 ) -> httpx.Response:
-    return httpx.post(
-        f"{base}/api/v1/alarms/{alarm['id']}/category",
-        json={"category": category},
-        headers=reporter_headers(as_of or alarm),
-    )
+    return reporter_post(base, alarm, "category", {"category": category}, as_of=as_of)
 
 
 def test_a_reporters_tap_sets_the_category_until_a_seat_takes_the_incident(demo_server: Server) -> None:

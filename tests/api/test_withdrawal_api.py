@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers, reporter_post, seat_headers
 from tests.support.push import Push, of
 from tests.support.servers import Server
 
@@ -15,11 +15,7 @@ from tests.support.servers import Server
 def _withdraw(
     base: str, alarm: dict[str, Any], reason: Any, as_of: dict[str, Any] | None = None
 ) -> httpx.Response:
-    return httpx.post(
-        f"{base}/api/v1/alarms/{alarm['id']}/withdraw",
-        json={"reason": reason},
-        headers=reporter_headers(as_of or alarm),
-    )
+    return reporter_post(base, alarm, "withdraw", {"reason": reason}, as_of=as_of)
 
 
 async def test_a_withdrawal_reaches_the_seat_and_the_reporters_other_pages_live(demo_server: Server) -> None:

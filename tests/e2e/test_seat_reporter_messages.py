@@ -8,14 +8,12 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, sign_in
-from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_post, seat_headers
 from tests.support.servers import Server
 
 
 def _say(base: str, alarm: dict[str, str], text: str) -> None:
-    said = httpx.post(
-        f"{base}/api/v1/alarms/{alarm['id']}/messages", json={"text": text}, headers=reporter_headers(alarm)
-    )
+    said = reporter_post(base, alarm, "messages", {"text": text})
     assert said.status_code == 201, said.text
 
 

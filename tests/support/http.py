@@ -32,3 +32,13 @@ def raise_alarm(base: str, point: tuple[float, float] | None = None, **fields: A
 
 def reporter_headers(alarm: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {alarm['reporter_token']}"}
+
+
+def reporter_post(
+    base: str, alarm: dict[str, Any], path: str, body: dict[str, Any], *, as_of: dict[str, Any] | None = None
+) -> httpx.Response:
+    """POST `body` to `/api/v1/alarms/<alarm id>/<path>` with the token of `as_of` (another
+    alarm's reporter) or else of the alarm's own reporter."""
+    return httpx.post(
+        f"{base}/api/v1/alarms/{alarm['id']}/{path}", json=body, headers=reporter_headers(as_of or alarm)
+    )

@@ -16,41 +16,33 @@ export function unlock() {
   }
 }
 
-// Two-tone siren-like beeps: `urgent` is higher and longer.
-export function tone(urgent = false) {
+// Notes played one after another, each `step` seconds apart, rising to `peak` volume.
+function play(freqs, { wave, step, peak }) {
   if (!audio) return;
   const now = audio.currentTime;
-  const notes = urgent ? [988, 740, 988, 740] : [880, 660];
-  notes.forEach((freq, i) => {
+  freqs.forEach((freq, i) => {
+    const at = now + i * step;
     const osc = audio.createOscillator();
     const gain = audio.createGain();
-    osc.type = "square";
+    osc.type = wave;
     osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, now + i * 0.22);
-    gain.gain.exponentialRampToValueAtTime(0.2, now + i * 0.22 + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.22 + 0.2);
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(peak, at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + step - 0.01);
     osc.connect(gain).connect(audio.destination);
-    osc.start(now + i * 0.22);
-    osc.stop(now + i * 0.22 + 0.21);
+    osc.start(at);
+    osc.stop(at + step - 0.005);
   });
+}
+
+// Two-tone siren-like beeps: `urgent` is higher and longer.
+export function tone(urgent = false) {
+  play(urgent ? [988, 740, 988, 740] : [880, 660], { wave: "square", step: 0.22, peak: 0.2 });
 }
 
 // A soft rising two-note chime: something to read (a reporter's message), not an alarm.
 export function chime() {
-  if (!audio) return;
-  const now = audio.currentTime;
-  [660, 880].forEach((freq, i) => {
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.type = "sine";
-    osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, now + i * 0.15);
-    gain.gain.exponentialRampToValueAtTime(0.15, now + i * 0.15 + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.15 + 0.14);
-    osc.connect(gain).connect(audio.destination);
-    osc.start(now + i * 0.15);
-    osc.stop(now + i * 0.15 + 0.15);
-  });
+  play([660, 880], { wave: "sine", step: 0.15, peak: 0.15 });
 }
 
 export function notify(title, body, tag) {
