@@ -1,6 +1,7 @@
 """What a seat does to an incident: accept, dispatch, resolve, close, transfer, escalate,
-forward to 110, merge, changes of priority and category, and notes on its record. Each use case locks the
-incident, checks, changes, and writes its timeline entry in the caller's transaction."""
+forward to 110, merge, changes of priority and category, and notes on its record. Each use
+case locks the incident, checks, changes, and writes its timeline entry in the caller's
+transaction."""
 
 from __future__ import annotations
 

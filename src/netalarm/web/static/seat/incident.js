@@ -90,6 +90,8 @@ export class IncidentView {
     this.renderTimeline(timeline, verify);
     if (moveMap || positionChanged) {
       const trail = await api(`${base}/locations`, { background });
+      // A position comes with the alarm or as a later update; the trail's last is the newest.
+      this.positionAt = trail.length ? trail[trail.length - 1].at : incident.created_at;
       this.renderPosition(incident);
       this.map.show(incident, trail);
     }
@@ -128,6 +130,7 @@ export class IncidentView {
   }
 
   tickWaiting() {
+    this.tickPositionAge();
     const i = this.incident;
     const box = this.$("#inc-wait");
     if (!i || !box) return;
@@ -137,9 +140,21 @@ export class IncidentView {
   renderPosition(i) {
     const { t } = this.i18n;
     const where = i.location;
-    this.$("#position").textContent = where
-      ? `${where.lat.toFixed(6)}, ${where.lon.toFixed(6)} · ${t("accuracy", { m: Math.round(where.accuracy_m || 0) })} · ${where.source}`
-      : t("no_position");
+    this.$("#position").innerHTML = where
+      ? `${esc(`${where.lat.toFixed(6)}, ${where.lon.toFixed(6)} · ${t("accuracy", { m: Math.round(where.accuracy_m || 0) })} · ${where.source}`)}
+        · <span id="position-age"></span>`
+      : esc(t("no_position"));
+    this.tickPositionAge();
+  }
+
+  // How old the position is, counting up: a seat sending help must know if it is stale.
+  tickPositionAge() {
+    const box = this.$("#position-age");
+    if (!box || !this.positionAt) return;
+    const { t, lang } = this.i18n;
+    const s = Math.max(0, Math.floor((Date.now() - Date.parse(this.positionAt)) / 1000));
+    const ago = s < 60 ? t("ago_s", { n: s }) : s < 3600 ? t("ago_min", { n: Math.floor(s / 60) }) : t("ago_h", { n: Math.floor(s / 3600) });
+    box.textContent = t("position_at", { time: time(this.positionAt, lang), ago });
   }
 
   renderTimeline(entries, verify) {
