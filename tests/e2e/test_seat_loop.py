@@ -4,6 +4,8 @@ resolves and closes; the reporter sees every step; the record is whole and verif
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.sync_api import Browser, expect
 
@@ -73,6 +75,7 @@ def test_silent_sos_with_a_photo_runs_the_whole_loop_and_leaves_a_complete_repor
     with seat_context.expect_page() as opened:
         console.locator("#report-button").click()
     report = opened.value
+    report.wait_for_url(re.compile(r".*/report\.html\?.*"))  # the tab opens blank, then the signed link
     report.wait_for_load_state()
     text = report.locator("body").inner_text()
     steps = [

@@ -1,13 +1,15 @@
 """The SLA to accept is impossible to miss: the waiting time turns amber, then red, a red
 banner names the late incident, the tab title flashes; a new P1 raises a notification; a
-language switch redraws the banner, the title and the connection badge.
-Runs against its own server with a 6-second P1 SLA."""
+language switch redraws the banner, the title and the connection badge; a seat PC whose clock
+is minutes off reads waiting times on the server's clock. Runs against its own server with a
+6-second P1 SLA."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, open_incident, row, screenshot, sign_in
 from tests.e2e.test_reporter_screens import serious_violations
-from tests.support.http import BAOAN, FUTIAN, NANSHAN, raise_alarm, seat_headers
+from tests.support.http import BAOAN, DEMO_PASSWORD, FUTIAN, NANSHAN, raise_alarm, seat_headers
 from tests.support.servers import Server, demo_with
 
 
@@ -158,4 +160,25 @@ def test_a_new_case_of_a_lower_priority_sounds_too_but_raises_no_notification(
     console.wait_for_function(f"window.__tones > {tones}")
     assert console.evaluate("window.__notifications") == []
     expect(console.locator("#toasts")).not_to_contain_text(calm["case_number"])
+    context.close()
+
+
+@pytest.mark.parametrize("skew_s", [-120, 120])
+def test_a_seat_pc_whose_clock_is_minutes_off_still_reads_waiting_times_on_the_servers_clock(
+    browser: Browser, short_sla_server: Server, skew_s: int
+) -> None:
+    base = short_sla_server.url
+    context = desk(browser)
+    page = context.new_page()
+    page.clock.install(time=datetime.now(UTC) + timedelta(seconds=skew_s))  # runs on from there
+    page.goto(f"{base}/seat")
+    page.locator("#username").fill("futian.net")
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    expect(page.locator("#console")).to_be_visible()
+    urgent = raise_alarm(base, FUTIAN, silent=True)
+    late = row(page, urgent["incident_id"])
+    expect(late.locator(".wait")).to_have_text(re.compile(r"^00:0[0-3]$"))  # not minutes either way
+    expect(late).to_have_class(re.compile(r"\bsla-over\b"))
+    expect(page.locator("#sla-banner")).to_contain_text(urgent["case_number"])
     context.close()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from netalarm.core.clock import iso, utcnow
 from netalarm.core.http import RuntimeDep
 
 WEB = Path(__file__).resolve().parent
@@ -77,7 +78,8 @@ async def seat_config(rt: RuntimeDep) -> dict[str, object]:
     """What the seat console needs from the settings: SLA seconds per priority (time to
     accept), the idle sign-out time, the map tiles (empty URL: outlines only), and the 110
     link (`role` of this server; `enabled`: forwarding to 110, or pulling from outside), and
-    whether a root centre's escalation goes to a superior server."""
+    whether a root centre's escalation goes to a superior server; `server_time`, this server's
+    clock now, by which the console reads waiting times whatever its own clock says."""
     s = rt.settings
     link_on = s.forwards_to_110 or (s.role == "intranet" and bool(s.link_token and s.link_url))
     return {
@@ -87,6 +89,7 @@ async def seat_config(rt: RuntimeDep) -> dict[str, object]:
         "idle_timeout_s": s.seat_idle_timeout_s,
         "map_tile_url": s.map_tile_url,
         "map_tile_attribution": s.map_tile_attribution,
+        "server_time": iso(utcnow()),
     }
 
 

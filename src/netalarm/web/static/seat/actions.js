@@ -5,6 +5,7 @@
 // status). A refused action says why (a second accept says who took the incident).
 import { api } from "./api.js";
 import { esc } from "./dom.js";
+import { refusal } from "./refusals.js";
 import { CATEGORIES, DISPOSITIONS, PRIORITIES } from "./words.js";
 
 // action -> [shortcut, statuses it applies to]
@@ -166,8 +167,9 @@ export class Actions {
       await api(path, { method, body });
       this.view.say("");
     } catch (error) {
-      const by = error.body && error.body.accepted_by;
-      this.view.say(by ? t("taken_by", { seat: by }) : t("refused", { message: error.message }), "error");
+      // Only a lost race to accept is "taken by": any other conflict names the case's status.
+      const by = action === "accept" && error.code === "already_accepted" && error.body.accepted_by;
+      this.view.say(by ? t("taken_by", { seat: by }) : refusal(t, error), "error");
     }
     await this.onDone();
   }

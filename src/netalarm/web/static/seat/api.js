@@ -32,7 +32,13 @@ export async function api(path, { method = "GET", body, background = false, raw 
   if (login) headers.Authorization = `Bearer ${login.access_token}`;
   if (background) headers["X-Netalarm-Background"] = "1";
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let answer;
+  try {
+    answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    // The request may or may not have reached the server: say so, not that it refused.
+    throw new ApiError(0, { error: { code: "network", message: "no connection to the server" } });
+  }
   if (raw && answer.ok) return answer;
   const text = await answer.text();
   const data = text ? JSON.parse(text) : null;

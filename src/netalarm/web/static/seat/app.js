@@ -3,6 +3,8 @@
 import { makeI18n } from "../common/i18n.js";
 import { Actions } from "./actions.js";
 import { api, session, signIn, signOut } from "./api.js";
+import { sync as syncClock } from "./clock.js";
+import { time } from "./dom.js";
 import { unlock } from "./alerts.js";
 import { startFeed } from "./feed.js";
 import { History } from "./history.js";
@@ -18,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 let feed = null;
 let started = false;
 let titleKey = "title"; // "title_110" on an intranet server: the console of the 110 seats
+const CLOCK_SYNC_MS = 10 * 60 * 1000;
 
 function setLanguage(next) {
   i18n.set(next);
@@ -38,7 +41,8 @@ async function boot(login) {
   $("login").hidden = true;
   $("console").hidden = false;
   $("whoami").textContent = `${login.seat.username} · ${login.seat.centre}`;
-  const config = await api("/api/v1/seat/config");
+  const config = await syncClock();
+  setInterval(() => syncClock().catch(() => {}), CLOCK_SYNC_MS);
   if ((config.link_110 || {}).role === "intranet") { // a 110 console: its own title, no forwarding
     titleKey = "title_110";
     document.querySelectorAll('[data-i18n="title"]').forEach((el) => { el.dataset.i18n = titleKey; });
@@ -59,7 +63,9 @@ async function boot(login) {
   };
   const toasts = new Toasts($("toasts"));
   const queue = new Queue({ list: $("queue"), banner: $("sla-banner"), toasts, i18n, config, onOpen: open });
-  const notices = new Notices({ toasts, i18n, seat: login.seat, centres, queue, reading: () => view.id });
+  // The case the seat is reading: open in the console, with the console and the tab in sight.
+  const reading = () => ($("workspace").hidden || document.hidden ? null : view.id);
+  const notices = new Notices({ toasts, i18n, seat: login.seat, centres, queue, reading });
   // After a queue refresh: tell the moves of cases, and why the open one left if it did.
   const settle = () => { if (notices.settle().includes(view.goneId)) view.gone(view.goneId); };
   const actions = new Actions({
@@ -85,12 +91,15 @@ async function boot(login) {
     $("supervisor-tab").setAttribute("aria-pressed", String(name === "supervisor"));
     if (name === "supervisor") renderSupervisor($("supervisor"), i18n, centres, open).catch(() => {});
     if (name === "history") $("history").querySelector("input[name=q]").focus();
+    // Back in sight: what the reporter wrote meanwhile is read now (and receipted).
+    if (name === "console" && view.id) view.refresh().catch(() => {});
   };
   $("supervisor-tab").onclick = () => showPanel($("supervisor").hidden ? "supervisor" : "console");
   $("history-tab").onclick = () => showPanel($("history").hidden ? "history" : "console");
 
   const poll = async () => {
     await queue.refresh();
+    notices.polled(queue.incidents, $("mode").dataset.mode === "live");
     settle();
     if (view.id) await view.refresh().catch(() => {});
     if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, centres, open);
@@ -101,13 +110,15 @@ async function boot(login) {
     token: login.access_token,
     onEvent: (frame) => { notices.take(frame); soon(); },
     onPoll: poll,
-    onMode: (mode) => { // data-i18n: a language switch redraws the badge
-      Object.assign($("mode").dataset, { mode, i18n: mode });
-      $("mode").textContent = i18n.t(mode);
+    onMode: (mode, since) => { // the badge's words are redrawn on a language switch
+      $("mode").dataset.mode = mode;
+      $("mode").dataset.since = since ? since.toISOString() : "";
+      renderMode();
     },
   });
   $("lang").onclick = () => {
     setLanguage(i18n.lang === "zh" ? "en" : "zh");
+    renderMode();
     queue.render();
     actions.render();
     caseHistory.render();
@@ -122,6 +133,15 @@ async function boot(login) {
   };
   window.addEventListener("hashchange", follow);
   follow();
+}
+
+// The header's badge: live (push), polling, or offline since when (nothing answers).
+function renderMode() {
+  const badge = $("mode");
+  const { mode, since } = badge.dataset;
+  badge.textContent = mode === "offline" && since
+    ? i18n.t("offline_since", { time: time(since, i18n.lang) })
+    : i18n.t(mode || "polling");
 }
 
 // The links to other servers in the header, looked at every 5 s. The 110 link: on the

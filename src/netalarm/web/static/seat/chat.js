@@ -4,6 +4,7 @@
 // the files sent with it (`onFile`).
 import { api } from "./api.js";
 import { esc, time } from "./dom.js";
+import { reason } from "./refusals.js";
 import { icon } from "./words.js";
 
 const QUICK = ["quick_safe", "quick_stay", "quick_where"];
@@ -25,6 +26,7 @@ export class Chat {
     this.incident = null;
     this.failure = null; // why the last message could not be sent, until one is
     this.acknowledged = new Set();
+    this.sending = false;
     this.form.addEventListener("submit", (e) => { e.preventDefault(); this.send(this.input.value); });
     this.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.send(this.input.value); }
@@ -40,8 +42,9 @@ export class Chat {
     });
   }
 
-  renderQuick() {
-    this.quick.innerHTML = QUICK.map((k) => `<button type="button" data-quick="${k}">${esc(this.i18n.t(k))}</button>`).join("");
+  renderQuick(closed) {
+    this.quick.innerHTML = QUICK.map((k) =>
+      `<button type="button" data-quick="${k}" ${closed ? "disabled" : ""}>${esc(this.i18n.t(k))}</button>`).join("");
   }
 
   show(incident, messages) {
@@ -53,12 +56,12 @@ export class Chat {
     this.input.maxLength = this.limit;
     this.smsNote.hidden = !incident.sms_reply_max;
     this.smsNote.textContent = incident.sms_reply_max ? t("chat_sms", { max: incident.sms_reply_max }) : "";
-    this.renderQuick();
+    const closed = incident.status === "closed";
+    this.renderQuick(closed);
     this.renderError();
     this.renderCount();
-    const closed = incident.status === "closed";
     this.input.disabled = closed;
-    this.form.querySelector("button").disabled = closed;
+    this.form.querySelector("button").disabled = closed || this.sending;
     const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 8;
     this.list.innerHTML = messages.map((m) => {
       const who = m.from === "seat" ? t("from_seat", { seat: m.seat || "" }) : t("from_reporter");
@@ -74,10 +77,12 @@ export class Chat {
     this.acknowledge(messages);
   }
 
-  // Read receipts for the reporter's messages now on screen (once each).
+  // Read receipts for the reporter's messages now on screen (once each): not while the tab,
+  // or the console behind another panel (case history, supervisor), is out of sight.
   acknowledge(messages) {
+    if (document.hidden || this.root.closest("[hidden]")) return;
     for (const m of messages) {
-      if (m.from !== "reporter" || m.read_at || this.acknowledged.has(m.id) || document.hidden) continue;
+      if (m.from !== "reporter" || m.read_at || this.acknowledged.has(m.id)) continue;
       this.acknowledged.add(m.id);
       api(`/api/v1/incidents/${this.incident.id}/messages/${m.id}/read`, { method: "POST", background: true }).catch(() => {});
     }
@@ -91,14 +96,21 @@ export class Chat {
   }
 
   // A message that could not be sent says why beside the box and keeps its text there.
+  // One message at a time: a second Enter while the first is on its way sends nothing.
   async send(text) {
-    if (!text.trim() || !this.incident) return;
+    if (!text.trim() || !this.incident || this.sending) return;
+    this.sending = true;
+    const button = this.form.querySelector("button");
+    button.disabled = true;
     try {
       await api(`/api/v1/incidents/${this.incident.id}/messages`, { method: "POST", body: { text: text.trim() } });
     } catch (error) {
       this.failure = error;
       this.renderError();
       return;
+    } finally {
+      this.sending = false;
+      button.disabled = Boolean(this.incident && this.incident.status === "closed");
     }
     this.failure = null;
     this.renderError();
@@ -114,7 +126,7 @@ export class Chat {
     if (!error) return;
     if (!error.status) this.error.textContent = t("chat_offline");
     else if (error.status === 422 && error.field === "text") this.error.textContent = t("chat_too_long", { n: this.limit });
-    else this.error.textContent = t("chat_failed", { message: error.message });
+    else this.error.textContent = t("chat_failed", { message: reason(t, error) });
   }
 
   focus() { this.input.focus(); }

@@ -3,7 +3,8 @@
 // the upgrade, a browser without it), the same frames as server-sent events from
 // `/api/v1/seat/events` (common/events.js); and polling every 2 s whenever neither is
 // connected — so the queue stays live with or without push, and with push from either door
-// the seat is also told of cases that move away.
+// the seat is also told of cases that move away. `onMode(mode, since)`: "live", "polling",
+// or "offline" with the moment polls began to fail.
 import { readEvents } from "../common/events.js";
 
 const POLL_MS = 2000;
@@ -19,24 +20,43 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
   let pollTimer = null;
   let reconnectTimer = null;
   let reading = null; // the event stream's AbortController while it is read
+  let offlineSince = null; // when polls began to fail, while they do
+
+  // A poll that fails (no answer, or an error) marks the console offline from then until a
+  // poll succeeds: a stale queue must not look current.
+  const polled = async () => {
+    try {
+      await onPoll();
+      if (offlineSince) {
+        offlineSince = null;
+        onMode(live ? "live" : "polling");
+      }
+    } catch {
+      if (!offlineSince && !live) {
+        offlineSince = new Date();
+        onMode("offline", offlineSince);
+      }
+    }
+  };
 
   const schedulePoll = () => {
     clearTimeout(pollTimer);
     if (stopped) return;
     pollTimer = setTimeout(async () => {
-      try { await onPoll(); } catch { /* the next poll tries again */ }
+      await polled();
       schedulePoll();
     }, live ? SAFETY_POLL_MS : POLL_MS);
   };
 
   const setLive = (value) => {
     live = value;
-    onMode(value ? "live" : "polling");
+    if (value) offlineSince = null;
+    onMode(value ? "live" : offlineSince ? "offline" : "polling", offlineSince);
     schedulePoll();
   };
 
   // Push is on (socket or stream): back-off reset, and the queue read once now.
-  const connected = () => { backoff = 1000; setLive(true); onPoll().catch(() => {}); };
+  const connected = () => { backoff = 1000; setLive(true); polled(); };
 
   const take = (text) => {
     let data;

@@ -3,11 +3,13 @@
 // chat, SMS and call-backs (reach.js), and the full timeline with its chain check.
 import { api } from "./api.js";
 import { Chat } from "./chat.js";
+import { now as serverNow } from "./clock.js";
 import { dateTime, esc, time } from "./dom.js";
 import { IncidentMap } from "./map.js";
 import { MediaList } from "./media.js";
 import { clock, waited } from "./queue.js";
 import { Reach } from "./reach.js";
+import { reason, refusal } from "./refusals.js";
 import { icon, pictogram } from "./words.js";
 
 export class IncidentView {
@@ -152,7 +154,7 @@ export class IncidentView {
     const box = this.$("#position-age");
     if (!box || !this.positionAt) return;
     const { t, lang } = this.i18n;
-    const s = Math.max(0, Math.floor((Date.now() - Date.parse(this.positionAt)) / 1000));
+    const s = Math.max(0, Math.floor((serverNow() - Date.parse(this.positionAt)) / 1000));
     const ago = s < 60 ? t("ago_s", { n: s }) : s < 3600 ? t("ago_min", { n: Math.floor(s / 60) }) : t("ago_h", { n: Math.floor(s / 3600) });
     box.textContent = t("position_at", { time: time(this.positionAt, lang), ago });
   }
@@ -184,7 +186,7 @@ export class IncidentView {
       box.innerHTML = `<dl>${rows || `<dd>${esc(t("no_identity"))}</dd>`}</dl>
         <p class="recorded">${esc(t("identity_recorded", { seat: this.seat.username }))}</p>`;
     } catch (error) {
-      box.innerHTML = `<p>${esc(error.status === 404 ? t("no_identity") : error.message)}</p>`;
+      box.innerHTML = `<p>${esc(error.status === 404 ? t("no_identity") : refusal(t, error))}</p>`;
     }
     await this.refresh();
   }
@@ -199,9 +201,23 @@ export class IncidentView {
       : `<li>${esc(t("no_earlier"))}</li>`;
   }
 
+  // The tab is opened at once, in the click (a tab opened after waiting for the server may be
+  // blocked as a pop-up), and pointed at the signed link when it comes.
   async openReport() {
-    const { url } = await api(`/api/v1/incidents/${this.id}/report-link?lang=${this.i18n.lang}`, { method: "POST" });
-    window.open(url, "_blank", "noopener");
+    const { t } = this.i18n;
+    const tab = window.open("", "_blank");
+    try {
+      const { url } = await api(`/api/v1/incidents/${this.id}/report-link?lang=${this.i18n.lang}`, { method: "POST" });
+      if (tab) {
+        tab.opener = null;
+        tab.location.href = url;
+      } else {
+        window.open(url, "_blank", "noopener");
+      }
+    } catch (error) {
+      if (tab) tab.close();
+      this.say(t("report_failed", { message: reason(t, error) }), "error");
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 // note that is playing goes on playing while messages and positions arrive.
 import { api } from "./api.js";
 import { esc } from "./dom.js";
+import { refusal } from "./refusals.js";
 import { clock } from "./queue.js";
 import { icon } from "./words.js";
 
@@ -111,7 +112,7 @@ export class MediaList {
       url = await this.fetchUrl(m.url);
     } catch (error) {
       button.disabled = false;
-      figure.querySelector(".media-error").textContent = this.i18n.t("refused", { message: error.message });
+      figure.querySelector(".media-error").textContent = refusal(this.i18n.t, error);
       return;
     }
     figure.dataset.opened = "1";

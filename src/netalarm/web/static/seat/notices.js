@@ -20,6 +20,7 @@ export class Notices {
     Object.assign(this, { toasts, i18n, seat, centres, queue, reading });
     this.left = new Map(); // incident id -> why it left this seat's view
     this.pending = [];
+    this.seenCounts = null; // incident id -> unread messages and withdrawals at the last refresh
   }
 
   // Every event of the feed, before the refresh it leads to.
@@ -103,19 +104,43 @@ export class Notices {
   message(frame) {
     const { t } = this.i18n;
     const message = frame.data.message || {};
-    const known = this.queue.find(frame.incident_id);
-    if (message.from !== "reporter" || !known) return;
-    if (known.accepted_by !== this.seat.username && known.status !== "received") return;
-    const visible = document.visibilityState === "visible";
-    if (visible && this.reading() === frame.incident_id) return;
+    if (message.from !== "reporter") return;
     const words = message.text ? message.text : t("message_files", { n: (message.media_ids || []).length });
-    const snippet = words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words;
-    const text = t("message_note", { case: known.case_number, text: snippet });
+    this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words);
+  }
+
+  // `snippet`: the message's first words, or null when only its arrival is known (polling).
+  wrote(incidentId, snippet) {
+    const { t } = this.i18n;
+    const known = this.queue.find(incidentId);
+    if (!known || (known.accepted_by !== this.seat.username && known.status !== "received")) return;
+    const visible = document.visibilityState === "visible";
+    if (visible && this.reading() === incidentId) return;
+    const text = snippet === null
+      ? t("message_note_unseen", { case: known.case_number })
+      : t("message_note", { case: known.case_number, text: snippet });
     chime();
     this.toasts.show({
-      text, glyph: "message-circle", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(frame.incident_id),
+      text, glyph: "message-circle", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(incidentId),
     });
-    if (!visible) notify(t("message_title"), text, `message-${frame.incident_id}`);
+    if (!visible) notify(t("message_title"), text, `message-${incidentId}`);
+  }
+
+  // After each queue refresh. Without push (`live` false) no frames tell of reporters'
+  // messages or cancellations: a case's unread count going up, or a new withdrawal, does.
+  polled(incidents, live) {
+    const before = this.seenCounts;
+    this.seenCounts = new Map(incidents.map((i) => [i.id, { unread: i.unread_count || 0, withdrawn: (i.withdrawals || []).length }]));
+    if (live || !before) return;
+    for (const i of incidents) {
+      const was = before.get(i.id);
+      if (!was) continue;
+      const withdrawals = i.withdrawals || [];
+      if (withdrawals.length > was.withdrawn) {
+        this.withdrawn({ incident_id: i.id, data: { reason: withdrawals[withdrawals.length - 1].reason } });
+      }
+      if ((i.unread_count || 0) > was.unread) this.wrote(i.id, null);
+    }
   }
 
   note(text) {

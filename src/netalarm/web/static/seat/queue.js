@@ -5,6 +5,7 @@
 // while any incident is over its SLA.
 import { api } from "./api.js";
 import { flashTitle, notify, stopFlash, tone } from "./alerts.js";
+import { now as serverNow } from "./clock.js";
 import { icon, pictogram } from "./words.js";
 
 const OPEN = "received,accepted,dispatched,resolved";
@@ -12,8 +13,9 @@ const NEAR = 2 / 3; // share of the SLA after which a waiting incident turns amb
 const REPEAT_MS = 5000;
 const ALERT_MS = 20000;
 
-// Counted from `sla_started_at`: a case handed over to another centre waits there anew.
-export function waited(incident, now = Date.now()) {
+// Counted from `sla_started_at`, on the server's clock: a case handed over to another centre
+// waits there anew.
+export function waited(incident, now = serverNow()) {
   return Math.max(0, (now - Date.parse(incident.sla_started_at)) / 1000);
 }
 
@@ -114,7 +116,7 @@ export class Queue {
 
   // Every second: waiting times, colours, the SLA banner.
   tick() {
-    const now = Date.now();
+    const now = serverNow();
     const over = [];
     for (const incident of this.incidents) {
       const row = this.list.querySelector(`[data-id="${incident.id}"]`);

@@ -4,6 +4,7 @@
 // Both need the reporter's phone and an open incident; otherwise they say why not.
 import { api } from "./api.js";
 import { esc, time } from "./dom.js";
+import { refusal } from "./refusals.js";
 
 const QUICK = ["sms_quick_coming", "sms_quick_answer", "sms_quick_safe"];
 const OUTCOMES = ["reached", "no_answer", "busy", "failed"];
@@ -105,7 +106,11 @@ export class Reach {
 
   async sendSms() {
     const text = this.smsForm.elements.text.value.trim();
-    if (!text) return;
+    // One SMS per press: a double click would text the reporter twice (and cost them twice).
+    if (!text || this.sending) return;
+    this.sending = true;
+    const button = this.smsForm.querySelector("button[type=submit]");
+    button.disabled = true;
     try {
       await api(`/api/v1/incidents/${this.incident.id}/sms`, { method: "POST", body: { text } });
       this.smsForm.elements.text.value = "";
@@ -113,7 +118,10 @@ export class Reach {
       this.closeForms(true);
       this.say("");
     } catch (error) {
-      this.say(this.i18n.t("refused", { message: error.message }));
+      this.say(refusal(this.i18n.t, error));
+    } finally {
+      this.sending = false;
+      button.disabled = false;
     }
     await this.onDone();
   }
@@ -127,7 +135,7 @@ export class Reach {
     try {
       who = await api(`/api/v1/incidents/${this.incident.id}/reporter`);
     } catch (error) {
-      this.say(t("refused", { message: error.message }));
+      this.say(refusal(t, error));
       return;
     }
     const link = this.$("#call-link");
@@ -155,7 +163,7 @@ export class Reach {
       this.closeForms(true);
       this.say("");
     } catch (error) {
-      this.say(this.i18n.t("refused", { message: error.message }));
+      this.say(refusal(this.i18n.t, error));
     }
     await this.onDone();
   }
