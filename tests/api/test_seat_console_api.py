@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -73,10 +74,13 @@ def test_a_seat_that_does_not_act_is_signed_out_after_the_idle_time(idle_server:
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "session_idle"
 
 
-def test_console_settings_name_the_sla_times_and_the_idle_limit(idle_server: Server) -> None:
+def test_console_settings_name_the_sla_times_the_idle_limit_and_the_servers_time(idle_server: Server) -> None:
+    before = datetime.now(UTC)
     config = httpx.get(f"{idle_server.url}/api/v1/seat/config").json()
+    after = datetime.now(UTC)
     assert config["sla_s"] == {"P1": 15.0, "P2": 30.0, "P3": 120.0, "P4": 600.0}
     assert config["idle_timeout_s"] == 2 and config["map_tile_url"] == ""
+    assert before <= datetime.fromisoformat(config["server_time"]) <= after  # same machine, same clock
 
 
 def _closed_incident(base: str, seat: dict[str, str]) -> dict[str, str]:
