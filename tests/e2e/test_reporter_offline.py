@@ -1,10 +1,13 @@
 """Without a connection the reporter app keeps the alarm, says it is waiting, offers an SMS,
-and sends it exactly once when the connection returns; the installed app opens offline."""
+and sends it exactly once when the connection returns; the installed app opens offline, and
+while a proxy in front answers 502 for a server that is down."""
 
 from __future__ import annotations
 
 import posixpath
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -12,7 +15,7 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.reporter_app import incidents_at, kept, open_app, phone, somewhere_in_futian
-from tests.support.servers import Server
+from tests.support.servers import Server, demo_with
 
 
 def test_an_alarm_made_offline_waits_offers_an_sms_and_arrives_exactly_once(
@@ -114,3 +117,41 @@ def test_the_service_worker_keeps_every_module_the_reporter_app_imports() -> Non
     needed = _imports("/static/reporter/app.js", set())
     assert {"/static/reporter/chat.js", "/static/common/events.js"} <= needed  # the walk finds them
     assert needed - shell == set()
+
+
+class _BadGateway(BaseHTTPRequestHandler):
+    """What a reverse proxy answers while the server behind it is down."""
+
+    def do_GET(self) -> None:
+        body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        self.send_response(502)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def test_the_installed_app_opens_when_a_proxy_answers_502_for_a_server_that_is_down(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with demo_with(tmp_path) as server:
+        context = phone(browser)
+        page = open_app(context, server.url)
+        page.evaluate("navigator.serviceWorker.ready")
+        page.reload()
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        server.stop()
+        proxy = ThreadingHTTPServer(("127.0.0.1", server.port), _BadGateway)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        try:
+            page.reload()
+            page.wait_for_selector("body[data-ready]")
+            expect(page.locator("#sos")).to_be_visible()
+            expect(page.locator("body")).not_to_contain_text("Bad Gateway")
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+        context.close()

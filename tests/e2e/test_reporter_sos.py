@@ -1,13 +1,15 @@
 """The reporter app's one-tap silent SOS and the one-tap details after it, its home page on a
-small phone and at 200 % zoom, reload and language."""
+small phone and at 200 % zoom, reload and language; on a slow network the tap shows at once
+that the alarm is on its way."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.e2e.reporter_app import (
     NOISE_PROBE,
@@ -143,4 +145,30 @@ def test_an_sos_with_a_remembered_phone_the_server_refuses_still_arrives_at_once
     arrived = incidents_at(demo_server.url, here)
     assert len(arrived) == 1 and arrived[0]["silent"] is True
     assert kept(page, "identity") == {"name": "李雷", "phone": ""}
+    context.close()
+
+
+def test_on_a_slow_network_one_tap_shows_at_once_that_the_alarm_is_on_its_way_on_a_dark_screen(
+    browser: Browser, demo_server: Server
+) -> None:
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, demo_server.url)
+    held: list[Route] = []
+
+    def hold_alarms(route: Route) -> None:
+        if route.request.method == "POST":
+            held.append(route)  # answered below, as a slow network would, much later
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/alarms", hold_alarms)
+    page.locator("#sos").tap()
+    expect(page.locator("#view-waiting")).to_be_visible(timeout=2_000)
+    expect(page.locator("#waiting-title")).to_have_text("正在发送报警…")
+    expect(page.locator("body")).to_have_class(re.compile(r"\bdim\b"))
+    expect(page.locator("#waiting-title")).to_be_focused()  # a screen reader says what changed
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#view-status")).to_be_visible()
+    expect(page.locator("#sent-note")).to_be_focused()
     context.close()

@@ -1,5 +1,6 @@
-"""The reporter's status page follows the seat live: acceptance, messages both ways, receipts;
-and it goes live again when the server no longer knows the last event it saw."""
+"""The reporter's status page follows the seat live: acceptance, messages both ways, receipts,
+a report joined to another case; and it goes live again when the server no longer knows the
+last event it saw."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.e2e.network import (
     wait_for_resumption_from_the_unknown_event,
 )
 from tests.e2e.reporter_app import incident, kept, open_app, phone, seat, seat_messages, somewhere_in_futian
+from tests.support.http import FUTIAN, raise_alarm
 from tests.support.servers import Server, demo_with
 
 HEARTBEAT_S = 0.25
@@ -243,3 +245,30 @@ def _is_alarm_read(request: Request) -> bool:
 def _note_heartbeat(ws: WebSocket, frame: str | bytes, into: list[str]) -> None:
     if isinstance(frame, str) and '"type":"heartbeat"' in frame.replace(" ", ""):
         into.append(ws.url)
+
+
+def test_a_report_joined_to_another_case_says_so_at_once_and_takes_its_case_number(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#live-mode")).to_have_text("实时更新")
+    mine = kept(page, "current")
+    headers = seat(base)
+    other = raise_alarm(base, FUTIAN, category="violence")
+    merged = httpx.post(
+        f"{base}/api/v1/incidents/{mine['incident_id']}/actions/merge",
+        json={"into": other["incident_id"]},
+        headers=headers,
+    )
+    assert merged.status_code == 200, merged.text
+
+    note = page.locator("#joined-note")
+    joined = f"现为案件 {other['case_number']}（原编号 {mine['case_number']}）。"
+    # Pushed: well before the page's 30 s safety poll.
+    expect(note).to_have_text(f"您的报警已与同一事件的其他报警合并，{joined}", timeout=5_000)
+    expect(page.locator("#case-number")).to_contain_text(other["case_number"])
+    assert kept(page, "current")["case_number"] == other["case_number"]
+    context.close()

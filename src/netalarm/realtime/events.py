@@ -174,4 +174,7 @@ def for_reporter(event: Event, alarm_id: uuid.UUID) -> dict[str, Any] | None:
         return event.wire({k: event.data.get(k) for k in ("by", "message_ids", "read_at")})
     if event.type == "withdrawn" and event.data.get("alarm_id") == str(alarm_id):
         return event.wire({"reason": event.data.get("reason")})
+    if event.type == "merged":
+        # The reporter's alarm went on with another case: its number is theirs from now on.
+        return event.wire({"into_case_number": event.data.get("into_case_number")})
     return None

@@ -20,6 +20,7 @@ const t = i18n.t;
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["home", "details", "waiting", "status"];
 const CONFIG_KEY = "netalarm.reporter.config";
+const SLOW_FEEDBACK_MS = 400; // an SOS not answered by then shows the "sending" page
 
 let config = JSON.parse(localStorage.getItem(CONFIG_KEY) || "null") || { sms_number: "12110", map_tile_url: "" };
 let category = "other";
@@ -33,15 +34,35 @@ const status = createStatus({
   onGone: () => forget(),
   onClosed: closed,
   onStatus: (s) => { locate.update(s); withdraw.update(s); },
+  onJoined: (joined) => {
+    const current = store.current;
+    if (current && current.id === joined.id) {
+      store.current = { ...current, case_number: joined.case_number, joined_from: joined.joined_from };
+    }
+    renderLastCase();
+  },
 });
 const chat = createChat({ t, status });
 const locate = createLocate({ t, position, config: () => config, chat, status });
 const withdraw = createWithdraw({ i18n, status });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
+// A new screen takes the focus (its note if it shows one, else its heading), so a screen
+// reader says what changed; not on the app's first screen.
+let firstScreen = true;
 function show(name) {
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== name;
   window.scrollTo(0, 0);
+  if (firstScreen) {
+    firstScreen = false;
+    return;
+  }
+  const view = $(`view-${name}`);
+  const target = [...view.querySelectorAll("[data-focus-first], h2")].find((el) => !el.hidden);
+  if (target) {
+    target.tabIndex = -1;
+    target.focus({ preventScroll: true });
+  }
 }
 
 function setDim(dim) {
@@ -91,7 +112,10 @@ function silentSos() {
   const body = { idempotency_key: newIdempotencyKey(), category: "other", silent: true, channel: "web", reporter: reporterFields() };
   const here = position.best();
   if (here) body.location = here;
+  position.clearManual();
   outbox.send(body);
+  // On a slow network the tap must still show at once that the alarm is on its way.
+  setTimeout(() => { if (store.pending && outbox.sending) showWaiting(store.pending, true); }, SLOW_FEEDBACK_MS);
 }
 
 async function openDetails(chosen) {
@@ -187,6 +211,7 @@ function submitDetails(event) {
   const body = { idempotency_key: newIdempotencyKey(), category: chosen ? chosen.value : "other", description, silent: false, channel: "web", reporter };
   const here = position.best();
   if (here) body.location = here;
+  position.clearManual();
   setDim(false);
   setSending(true);
   outbox.send(body, attachments);

@@ -33,8 +33,20 @@ export function createLocate({ t, position, config, chat, status }) {
         fail("locate.failed");
         return;
       }
+      position.clearManual();
     }
-    if (address && (await chat.say(t("details.addressLine", { address })))) $("locate-address").value = "";
+    const addressSent = Boolean(address && (await chat.say(t("details.addressLine", { address }))));
+    if (addressSent) {
+      $("locate-address").value = "";
+      // The operator has an address now, though still no point on the map.
+      $("locate-title").dataset.i18n = "locate.titleAddress";
+      $("locate-title").textContent = t("locate.titleAddress");
+    }
+    if (here || addressSent) {
+      $("locate-done").dataset.i18n = here ? "locate.sentPosition" : "locate.sentAddress";
+      $("locate-done").textContent = t($("locate-done").dataset.i18n);
+      $("locate-done").hidden = false;
+    }
     status.refresh();
   }
 

@@ -1,5 +1,6 @@
 // The reporter's position: the browser's geolocation (with its accuracy) unless the reporter
-// placed the pin by hand; and, with consent, live updates sent while the alarm is open.
+// placed the pin by hand for the alarm being made; and, with consent, live updates of the
+// device's own position sent while the alarm is open.
 import { api } from "./api.js";
 
 const LIVE_MIN_INTERVAL_MS = 10000;
@@ -31,14 +32,24 @@ export function createPosition() {
     get fix() { return fix; },
     get manual() { return manual; },
     get failed() { return failed; },
-    // The position to send: a hand-placed pin wins; the browser does not say whether its fix
-    // came from satellites, so a tight one counts as gps and a loose one as network.
+    // The position to send with an alarm: a hand-placed pin wins; the browser does not say
+    // whether its fix came from satellites, so a tight one counts as gps and a loose one as network.
     best() {
       if (manual) return { lat: manual.lat, lon: manual.lon, source: "manual" };
-      if (fix) return { ...fix, source: fix.accuracy_m <= 100 ? "gps" : "network" };
-      return null;
+      return this.live();
+    },
+    // Where the device is now (never a pin): what following the reporter sends.
+    live() {
+      return fix ? { ...fix, source: fix.accuracy_m <= 100 ? "gps" : "network" } : null;
     },
     setManual(lat, lon) { manual = { lat, lon }; notify(); },
+    // A pin is placed for one alarm (or one position sent from the status page): once that
+    // has gone, the next alarm starts from where the device is, not from an old pin.
+    clearManual() {
+      if (!manual) return;
+      manual = null;
+      notify();
+    },
     onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); },
   };
 }
@@ -56,12 +67,21 @@ export function createLiveShare(position) {
   let enabled = false;
   let last = null;
   let lastAt = 0;
+  let again = null;
 
+  // Following the reporter sends where the device is: a pin marked where they were once
+  // would hold the police at the old place however far they have gone.
   async function maybeSend() {
-    const here = position.best();
+    const here = position.live();
     if (!alarm || !enabled || !here) return;
     const now = Date.now();
-    if (now - lastAt < LIVE_MIN_INTERVAL_MS) return;
+    if (now - lastAt < LIVE_MIN_INTERVAL_MS) {
+      // Too soon after the last one: look again when the interval is over, not only at the
+      // next move (a phone at rest reports none) or after a minute of silence.
+      clearTimeout(again);
+      again = setTimeout(maybeSend, lastAt + LIVE_MIN_INTERVAL_MS - now);
+      return;
+    }
     if (last && metres(last, here) < LIVE_MIN_MOVE_M && now - lastAt < LIVE_MAX_SILENCE_MS) return;
     lastAt = now;
     try {

@@ -12,8 +12,9 @@ const RECONNECT_MS = 10000;
 
 const $ = (id) => document.getElementById(id);
 
-// onStatus(status) follows every status read from the server.
-export function createStatus({ i18n, onGone, onClosed, onStatus }) {
+// onStatus(status) follows every status read from the server; onJoined(alarm) is told when
+// a seat joined the alarm to another case (a duplicate report): its case number changed.
+export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined }) {
   const t = i18n.t;
   let alarm = null;
   let status = null;
@@ -50,6 +51,9 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     });
     announce();
     $("case-number").textContent = t("status.case", { case: status.case_number });
+    $("joined-note").hidden = !alarm.joined_from;
+    $("joined-note").textContent = alarm.joined_from
+      ? t("status.joined", { from: alarm.joined_from, to: status.case_number }) : "";
     $("disposition").hidden = !status.disposition;
     $("disposition").textContent = status.disposition ? t("status.disposition", { d: disposition(status.disposition) }) : "";
   }
@@ -138,6 +142,10 @@ export function createStatus({ i18n, onGone, onClosed, onStatus }) {
     try {
       const [s, m] = await Promise.all([api.status(current), api.messages(current)]);
       if (current !== alarm) return;
+      if (s.case_number && alarm.case_number && s.case_number !== alarm.case_number) {
+        alarm = { ...alarm, joined_from: alarm.joined_from || alarm.case_number, case_number: s.case_number };
+        onJoined(alarm);
+      }
       status = s;
       messages = m;
       render();

@@ -49,22 +49,32 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The network first (so a new version is picked up at once), the kept copy when offline.
+// The kept copy of `request` (for a page, the app's own page), or undefined.
+async function kept(cache, request) {
+  const copy = await cache.match(request, { ignoreSearch: true });
+  if (copy || request.mode !== "navigate") return copy;
+  return cache.match("/");
+}
+
+// The network first (so a new version is picked up at once), the kept copy when offline or
+// when the server is down behind a proxy (a 5xx): the app then still opens, keeps an alarm
+// on the device and offers the SMS link, instead of showing "502 Bad Gateway".
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
+  let response;
   try {
-    const response = await fetch(request);
-    if (response.ok) cache.put(request, response.clone());
-    return response;
+    response = await fetch(request);
   } catch (err) {
-    const kept = await cache.match(request, { ignoreSearch: true });
-    if (kept) return kept;
-    if (request.mode === "navigate") {
-      const page = await cache.match("/");
-      if (page) return page;
-    }
+    const copy = await kept(cache, request);
+    if (copy) return copy;
     throw err;
   }
+  if (response.ok) {
+    cache.put(request, response.clone());
+    return response;
+  }
+  if (response.status >= 500) return (await kept(cache, request)) || response;
+  return response;
 }
 
 self.addEventListener("fetch", (event) => {

@@ -32,13 +32,16 @@ export function createWithdraw({ i18n, status }) {
     try {
       current = await api.withdraw(alarm, reason);
       render();
+      // The pressed button is gone: the note saying what happened takes the focus.
+      $("withdrawn-note").tabIndex = -1;
+      $("withdrawn-note").focus();
       status.refresh();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         fail(t("withdraw.closed"));
         status.refresh();
       } else {
-        fail(err instanceof ApiError ? err.message : t("withdraw.offline"));
+        fail(t(err instanceof ApiError ? "withdraw.failed" : "withdraw.offline"));
       }
     } finally {
       buttons.forEach((b) => { b.disabled = false; });
