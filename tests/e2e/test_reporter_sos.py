@@ -172,3 +172,23 @@ def test_on_a_slow_network_one_tap_shows_at_once_that_the_alarm_is_on_its_way_on
     expect(page.locator("#view-status")).to_be_visible()
     expect(page.locator("#sent-note")).to_be_focused()
     context.close()
+
+
+LUMINANCE = """selector => {
+  const colour = getComputedStyle(document.querySelector(selector)).backgroundColor;
+  const [r, g, b] = colour.match(/\\d+/g).map(Number);
+  const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+}"""
+
+
+def test_the_dim_screen_leaves_nothing_bright_the_sos_button_the_offline_banner_or_form_controls(
+    browser: Browser, demo_server: Server
+) -> None:
+    context = phone(browser)
+    page = open_app(context, demo_server.url)
+    page.evaluate("document.getElementById('net').hidden = false; document.body.classList.add('dim')")
+    for selector in ("#sos", "#net", "body"):
+        assert page.evaluate(LUMINANCE, selector) < 0.02, selector  # near black
+    assert page.evaluate("getComputedStyle(document.body).colorScheme") == "dark"  # native controls too
+    context.close()
