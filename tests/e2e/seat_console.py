@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
@@ -50,6 +51,17 @@ def sign_in(context: BrowserContext, base: str, username: str, path: str = "/sea
     expect(page.locator("#console")).to_be_visible()
     expect(page.locator("#queue > li").first).to_be_visible()
     return page
+
+
+def console_on(
+    browser: Browser, base: str, alarm: dict[str, Any], *, username: str = "futian.net", locale: str = "en-US"
+) -> tuple[BrowserContext, Page]:
+    """A desk signed in as `username`, with the incident of `alarm` (as `raise_alarm` returns
+    it) open in the console."""
+    context = desk(browser, locale)
+    page = sign_in(context, base, username)
+    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    return context, page
 
 
 def row(page: Page, incident_id: str) -> Locator:

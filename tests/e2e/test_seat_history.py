@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.reporter_app import serious_violations
-from tests.e2e.seat_console import desk, open_incident, screenshot, sign_in
+from tests.e2e.seat_console import console_on, desk, screenshot, sign_in
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import Server
 
@@ -68,9 +68,7 @@ def test_a_key_does_nothing_to_the_open_case_while_the_history_is_in_front(
 ) -> None:
     base = demo_server.url
     alarm = raise_alarm(base, FUTIAN, category="fraud")
-    context = desk(browser)
-    page = sign_in(context, base, "futian.net")
-    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    context, page = console_on(browser, base, alarm)
     page.locator("#history-tab").click()
     page.locator("#history h2").click()
     page.keyboard.press("a")

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.seat_console import desk, open_incident, sign_in
+from tests.e2e.seat_console import console_on
 from tests.support.http import FUTIAN, raise_alarm, reporter_post
 from tests.support.servers import Server
 
@@ -17,9 +17,7 @@ def test_the_position_says_when_it_was_fixed_and_a_live_update_renews_it(
 ) -> None:
     base = demo_server.url
     alarm = raise_alarm(base, FUTIAN, category="violence")
-    context = desk(browser)
-    page = sign_in(context, base, "futian.net")
-    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    context, page = console_on(browser, base, alarm)
     age = page.locator("#position-age")
     expect(age).to_have_text(re.compile(r"^as of \d\d:\d\d:\d\d \(\d+ s ago\)$"))
     page.clock.install()  # from here the page's time is the test's to move

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.seat_console import act, desk, open_incident, sign_in
+from tests.e2e.seat_console import act, console_on
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import Server, demo_with
 
@@ -20,9 +20,7 @@ def test_without_a_connection_the_console_says_offline_and_an_action_may_not_hav
 ) -> None:
     with demo_with(tmp_path) as server:
         alarm = raise_alarm(server.url, FUTIAN, category="fraud")
-        context = desk(browser)
-        page = sign_in(context, server.url, "futian.net")
-        open_incident(page, alarm["incident_id"], alarm["case_number"])
+        context, page = console_on(browser, server.url, alarm)
         mode = page.locator("#mode")
         expect(mode).to_have_attribute("data-mode", "live")
 
@@ -43,9 +41,7 @@ def test_a_resolve_that_lost_the_race_names_the_cases_status_not_a_seat(
 ) -> None:
     base = demo_server.url
     alarm = raise_alarm(base, FUTIAN, category="fraud")
-    context = desk(browser)
-    page = sign_in(context, base, "futian.net")
-    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    context, page = console_on(browser, base, alarm)
     page.locator("body").press("a")
     expect(page.locator("#inc-status")).to_have_attribute("data-status", "accepted")
     act(page, "d", note="unit 3")
@@ -75,9 +71,7 @@ def test_a_double_enter_sends_one_message_and_a_closed_case_offers_no_quick_repl
 ) -> None:
     base = demo_server.url
     alarm = raise_alarm(base, FUTIAN, category="fraud")
-    context = desk(browser)
-    page = sign_in(context, base, "futian.net")
-    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    context, page = console_on(browser, base, alarm)
     box = page.locator(".chat textarea")
     box.fill("Are you hurt?")
     box.press("Enter")
@@ -101,9 +95,7 @@ def test_a_double_enter_sends_one_message_and_a_closed_case_offers_no_quick_repl
 def test_a_refused_note_says_why_in_chinese(browser: Browser, demo_server: Server) -> None:
     base = demo_server.url
     alarm = raise_alarm(base, FUTIAN, category="fraud")
-    context = desk(browser, "zh-CN")
-    page = sign_in(context, base, "futian.net")
-    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    context, page = console_on(browser, base, alarm, locale="zh-CN")
     act(page, "l", text="   ")
     expect(page.locator("#inc-message")).to_have_text("操作被拒绝：请先填写内容（不能为空，也不能过长）")
     context.close()

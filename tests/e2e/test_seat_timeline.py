@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Browser, Locator, expect
 
-from tests.e2e.seat_console import act, desk, open_incident, sign_in
+from tests.e2e.seat_console import act, console_on
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers
 from tests.support.servers import Server
 
@@ -23,9 +23,7 @@ def test_the_timeline_sticks_to_the_bottom_when_the_seat_is_there_and_stays_put_
     messages = f"{base}/api/v1/alarms/{alarm['id']}/messages"
     for n in range(30):  # far more entries than the panel shows at once
         httpx.post(messages, json={"text": f"update {n}"}, headers=reporter)
-    context = desk(browser)
-    page = sign_in(context, base, "futian.net")
-    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    context, page = console_on(browser, base, alarm)
     timeline: Locator = page.locator("#timeline")
     reads = timeline.locator('li[data-type="message_read"]')  # the console's read receipts
     expect(reads).to_have_count(30)
@@ -50,9 +48,7 @@ def test_a_note_written_with_l_lands_on_the_timeline_even_after_the_case_is_clos
 ) -> None:
     base = demo_server.url
     alarm = raise_alarm(base, FUTIAN, category="fraud")
-    context = desk(browser, "zh-CN")
-    page = sign_in(context, base, "futian.net")
-    open_incident(page, alarm["incident_id"], alarm["case_number"])
+    context, page = console_on(browser, base, alarm, locale="zh-CN")
     act(page, "x", disposition="test")
     expect(page.locator("#inc-status")).to_have_attribute("data-status", "closed")
     expect(page.locator('#actions [data-action="add_note"]')).to_be_enabled()
