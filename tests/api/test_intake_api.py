@@ -78,6 +78,40 @@ def test_the_reporter_reads_status_posts_positions_and_chats(demo_server: Server
     assert [p["lat"] for p in trail] == [pytest.approx(22.5440)]
 
 
+async def _say_at_once(
+    base: str, alarm: dict[str, Any], body: dict[str, Any], n: int
+) -> list[httpx.Response]:
+    async with httpx.AsyncClient(base_url=base, headers=reporter_headers(alarm)) as client:
+        return await asyncio.gather(
+            *(client.post(f"/api/v1/alarms/{alarm['id']}/messages", json=body) for _ in range(n))
+        )
+
+
+def test_a_reporters_message_sent_again_with_its_key_is_the_message_sent_first(demo_server: Server) -> None:
+    base = demo_server.url
+    alarm = raise_alarm(base, FUTIAN, silent=True)
+    other = raise_alarm(base, FUTIAN, silent=True)
+    url = f"{base}/api/v1/alarms/{alarm['id']}/messages"
+    body = {"text": "Attachment big.jpg", "idempotency_key": "chat-0123456789"}
+
+    first = httpx.post(url, json=body, headers=reporter_headers(alarm))
+    again = httpx.post(url, json={**body, "text": "changed"}, headers=reporter_headers(alarm))
+    burst = asyncio.run(_say_at_once(base, alarm, {**body, "idempotency_key": "chat-burst-42"}, 8))
+    elsewhere = httpx.post(
+        f"{base}/api/v1/alarms/{other['id']}/messages", json=body, headers=reporter_headers(other)
+    )
+    bad = httpx.post(url, json={**body, "idempotency_key": "no spaces"}, headers=reporter_headers(alarm))
+
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == first.json()
+    assert sorted(a.status_code for a in burst) == [200] * 7 + [201]
+    assert len({a.json()["id"] for a in burst}) == 1
+    assert elsewhere.status_code == 201 and elsewhere.json()["id"] != first.json()["id"]
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "idempotency_key"
+    chat = httpx.get(url, headers=reporter_headers(alarm)).json()
+    assert [m["text"] for m in chat] == ["Attachment big.jpg", "Attachment big.jpg"]
+
+
 def _tap(
     base: str, alarm: dict[str, Any], category: str, as_of: dict[str, Any] | None = None
 ) -> httpx.Response:

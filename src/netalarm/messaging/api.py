@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from netalarm.channels.sms import service as sms_service
 from netalarm.channels.sms.worker import WorkerDep
@@ -27,6 +28,14 @@ class MessageIn(BaseModel):
     alarm_id: uuid.UUID | None = None
 
 
+class ReporterMessageIn(MessageIn):
+    # Made by the reporter's device for each message, so a retry (after a reload, or an answer
+    # lost on the way) finds the message sent before instead of making a second one.
+    idempotency_key: str | None = Field(
+        default=None, min_length=8, max_length=80, pattern=r"^[A-Za-z0-9._:\-]+$"
+    )
+
+
 @router.get("/api/v1/alarms/{alarm_id}/messages")
 async def reporter_messages(alarm_id: str, session: Session, reporter: ReporterDep) -> list[dict[str, Any]]:
     """The alarm's conversation, oldest first. Fetching it delivers the seat's messages:
@@ -38,20 +47,41 @@ async def reporter_messages(alarm_id: str, session: Session, reporter: ReporterD
     return [messaging_service.public(m) for m in messages]
 
 
-@router.post("/api/v1/alarms/{alarm_id}/messages", status_code=201)
+@router.post(
+    "/api/v1/alarms/{alarm_id}/messages",
+    status_code=201,
+    responses={200: {"description": "The message sent before under this idempotency_key."}},
+)
 async def reporter_post(
-    alarm_id: str, body: MessageIn, session: Session, reporter: ReporterDep
+    alarm_id: str, body: ReporterMessageIn, session: Session, reporter: ReporterDep, response: Response
 ) -> dict[str, Any]:
+    """The reporter's message. With an `idempotency_key`, the same key again on this alarm
+    answers 200 with the message sent first, whatever the body says."""
     found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
-    message = await messaging_service.post(
-        session,
-        incident=found.incident,
-        alarm_id=found.alarm.id,
-        sender="reporter",
-        actor=f"reporter:{reporter}",
-        text=body.text,
-        media_ids=body.media_ids,
-    )
+    # Keys are the device's own: scoped by alarm, one reporter's key never finds another's message.
+    key = f"reporter:{found.alarm.id}:{body.idempotency_key}" if body.idempotency_key else None
+    if key is not None and (before := await messaging_service.by_key(session, key)) is not None:
+        response.status_code = 200
+        return messaging_service.public(before)
+    try:
+        async with session.begin_nested():
+            message = await messaging_service.post(
+                session,
+                incident=found.incident,
+                alarm_id=found.alarm.id,
+                sender="reporter",
+                actor=f"reporter:{reporter}",
+                text=body.text,
+                media_ids=body.media_ids,
+                idempotency_key=key,
+            )
+    except IntegrityError:  # the same message, stored meanwhile by a concurrent retry of it
+        again = await messaging_service.by_key(session, key) if key is not None else None
+        if again is None:
+            raise
+        await session.commit()
+        response.status_code = 200
+        return messaging_service.public(again)
     await session.commit()
     return messaging_service.public(message)
 
