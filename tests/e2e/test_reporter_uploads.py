@@ -1,6 +1,8 @@
 """A file sent in the chat survives a network drop in the middle of its upload: the page says
 it waits, resumes from the server's offset when the connection returns, and the seat gets the
-file whole, attached to the chat message. A file chosen offline waits for the connection."""
+file whole, attached to the chat message. A file chosen offline waits for the connection. An
+upload that failed while the server was in trouble is tried again, by itself and with its
+Retry button; a file the server refuses is not."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ import wave
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, Request, expect
+from playwright.sync_api import Browser, BrowserContext, Request, Route, expect
 
-from tests.e2e.reporter_app import kept, open_app, phone, seat, somewhere_in_futian
+from tests.e2e.reporter_app import kept, open_app, phone, seat, serious_violations, somewhere_in_futian
+from tests.media.samples import photo
 from tests.support.servers import Server
 
 SLOW = {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 1_000_000}
@@ -126,4 +129,88 @@ def test_a_file_the_server_refuses_says_why_once_and_is_not_uploaded_again_after
     expect(page.locator("#uploads .upload")).to_have_count(0)
     assert uploads == []
     assert kept(page, "current")["uploads"] == []
+    context.close()
+
+
+class ServerTrouble:
+    """Answers 503 to every upload request while `on`, as a server (or its proxy) under
+    trouble would; the rest of the API is untouched."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.on = True
+        context.route("**/api/v1/uploads**", self._answer)
+
+    def _answer(self, route: Route) -> None:
+        if self.on:
+            route.fulfill(status=503, body="busy")
+        else:
+            route.continue_()
+
+
+def test_uploads_that_failed_on_a_server_error_are_sent_by_themselves_once_it_recovers(
+    browser: Browser, demo_server: Server, tmp_path: Path
+) -> None:
+    base = demo_server.url
+    (tmp_path / "form.jpg").write_bytes(photo())
+    (tmp_path / "chat.jpg").write_bytes(photo(size=(640, 480)))
+    context = phone(browser, at=somewhere_in_futian())
+    trouble = ServerTrouble(context)
+    page = open_app(context, base)
+    page.locator("[data-category=fraud]").tap()
+    page.locator("#file-details").set_input_files(str(tmp_path / "form.jpg"))
+    page.locator("#details-form button[type=submit]").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    page.locator("#file-chat").set_input_files(str(tmp_path / "chat.jpg"))
+
+    rows = page.locator("#uploads .upload")
+    for name in ("form.jpg", "chat.jpg"):
+        row = rows.filter(has_text=name)
+        expect(row).to_have_attribute("data-state", "failed")
+        expect(row).to_contain_text(f"{name}：上传失败，稍后自动重试")
+        expect(row.get_by_role("button", name=f"重试上传 {name}")).to_be_visible()
+    trouble.on = False
+
+    for name in ("form.jpg", "chat.jpg"):
+        row = rows.filter(has_text=name)
+        expect(row).to_have_attribute("data-state", "done", timeout=25_000)
+        expect(row.get_by_role("button")).to_be_hidden()
+    incident_id = kept(page, "current")["incident_id"]
+    headers = seat(base)
+    media = httpx.get(f"{base}/api/v1/incidents/{incident_id}/media", headers=headers).json()
+    assert sorted(m["filename"] for m in media) == ["chat.jpg", "form.jpg"]
+    note = next(
+        m
+        for m in httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=headers).json()
+        if "chat.jpg" in m["text"]
+    )
+    assert note["media_ids"] == [m["id"] for m in media if m["filename"] == "chat.jpg"]
+    assert kept(page, "current")["uploads"] == []
+    context.close()
+
+
+def test_the_retry_button_of_a_failed_upload_sends_it_at_once(
+    browser: Browser, demo_server: Server, tmp_path: Path
+) -> None:
+    base = demo_server.url
+    (tmp_path / "door.jpg").write_bytes(photo())
+    context = phone(browser, at=somewhere_in_futian(), locale="en-US")
+    trouble = ServerTrouble(context)
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#steps li[data-step=received]")).to_have_class("done")
+    page.locator("#file-chat").set_input_files(str(tmp_path / "door.jpg"))
+    row = page.locator("#uploads .upload")
+    expect(row).to_have_attribute("data-state", "failed")
+    expect(row).to_contain_text("door.jpg: upload failed; it is tried again shortly")
+    assert serious_violations(page) == []
+    trouble.on = False
+
+    row.get_by_role("button", name="Retry uploading door.jpg").tap()
+
+    # Sooner than the first automatic attempt, 5 s after the failure.
+    expect(row).to_have_attribute("data-state", "done", timeout=3_000)
+    media = httpx.get(
+        f"{base}/api/v1/incidents/{kept(page, 'current')['incident_id']}/media", headers=seat(base)
+    ).json()
+    assert [m["filename"] for m in media] == ["door.jpg"]
     context.close()

@@ -45,8 +45,9 @@ export const api = {
   submit: (body) => call("POST", "/api/v1/alarms", { body }),
   status: (alarm) => call("GET", `/api/v1/alarms/${alarm.id}`, { token: alarm.reporter_token }),
   messages: (alarm) => call("GET", `/api/v1/alarms/${alarm.id}/messages`, { token: alarm.reporter_token }),
-  say: (alarm, text, mediaIds = []) =>
-    call("POST", `/api/v1/alarms/${alarm.id}/messages`, { body: { text, media_ids: mediaIds }, token: alarm.reporter_token }),
+  // With `key`, sending again (after a reload, or an answer lost) finds the message sent first.
+  say: (alarm, text, mediaIds = [], key = undefined) =>
+    call("POST", `/api/v1/alarms/${alarm.id}/messages`, { body: { text, media_ids: mediaIds, idempotency_key: key }, token: alarm.reporter_token }),
   read: (alarm, messageId) =>
     call("POST", `/api/v1/alarms/${alarm.id}/messages/${messageId}/read`, { body: {}, token: alarm.reporter_token }),
   category: (alarm, category) =>

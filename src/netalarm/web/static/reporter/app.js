@@ -1,10 +1,11 @@
 // The reporter app: one-tap silent SOS, a details form (category, text, position, media,
 // identity), a waiting page for alarms made offline, and the status page with the chat.
 import { makeI18n } from "/static/common/i18n.js";
-import { api, Offline } from "./api.js";
+import { api } from "./api.js";
 import { mediaButtons } from "./capture.js";
 import { createChat } from "./chat.js";
 import { clearField, markField, markServerField, phoneLooksValid } from "./fields.js";
+import { createFiles } from "./files.js";
 import { CATEGORIES, pictogram } from "./icons.js";
 import { createLocate } from "./locate.js";
 import { createOutbox } from "./outbox.js";
@@ -12,7 +13,6 @@ import { createLiveShare, createPosition } from "./position.js";
 import { createStatus } from "./status.js";
 import { STRINGS } from "./strings.js";
 import { newIdempotencyKey, store } from "./store.js";
-import { upload, waiting } from "./uploads.js";
 import { createWithdraw } from "./withdraw.js";
 
 const i18n = makeI18n(STRINGS);
@@ -41,10 +41,12 @@ const status = createStatus({
     }
     renderLastCase();
   },
+  onLive: () => files.retry(),
 });
 const chat = createChat({ t, status });
 const locate = createLocate({ t, position, config: () => config, chat, status });
 const withdraw = createWithdraw({ i18n, status });
+const files = createFiles({ t, list: $("uploads"), onMessage: () => status.refresh() });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
 // A new screen takes the focus (its note if it shows one, else its heading), so a screen
@@ -162,22 +164,6 @@ function renderAttachments() {
   });
 }
 
-// A chat attachment: its message first, then the file uploaded into it. Without a
-// connection it waits (kept in IndexedDB) for the connection to return.
-async function sendChatMedia(entry) {
-  const current = store.current;
-  let message;
-  try {
-    message = await status.say(t("chat.attachment", { name: entry.name }));
-  } catch (err) {
-    if (!(err instanceof Offline)) return;
-    const row = waiting($("uploads"), entry.name, t);
-    window.addEventListener("online", () => { row.remove(); sendChatMedia(entry); }, { once: true });
-    return;
-  }
-  await upload(current, entry, $("uploads"), t, { message_id: message.id });
-}
-
 // ---- details form ---------------------------------------------------------------------
 
 function setSending(on) {
@@ -271,27 +257,9 @@ function showRefused(err, pending) {
   $("details-error").scrollIntoView({ block: "center" });
 }
 
-// The form's files still to upload; one done or refused for good leaves the list (a refused
-// one says why, once), one that failed otherwise is tried again on the next opening.
-async function uploadPending(current) {
-  for (const entry of [...(current.uploads || [])]) {
-    try {
-      await upload(current, entry, $("uploads"), t);
-    } catch (err) {
-      if (!err.permanent) continue;
-    }
-    const now = store.current;
-    if (now && now.id === current.id) {
-      now.uploads = (now.uploads || []).filter((e) => e.key !== entry.key);
-      store.current = now;
-    }
-  }
-}
-
 function openStatus(current, fresh) {
   setDim(Boolean(current.dim));
   $("sent-note").hidden = !fresh;
-  $("uploads").replaceChildren();
   $("share-live-status").checked = store.shareLive;
   show("status");
   status.show(current);
@@ -307,7 +275,7 @@ function openStatus(current, fresh) {
       });
     }
   }
-  uploadPending(current);
+  files.resume();
   chat.flush();
 }
 
@@ -352,6 +320,7 @@ function applyLanguage() {
   status.render();
   withdraw.render();
   chat.render();
+  files.render();
 }
 
 function wire() {
@@ -388,7 +357,7 @@ function wire() {
   window.addEventListener("offline", net);
   net();
   mediaButtons(t, document.querySelector('[data-media="details"]'), (entry) => { attachments.push(entry); renderAttachments(); });
-  mediaButtons(t, document.querySelector('[data-media="chat"]'), (entry) => sendChatMedia(entry).catch(() => {}));
+  mediaButtons(t, document.querySelector('[data-media="chat"]'), (entry) => files.add(entry, true));
   position.onChange(renderPosition);
 }
 

@@ -13,8 +13,9 @@ const RECONNECT_MS = 10000;
 const $ = (id) => document.getElementById(id);
 
 // onStatus(status) follows every status read from the server; onJoined(alarm) is told when
-// a seat joined the alarm to another case (a duplicate report): its case number changed.
-export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined }) {
+// a seat joined the alarm to another case (a duplicate report): its case number changed;
+// onLive() hears the page go live.
+export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLive = () => {} }) {
   const t = i18n.t;
   let alarm = null;
   let status = null;
@@ -184,6 +185,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined }) {
     live = true;
     renderMode();
     poll(SLOW_MS);
+    onLive();
   }
 
   function fellBack() {

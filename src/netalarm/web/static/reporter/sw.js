@@ -14,6 +14,7 @@ const SHELL = [
   "/static/reporter/capture.js",
   "/static/reporter/chat.js",
   "/static/reporter/fields.js",
+  "/static/reporter/files.js",
   "/static/reporter/icons.js",
   "/static/reporter/locate.js",
   "/static/reporter/map.js",

@@ -1,7 +1,7 @@
 // Resumable uploads (tus 1.0, tus-js-client from npm) of the reporter's photos, videos and
-// voice notes, each with a progress bar. A dropped connection pauses an upload; it resumes
-// from the server's offset when the connection returns, or after a reload (blobs are kept
-// in IndexedDB until done).
+// voice notes, each in a row with a progress bar. One attempt uploads one file kept on the
+// device (IndexedDB), resuming from the server's offset at the upload's URL when it has one;
+// trying again after a failure is files.js's work.
 import { blobs } from "./blobs.js";
 
 const ENDPOINT = "/api/v1/uploads";
@@ -12,10 +12,13 @@ const TRANSIENT = [408, 423, 429];
 
 function refusal(err) {
   const code = err.originalResponse ? err.originalResponse.getStatus() : 0;
-  return code >= 400 && code < 500 && !TRANSIENT.includes(code) ? REFUSALS[code] || "uploads.failed" : null;
+  return code >= 400 && code < 500 && !TRANSIENT.includes(code) ? REFUSALS[code] || "uploads.notTaken" : null;
 }
 
-function row(list, name) {
+// A file's row in `list`: what became of it, a progress bar, and a Retry button (calling
+// onRetry) shown while the upload failed. `show(key, pct)` says a state; `render()` says it
+// again in the page's language.
+export function row(list, name, t, onRetry) {
   const item = document.createElement("li");
   item.className = "upload";
   const label = document.createElement("span");
@@ -23,76 +26,78 @@ function row(list, name) {
   const bar = document.createElement("progress");
   bar.max = 100;
   bar.value = 0;
-  bar.setAttribute("aria-label", name);
-  item.append(label, bar);
+  const retry = document.createElement("button");
+  retry.type = "button";
+  retry.className = "secondary upload-retry";
+  retry.hidden = true;
+  retry.onclick = onRetry;
+  item.append(label, bar, retry);
   list.append(item);
-  return { item, label, bar };
+  let state = "uploads.progress";
+  const ui = {
+    item,
+    get pct() { return bar.value; },
+    show(key, pct = bar.value) {
+      state = key;
+      bar.value = pct;
+      item.dataset.state = key.split(".")[1];
+      retry.hidden = key !== "uploads.failed";
+      ui.render();
+    },
+    render() {
+      label.textContent = t(state, { name, pct: bar.value });
+      bar.setAttribute("aria-label", name);
+      retry.textContent = t("uploads.retry");
+      retry.setAttribute("aria-label", t("uploads.retryName", { name }));
+    },
+  };
+  return ui;
 }
 
-// Uploads one stored blob for `alarm`; `meta` may add a message_id. Resolves with the
-// upload's URL when finished. A file that can never be uploaded (the server refused it, or it
-// is no longer on the device) rejects with `permanent` set, and its blob is deleted.
-export function upload(alarm, entry, list, t, meta = {}) {
-  return blobs.get(entry.key).then((blob) => new Promise((resolve, reject) => {
-    const ui = row(list, entry.name);
-    const show = (key, pct) => {
-      ui.label.textContent = t(key, { name: entry.name, pct });
-      ui.item.dataset.state = key.split(".")[1];
-    };
-    if (!blob) {
-      show("uploads.failed", 0);
-      reject(Object.assign(new Error("blob missing"), { permanent: true }));
-      return;
-    }
-    show("uploads.progress", 0);
+// Uploads the kept file of `entry` ({key, name, url?}) for `alarm` into `ui`; `meta` may add
+// a message_id, `onUrl(url)` hears the upload's URL (to resume it after a reload). Resolves
+// when the server has the whole file. A file that can never be uploaded (the server refused
+// it, or it is no longer on the device) rejects with `permanent` set, having said why; any
+// other failure (no connection, the server unavailable) rejects for another attempt.
+export async function upload(alarm, entry, ui, { meta = {}, onUrl = () => {} } = {}) {
+  const blob = await blobs.get(entry.key);
+  if (!blob) {
+    ui.show("uploads.lost", 0);
+    throw Object.assign(new Error("blob missing"), { permanent: true });
+  }
+  ui.show("uploads.progress");
+  return new Promise((resolve, reject) => {
     const job = new window.tus.Upload(blob, {
       endpoint: ENDPOINT,
+      uploadUrl: entry.url || null,
       chunkSize: CHUNK,
-      retryDelays: [0, 1000, 3000, 5000, 10000],
-      removeFingerprintOnSuccess: true,
+      // Short blips only: a longer failure is files.js's to try again, with its back-off.
+      retryDelays: [0, 1000, 3000],
+      storeFingerprintForResuming: false,
       headers: { Authorization: `Bearer ${alarm.reporter_token}` },
       metadata: { alarm_id: alarm.id, filename: entry.name, filetype: blob.type || "application/octet-stream", ...meta },
+      onUploadUrlAvailable() {
+        if (job.url && job.url !== entry.url) onUrl(job.url);
+      },
       onProgress(sent, total) {
-        const pct = total ? Math.floor((sent / total) * 100) : 0;
-        ui.bar.value = pct;
-        show("uploads.progress", pct);
+        ui.show("uploads.progress", total ? Math.floor((sent / total) * 100) : 0);
       },
       onSuccess() {
-        ui.bar.value = 100;
-        show("uploads.done", 100);
-        window.removeEventListener("online", resume);
-        blobs.remove(entry.key).finally(() => resolve(job.url));
+        ui.show("uploads.done", 100);
+        resolve(job.url);
       },
       onError(err) {
-        if (!navigator.onLine) {
-          show("uploads.waiting", ui.bar.value);
-          return;
-        }
-        const refused = refusal(err);
-        show(refused || "uploads.failed", ui.bar.value);
-        window.removeEventListener("online", resume);
+        const refused = navigator.onLine ? refusal(err) : null;
         if (!refused) {
           reject(err);
           return;
         }
-        blobs.remove(entry.key).finally(() => reject(Object.assign(err, { permanent: true })));
+        ui.show(refused);
+        reject(Object.assign(err, { permanent: true }));
       },
     });
-    const resume = () => job.start();
-    window.addEventListener("online", resume);
-    job.findPreviousUploads().then((previous) => {
-      if (previous.length) job.resumeFromPreviousUpload(previous[0]);
-      job.start();
-    });
-  }));
-}
-
-// A row for a file that waits for the connection before its upload can even start.
-export function waiting(list, name, t) {
-  const ui = row(list, name);
-  ui.label.textContent = t("uploads.waiting", { name });
-  ui.item.dataset.state = "waiting";
-  return ui.item;
+    job.start();
+  });
 }
 
 // Keeps a captured or chosen file on the device and returns its entry {key, name}.
