@@ -1,10 +1,10 @@
 """The reporter's chat: a message written without a connection is kept, shown as waiting and
-sent once when the connection returns; a message the server refuses is said beside the form
-and does not block the next one."""
+sent once when the connection returns, as is one whose answer was lost on the way; a message
+the server refuses is said beside the form and does not block the next one."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.e2e.reporter_app import (
     kept,
@@ -74,4 +74,35 @@ def test_a_message_the_server_refuses_is_said_beside_the_form_and_the_next_one_g
     expect(page.locator("#messages .msg.mine")).to_contain_text("我在大厦北门")
     told = [m["text"] for m in seat_messages(base, incident_id, seat(base)) if m["from"] == "reporter"]
     assert told == ["我在大厦北门"]
+    context.close()
+
+
+def test_a_message_whose_answer_was_lost_on_the_way_arrives_once_when_sent_again(
+    browser: Browser, demo_server: Server
+) -> None:
+    base = demo_server.url
+    context = phone(browser, at=somewhere_in_futian())
+    page = open_app(context, base)
+    page.locator("#sos").tap()
+    expect(page.locator("#view-status")).to_be_visible()
+    incident_id = kept(page, "current")["incident_id"]
+    lost: list[str] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        if route.request.method != "POST" or lost:
+            route.continue_()
+            return
+        route.fetch()  # the message reaches the server...
+        lost.append(route.request.url)
+        route.abort()  # ...but its answer never reaches the phone
+
+    page.route("**/api/v1/alarms/*/messages", lose_the_first_answer)
+    page.locator("#chat-text").fill("the door is locked")
+    page.locator("#chat-form button[type=submit]").tap()
+    expect(page.locator("#queued .msg")).to_have_count(1)  # no answer: kept as not sent yet
+    expect(page.locator("#queued .msg")).to_have_count(0, timeout=20_000)  # sent again, and answered
+    expect(page.locator("#messages .msg.mine")).to_have_count(1)
+    assert lost, "the first answer was not lost"
+    sent = [m["text"] for m in seat_messages(base, incident_id, seat(base)) if m["from"] == "reporter"]
+    assert sent == ["the door is locked"]
     context.close()

@@ -4,7 +4,7 @@
 // sent in order when the connection returns. A message the server refuses is said beside the
 // form, in the page's language, and the text stays to be corrected.
 import { api, ApiError, Offline } from "./api.js";
-import { store } from "./store.js";
+import { newIdempotencyKey, store } from "./store.js";
 
 const RETRY_MS = 4000;
 const $ = (id) => document.getElementById(id);
@@ -51,7 +51,7 @@ export function createChat({ t, status }) {
     try {
       for (let entry = store.chat[0]; entry; entry = store.chat[0]) {
         try {
-          await api.say(entry.alarm, entry.text);
+          await api.say(entry.alarm, entry.text, [], entry.key);
         } catch (err) {
           if (err instanceof Offline) break;
           mark(err);
@@ -69,28 +69,31 @@ export function createChat({ t, status }) {
     status.refresh();
   }
 
-  function keep(text) {
+  function keep(text, key) {
     const current = store.current;
-    store.chat = [...store.chat, { alarm: { id: current.id, reporter_token: current.reporter_token }, text }];
+    store.chat = [...store.chat, { alarm: { id: current.id, reporter_token: current.reporter_token }, text, key }];
     renderQueued();
     if (!timer) timer = setInterval(flush, RETRY_MS);
   }
 
   // Sends `text` now, or keeps it when there is no connection (or older messages still wait).
   // Resolves true when sent or kept; a refusal is marked beside the form and resolves false.
+  // Each message has its key from the start: a try whose answer was lost (the message may
+  // have arrived) and its retry make one message, not two.
   async function say(text) {
     unmark();
+    const key = newIdempotencyKey();
     if (store.chat.length) {
-      keep(text);
+      keep(text, key);
       flush();
       return true;
     }
     try {
-      await status.say(text);
+      await status.say(text, key);
       return true;
     } catch (err) {
       if (err instanceof Offline) {
-        keep(text);
+        keep(text, key);
         return true;
       }
       mark(err);

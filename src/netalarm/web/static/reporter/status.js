@@ -285,8 +285,8 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLiv
     },
     refresh,
     render,
-    async say(text) {
-      const message = await api.say(alarm, text);
+    async say(text, key = undefined) {
+      const message = await api.say(alarm, text, [], key);
       messages = [...messages.filter((m) => m.id !== message.id), message];
       renderMessages();
       return message;
