@@ -64,9 +64,13 @@ def test_a_message_the_server_refuses_is_said_beside_the_form_and_the_next_one_g
     page.locator("#chat-text").fill("\u0085")
     page.locator("#chat-form button[type=submit]").tap()
 
-    expect(page.locator("#chat-error")).to_be_visible()
-    expect(page.locator("#chat-error")).to_contain_text("消息未能发送")
+    expect(page.locator("#chat-error")).to_have_text("消息为空或过长，请修改后重试。")  # no server English
     expect(page.locator("#chat-text")).to_have_attribute("aria-invalid", "true")
+    page.locator("#lang").tap()
+    expect(page.locator("#chat-error")).to_have_text(
+        "The message is empty or too long. Change it and try again."
+    )
+    page.locator("#lang").tap()
     page.locator("#chat-text").fill("我在大厦北门")
     expect(page.locator("#chat-error")).to_be_hidden()
     page.locator("#chat-form button[type=submit]").tap()

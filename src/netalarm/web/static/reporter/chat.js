@@ -13,16 +13,27 @@ export function createChat({ t, status }) {
   let flushing = false;
   let timer = null;
 
+  let refusal = null; // why the last message was refused: a string key and its words
+
+  // The server's reason in the page's language where the code says it; its own words otherwise.
   function mark(err) {
-    const key = err instanceof ApiError && err.code === "incident_closed" ? "chat.closed" : "chat.refused";
+    const code = err instanceof ApiError ? err.code : null;
+    if (code === "incident_closed") refusal = { key: "chat.closed" };
+    else if (code === "invalid" && err.field === "text") refusal = { key: "chat.invalidText" };
+    else refusal = { key: "chat.refused", vars: { message: err.message } };
     $("chat-text").setAttribute("aria-invalid", "true");
-    $("chat-error").textContent = t(key, { message: err.message });
-    $("chat-error").hidden = false;
+    renderRefusal();
   }
 
   function unmark() {
+    refusal = null;
     $("chat-text").removeAttribute("aria-invalid");
-    $("chat-error").hidden = true;
+    renderRefusal();
+  }
+
+  function renderRefusal() {
+    $("chat-error").hidden = !refusal;
+    $("chat-error").textContent = refusal ? t(refusal.key, refusal.vars) : "";
   }
 
   function renderQueued() {
@@ -120,5 +131,12 @@ export function createChat({ t, status }) {
   });
   window.addEventListener("online", flush);
 
-  return { flush, render: renderQueued, say };
+  return {
+    flush,
+    render() {
+      renderQueued();
+      renderRefusal();
+    },
+    say,
+  };
 }
