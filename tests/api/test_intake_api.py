@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 from typing import Any
 
 import httpx
@@ -175,12 +176,45 @@ def test_another_reporters_token_gets_not_found_and_a_forged_token_401(demo_serv
     assert httpx.get(f"{base}/api/v1/alarms/{mine['id']}").status_code == 401
 
 
-def test_the_same_key_returns_the_same_answer(demo_server: Server) -> None:
-    body = {"idempotency_key": "retry-key-0001", "description": "first"}
-    first = httpx.post(f"{demo_server.url}/api/v1/alarms", json=body)
-    again = httpx.post(f"{demo_server.url}/api/v1/alarms", json={**body, "description": "second"})
+def test_the_same_request_again_gets_the_same_answer_and_its_reporter_too(demo_server: Server) -> None:
+    url = f"{demo_server.url}/api/v1/alarms"
+    body = {
+        "idempotency_key": f"retry-{secrets.token_hex(6)}",
+        "description": "first",
+        "location": {"lat": FUTIAN[0], "lon": FUTIAN[1]},
+    }
+    first = httpx.post(url, json=body)
+    again = httpx.post(url, json=body)  # a retry whose answer was lost
     assert first.status_code == 201 and again.status_code == 200
     assert again.json() == first.json()
+    amended = httpx.post(url, json={**body, "description": "second"}, headers=reporter_headers(first.json()))
+    assert amended.status_code == 200 and amended.json() == first.json()
+
+
+def test_a_guessed_key_gives_away_nothing_of_the_alarm_it_names(demo_server: Server) -> None:
+    url = f"{demo_server.url}/api/v1/alarms"
+    key = f"guess-{secrets.token_hex(6)}"
+    victim = httpx.post(
+        url, json={"idempotency_key": key, "silent": True, "location": {"lat": 22.5431, "lon": 114.0579}}
+    )
+    assert victim.status_code == 201
+    guessed = httpx.post(url, json={"idempotency_key": key})
+    assert guessed.status_code == 409, guessed.text
+    error = guessed.json()["error"]
+    assert (error["code"], error["field"]) == ("idempotency_key_reused", "idempotency_key")
+    assert victim.json()["reporter_token"] not in guessed.text and victim.json()["id"] not in guessed.text
+    other = httpx.post(url, json={"idempotency_key": "spare-key-0001"})
+    assert other.status_code == 201
+    stranger = httpx.post(url, json={"idempotency_key": key}, headers=reporter_headers(other.json()))
+    assert stranger.status_code == 409  # another reporter's token is no better than none
+
+
+@pytest.mark.parametrize(
+    "key", ["sms:gw-2001", "sms-h:" + "0" * 64, "link:0191a2b3-0000-7000-8000-000000000000"]
+)
+def test_the_servers_own_key_prefixes_are_refused_on_the_public_intake(demo_server: Server, key: str) -> None:
+    refused = httpx.post(f"{demo_server.url}/api/v1/alarms", json={"idempotency_key": key})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "idempotency_key"
 
 
 async def _fifty_at_once(base: str, key: str) -> list[dict[str, Any]]:

@@ -77,5 +77,7 @@ def test_an_expired_report_link_opened_in_a_browser_says_so_and_to_print_again(b
     assert "报告链接已过期。" in chinese.text and "重新打印" in chinese.text
     forged = httpx.get(base + links["en"].replace("sig=", "sig=0"), headers=BROWSER)
     assert forged.status_code == 401 and "This report link is not valid." in forged.text
+    not_hex = httpx.get(base + links["en"].replace("sig=", "sig=%F0%9F%98%80"))  # non-ASCII, not a 500
+    assert not_hex.status_code == 401 and not_hex.json()["error"]["field"] == "sig"
     api_client = httpx.get(base + links["en"])
     assert api_client.status_code == 401 and api_client.json()["error"]["field"] == "exp"

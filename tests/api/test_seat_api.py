@@ -202,6 +202,9 @@ def test_listing_filters_by_status_priority_and_centre(demo_server: Server) -> N
     assert len(page.json()) == 1 and int(page.headers["X-Total-Count"]) >= 2
     assert httpx.get(f"{base}/api/v1/incidents", params={"status": "lost"}, headers=city).status_code == 422
     assert httpx.get(f"{base}/api/v1/incidents", params={"limit": 0}, headers=city).status_code == 422
+    for offset in ("-1", "10000001", "9223372036854775808", "99999999999999999999999"):
+        paged = httpx.get(f"{base}/api/v1/incidents", params={"offset": offset}, headers=city)
+        assert paged.status_code == 422 and paged.json()["error"]["field"] == "offset", paged.text
 
 
 def test_a_seat_writes_notes_on_the_record_the_reporter_never_sees(demo_server: Server) -> None:

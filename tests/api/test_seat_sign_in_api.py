@@ -133,3 +133,19 @@ async def test_a_disabled_seats_event_stream_ends_within_a_heartbeat(server: Ser
         finally:
             await asyncio.to_thread(netalarm, ["seat", "enable", "shenzhen.net"], server.env)
         assert len([line for line in rest if line == "event: heartbeat"]) <= 4
+
+
+def test_a_110_seat_cannot_sign_in_on_an_internet_server_and_a_wrong_password_still_says_only_that(
+    server: Server,
+) -> None:
+    added = netalarm(
+        ["seat", "add", "futian.110", "--centre", "440304", "--role", "110", "--password-stdin"],
+        server.env,
+        stdin="a-110-password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    refused = attempt(server, "futian.110", "a-110-password")
+    assert refused.status_code == 403, refused.text
+    assert (refused.json()["error"]["code"], refused.json()["error"]["field"]) == ("wrong_server", "username")
+    assert attempt(server, "futian.110", "not its password").status_code == 401  # nothing more told
+    assert attempt(server, "futian.sup", "demo-pass-110").status_code == 200  # supervisors sign in anywhere

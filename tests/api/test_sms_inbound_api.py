@@ -125,6 +125,19 @@ def test_the_same_gateway_message_twice_is_one_alarm_or_one_message_with_the_sam
     assert len(httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=seat).json()) == 1
 
 
+@pytest.mark.parametrize("message_id", ["m2", "x", "1234"])
+def test_a_gateway_message_number_of_a_few_characters_still_raises_the_alarm_once(
+    inbound_server: Server, message_id: str
+) -> None:
+    base = inbound_server.url
+    phone = _phone()
+    first = _text_in(base, phone, "Help, break-in", message_id)  # each number used once on this server
+    assert first.status_code == 201, first.text
+    assert first.json()["outcome"] == "alarm"
+    again = _text_in(base, phone, "Help, break-in", message_id)
+    assert (again.status_code, again.json()) == (200, first.json())
+
+
 def test_inbound_sms_without_or_with_a_wrong_gateway_token_is_401_and_stores_nothing(
     inbound_server: Server,
 ) -> None:
@@ -181,6 +194,10 @@ def test_bad_inbound_sms_bodies_get_422_naming_the_field(inbound_server: Server)
         ("text", {**good, "text": "   "}),
         ("received_at", {**good, "received_at": "yesterday"}),
         ("received_at", {**good, "received_at": "2026-11-26T10:00:00"}),  # no time zone
+        ("received_at", {**good, "received_at": "0001-01-01T00:00:00+14:00"}),  # before year 1 in UTC
+        ("received_at", {**good, "received_at": "9999-12-31T23:59:59-14:00"}),  # after 9999 in UTC
+        ("received_at", {**good, "received_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()}),
+        ("received_at", {**good, "received_at": (datetime.now(UTC) - timedelta(days=60)).isoformat()}),
     ):
         answer = httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=GATEWAY)
         assert (answer.status_code, answer.json()["error"]["field"]) == (422, field), answer.text

@@ -17,7 +17,7 @@ from netalarm.accounts import lockout
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import SignInFailures
 from netalarm.core.clock import utcnow
-from netalarm.core.errors import Invalid, NotFound, TooManyRequests, Unauthorized
+from netalarm.core.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from tests.support import factories
 
 PASSWORD = "password-1"  # the factories' seats
@@ -235,3 +235,25 @@ async def test_an_unknown_username_is_refused_by_name(session: AsyncSession, act
     with pytest.raises(NotFound) as refused:
         await calls[action]()
     assert refused.value.field == "username" and refused.value.message == f"no seat {name}"
+
+
+async def test_a_seat_signs_in_only_on_a_server_its_role_works_on(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    police = await accounts_service.add_seat(
+        session,
+        username=f"police-{secrets.token_hex(3)}",
+        password=PASSWORD,
+        centre_code=t.a.code,
+        role="110",
+    )
+    for username, server_role in ((police.username, "internet"), (t.a_seat.username, "intranet")):
+        with pytest.raises(Forbidden) as refused:
+            await accounts_service.login(
+                session, username=username, password=PASSWORD, ttl_s=600, server_role=server_role
+            )
+        assert refused.value.code == "wrong_server"
+    for username, server_role in ((police.username, "intranet"), (t.a_seat.username, "internet")):
+        token, _, _ = await accounts_service.login(
+            session, username=username, password=PASSWORD, ttl_s=600, server_role=server_role
+        )
+        assert token

@@ -23,7 +23,9 @@ class LoginIn(BaseModel):
 
 @router.post("/login")
 async def login(body: LoginIn, session: Session, rt: RuntimeDep) -> dict[str, Any]:
-    """401 `unauthorized` for a wrong username or password (one answer for both); 429
+    """401 `unauthorized` for a wrong username or password (one answer for both); 403
+    `wrong_server` for a 110 seat on an Internet-side server or a network seat on an intranet
+    one; 429
     `too_many_attempts` with `Retry-After` while the username is locked after
     `NETALARM_LOGIN_MAX_FAILURES` failures in a row."""
     settings = rt.settings
@@ -35,6 +37,7 @@ async def login(body: LoginIn, session: Session, rt: RuntimeDep) -> dict[str, An
             ttl_s=settings.seat_token_ttl_s,
             max_failures=settings.login_max_failures,
             lockout_s=settings.login_lockout_s,
+            server_role=settings.role,
         )
     except DomainError:
         await session.commit()  # the failure is counted even though the answer is a refusal

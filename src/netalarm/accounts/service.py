@@ -20,7 +20,7 @@ from netalarm.accounts import lockout
 from netalarm.accounts.models import SEAT_ROLES, Reporter, Seat, SeatToken, SignInFailures
 from netalarm.accounts.validation import normalise_id_number, normalise_phone
 from netalarm.core.clock import utcnow
-from netalarm.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from netalarm.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from netalarm.core.ids import uuid7
 from netalarm.routing import service as routing_service
 from netalarm.routing.models import Centre
@@ -90,6 +90,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Roles that do not work on a server of a role: 110 seats work inside the intranet, network
+# seats on the Internet side; supervisors and administrators on both.
+WRONG_SERVER: dict[str, tuple[str, ...]] = {"internet": ("110",), "intranet": ("network",)}
+
+
 async def login(
     session: AsyncSession,
     *,
@@ -98,10 +103,13 @@ async def login(
     ttl_s: int,
     max_failures: int = lockout.MAX_FAILURES,
     lockout_s: float = lockout.LOCKOUT_S,
+    server_role: str | None = None,
 ) -> tuple[str, Seat, Centre]:
     """Check the password and issue a bearer token; one message for every failure, whether
     the username is unknown, the seat disabled or the password wrong (an unknown name costs
-    the same password check, against `_DUMMY_HASH`). A username locked after `max_failures`
+    the same password check, against `_DUMMY_HASH`). A seat whose role does not work on a
+    server of `server_role` (`WRONG_SERVER`) is refused with 403 `wrong_server` once its
+    password has held. A username locked after `max_failures`
     failures in a row is refused with `TooManyRequests` (429, `too_many_attempts`) for
     `lockout_s`, right password or not; unknown names are counted and locked alike (see
     `accounts.lockout`). A refusal has flushed the failure count: the caller commits it
@@ -124,6 +132,13 @@ async def login(
             raise lockout.refusal(until, utcnow())
         raise Unauthorized("wrong username or password", field="password")
     await lockout.clear(session, username)
+    if server_role is not None and seat.role in WRONG_SERVER.get(server_role, ()):
+        # Told only after the password held: a guesser learns nothing of the seat from it.
+        raise Forbidden(
+            f"a {seat.role} seat does not sign in on the {server_role} server",
+            field="username",
+            code="wrong_server",
+        )
     token = secrets.token_urlsafe(32)
     session.add(
         SeatToken(

@@ -32,7 +32,10 @@ def check(key: bytes, incident_id: uuid.UUID, seat: str, exp: str, sig: str) -> 
         seat_id, expires = uuid.UUID(seat), int(exp)
     except ValueError as exc:
         raise Unauthorized("not a valid report link", field="sig") from exc
-    if not hmac.compare_digest(_mac(key, incident_id, seat_id, expires), sig):
+    # Bytes, not text: `compare_digest` refuses a str with non-ASCII characters (a forged sig).
+    if not hmac.compare_digest(
+        _mac(key, incident_id, seat_id, expires).encode(), sig.encode("utf-8", "replace")
+    ):
         raise Unauthorized("not a valid report link", field="sig")
     if expires < time.time():
         raise Unauthorized("the report link has expired; open it again from the console", field="exp")

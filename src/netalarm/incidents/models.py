@@ -73,6 +73,9 @@ class Alarm(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     location_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # SHA-256 of the request that made the alarm, its key left out (`intake_service.fingerprint`):
+    # a retry under the same key gets the reporter's token only if it is the same request.
+    request_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The reporter took the alarm back (see `incident_service.withdraw`): when, and why.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     withdrawn_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)

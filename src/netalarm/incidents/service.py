@@ -26,6 +26,8 @@ from netalarm.timeline.models import TimelineEntry
 
 # The longest text a seat may search incidents for.
 TEXT_MAX = 100
+# The furthest a listing may page (a larger number is no page at all, and overflows SQLite).
+OFFSET_MAX = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,8 @@ async def list_visible(
             raise Invalid(f"priority must be among {', '.join(PRIORITIES)}", field="priority")
     if not 1 <= limit <= 500:
         raise Invalid("limit must be between 1 and 500", field="limit")
-    if offset < 0:
-        raise Invalid("offset must not be negative", field="offset")
+    if not 0 <= offset <= OFFSET_MAX:
+        raise Invalid(f"offset must be between 0 and {OFFSET_MAX}", field="offset")
     scope = await routing_service.get(session, seat.centre_id)
     if centre_code:
         scope = await routing_service.get_by_code(session, centre_code)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from netalarm.accounts import service as accounts_service
 from netalarm.core.clock import iso
+from netalarm.core.errors import Conflict, Invalid
 from netalarm.core.http import JsonBodyRoute, ReporterDep, Session, optional_reporter, parse_uuid, runtime
 from netalarm.incidents import service as incident_service
 from netalarm.intake import service as intake_service
@@ -18,15 +19,28 @@ from netalarm.intake.service import Submission
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["reporter"])
 
+# Keys the server makes for alarms of its own channels (an SMS, a forward over the 110 link).
+RESERVED_KEYS = ("sms:", "sms-h:", "link:")
+
 
 async def submit_alarm(body: AlarmIn, request: Request) -> Response:
-    """Raise an alarm. A retry with the same `idempotency_key` returns the same alarm (200).
-    The answer comes after the alarm is committed. A reporter's bearer token, if sent,
-    files the alarm under that reporter."""
+    """Raise an alarm. A retry with the same `idempotency_key` returns the same alarm (200),
+    to the same request or the same reporter's token; another request under a key already used
+    is refused (409 `idempotency_key_reused`), so a guessed key gives away nothing. Keys
+    starting `sms:`, `sms-h:` or `link:` are the server's own (422). The answer comes after the
+    alarm is committed. A reporter's bearer token, if sent, files the alarm under that reporter."""
     # The busiest route of all, so a lean one (`JsonBodyRoute`): no dependencies.
     rt, reporter = runtime(request), optional_reporter(request)
+    if body.idempotency_key.startswith(RESERVED_KEYS):
+        raise Invalid("this key prefix is the server's own; make another key", field="idempotency_key")
     batcher: IntakeBatcher = request.app.state.intake
     result = await batcher.submit(Submission(body, reporter))
+    if not intake_service.may_have_token(result, body, reporter):
+        raise Conflict(
+            "this idempotency_key was used for another request; make a new key for a new alarm",
+            field="idempotency_key",
+            code="idempotency_key_reused",
+        )
     answer = {
         "id": str(result.alarm.id),
         "incident_id": str(result.incident.id),

@@ -31,8 +31,12 @@ class ReporterIn(Strict):
     language: str | None = Field(default=None, max_length=16, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
+# The shortest idempotency key intake takes.
+KEY_MIN = 8
+
+
 class AlarmIn(Strict):
-    idempotency_key: str = Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
+    idempotency_key: str = Field(min_length=KEY_MIN, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
     category: Category = "other"
     description: str = Field(default="", max_length=10_000)
     silent: bool = False

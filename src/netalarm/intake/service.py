@@ -7,6 +7,8 @@ server spends its time on alarms rather than on round trips; `submit` is the one
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -259,6 +262,7 @@ def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Row, Row, Ro
         lon=location.lon if location else None,
         accuracy_m=location.accuracy_m if location else None,
         location_source=location.source if location else None,
+        request_sha256=fingerprint(body),
         created_at=now,
     )
     person = body.reporter
@@ -284,6 +288,23 @@ def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Row, Row, Ro
     )
     assert event is not None  # published: seats must learn of the alarm
     return alarm, entry, event
+
+
+def fingerprint(body: AlarmIn) -> str:
+    """SHA-256 of the request without its key: the same for a client's retry of one alarm,
+    unknowable to anyone who has only guessed the key (an SMS gateway's message number)."""
+    fields = body.model_dump(mode="json", exclude={"idempotency_key"})
+    return hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def may_have_token(found: Submitted, body: AlarmIn, reporter_id: uuid.UUID | None) -> bool:
+    """Whether a request under an alarm's key may be answered with that alarm's reporter
+    token: a new alarm, the same reporter (by their token), or the very request that made it
+    (a retry whose answer was lost). Anyone else who sends a key gets nothing of the alarm."""
+    if found.created or (reporter_id is not None and reporter_id == found.alarm.reporter_id):
+        return True
+    stored = found.alarm.request_sha256
+    return stored is not None and hmac.compare_digest(stored, fingerprint(body))
 
 
 async def _by_keys(session: AsyncSession, keys: set[str]) -> dict[str, Submitted]:

@@ -36,7 +36,7 @@ from netalarm.core.errors import Invalid
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake import service as intake_service
-from netalarm.intake.schemas import AlarmIn, ReporterIn
+from netalarm.intake.schemas import KEY_MIN, AlarmIn, ReporterIn
 from netalarm.messaging import service as messaging_service
 from netalarm.routing.models import Centre
 
@@ -77,9 +77,11 @@ class Received:
 
 
 def idempotency_key(message_id: str) -> str:
-    """`sms:<id>` for an id made of the characters intake allows, else `sms-h:<sha256>`."""
-    if _KEY_SAFE.match(message_id):
-        return f"sms:{message_id}"
+    """`sms:<id>` for an id made of the characters intake allows and long enough for its
+    key (8 characters in all), else `sms-h:<sha256>`."""
+    key = f"sms:{message_id}"
+    if _KEY_SAFE.match(message_id) and len(key) >= KEY_MIN:
+        return key
     return f"sms-h:{hashlib.sha256(message_id.encode()).hexdigest()}"
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from netalarm.channels.sms import inbound
 from netalarm.channels.sms.worker import WorkerDep
@@ -15,6 +16,9 @@ from netalarm.messaging.service import MAX_TEXT
 from netalarm.routing import service as routing_service
 
 router = APIRouter(prefix="/api/v1/sms", tags=["channels"])
+
+RECEIVED_AT_PAST = timedelta(days=30)
+RECEIVED_AT_FUTURE = timedelta(days=1)
 
 
 class InboundIn(BaseModel):
@@ -26,6 +30,22 @@ class InboundIn(BaseModel):
     # When the gateway received the text (with its time zone): a text held up on the way
     # shows on the case as written when, and how late it arrived.
     received_at: AwareDatetime | None = None
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        """A gateway's clock within a month back and a day ahead of ours: anything else is a
+        mistake (and a year 1 or 9999 would not even convert to UTC)."""
+        if value is None:
+            return None
+        try:
+            at = value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("received_at is out of range") from exc
+        now = datetime.now(UTC)
+        if not now - RECEIVED_AT_PAST <= at <= now + RECEIVED_AT_FUTURE:
+            raise ValueError("received_at must be within the last 30 days and not more than a day ahead")
+        return at
 
 
 @router.post("/inbound", status_code=201)
