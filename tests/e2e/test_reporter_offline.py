@@ -39,7 +39,8 @@ def test_an_alarm_made_offline_waits_offers_an_sms_and_arrives_exactly_once(
     key = kept(page, "pending")["body"]["idempotency_key"]
     page.locator("#retry").tap()
     expect(page.locator("#view-waiting")).to_be_visible()
-    assert kept(page, "pending")["body"]["idempotency_key"] == key
+    sent = kept(page, "pending")["body"]
+    assert sent["idempotency_key"] == key
     assert incidents_at(demo_server.url, here) == []
 
     context.set_offline(False)
@@ -51,8 +52,10 @@ def test_an_alarm_made_offline_waits_offers_an_sms_and_arrives_exactly_once(
     arrived = incidents_at(demo_server.url, here)
     assert len(arrived) == 1
     assert arrived[0]["alarm_ids"] == [alarm_id]
-    again = httpx.post(f"{demo_server.url}/api/v1/alarms", json={"idempotency_key": key})
+    again = httpx.post(f"{demo_server.url}/api/v1/alarms", json=sent)  # the phone's retry, answer lost
     assert again.status_code == 200 and again.json()["id"] == alarm_id
+    stranger = httpx.post(f"{demo_server.url}/api/v1/alarms", json={"idempotency_key": key})
+    assert stranger.status_code == 409 and alarm_id not in stranger.text
     context.close()
 
 
