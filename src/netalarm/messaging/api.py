@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
 
 from netalarm.channels.sms import service as sms_service
 from netalarm.channels.sms.worker import WorkerDep
@@ -58,30 +57,22 @@ async def reporter_post(
     """The reporter's message. With an `idempotency_key`, the same key again on this alarm
     answers 200 with the message sent first, whatever the body says."""
     found = await intake_service.get_for_reporter(session, parse_uuid(alarm_id, "alarm_id"), reporter)
-    # Keys are the device's own: scoped by alarm, one reporter's key never finds another's message.
-    key = f"reporter:{found.alarm.id}:{body.idempotency_key}" if body.idempotency_key else None
-    if key is not None and (before := await messaging_service.by_key(session, key)) is not None:
-        response.status_code = 200
-        return messaging_service.public(before)
-    try:
-        async with session.begin_nested():
-            message = await messaging_service.post(
-                session,
-                incident=found.incident,
-                alarm_id=found.alarm.id,
-                sender="reporter",
-                actor=f"reporter:{reporter}",
-                text=body.text,
-                media_ids=body.media_ids,
-                idempotency_key=key,
-            )
-    except IntegrityError:  # the same message, stored meanwhile by a concurrent retry of it
-        again = await messaging_service.by_key(session, key) if key is not None else None
-        if again is None:
-            raise
-        await session.commit()
-        response.status_code = 200
-        return messaging_service.public(again)
+    fields: dict[str, Any] = {
+        "incident": found.incident,
+        "alarm_id": found.alarm.id,
+        "sender": "reporter",
+        "actor": f"reporter:{reporter}",
+        "text": body.text,
+        "media_ids": body.media_ids,
+    }
+    if body.idempotency_key is None:
+        message = await messaging_service.post(session, **fields)
+    else:
+        # Keys are the device's own: scoped by alarm, one reporter's key never finds another's message.
+        key = f"reporter:{found.alarm.id}:{body.idempotency_key}"
+        message, created = await messaging_service.post_once(session, idempotency_key=key, **fields)
+        if not created:
+            response.status_code = 200
     await session.commit()
     return messaging_service.public(message)
 

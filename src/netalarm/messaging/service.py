@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.core.clock import iso, utcnow
@@ -58,6 +59,43 @@ async def post(
         session, incident, actor=actor, type="message", data={"message": public(message)}
     )
     return message
+
+
+async def post_once(
+    session: AsyncSession,
+    *,
+    idempotency_key: str,
+    incident: Incident,
+    alarm_id: uuid.UUID,
+    sender: str,
+    actor: str,
+    text: str,
+    media_ids: list[uuid.UUID],
+) -> tuple[Message, bool]:
+    """`post` under `idempotency_key`, once: the message stored before under that key (by an
+    earlier try, or meanwhile by a concurrent one) is returned instead. The bool says whether
+    this call stored it."""
+    before = await by_key(session, idempotency_key)
+    if before is not None:
+        return before, False
+    try:
+        async with session.begin_nested():
+            message = await post(
+                session,
+                incident=incident,
+                alarm_id=alarm_id,
+                sender=sender,
+                actor=actor,
+                text=text,
+                media_ids=media_ids,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:  # stored meanwhile by a concurrent try under the same key
+        again = await by_key(session, idempotency_key)
+        if again is None:
+            raise
+        return again, False
+    return message, True
 
 
 async def check_reporter_message(session: AsyncSession, alarm_id: uuid.UUID, message_id: uuid.UUID) -> None:

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
@@ -105,22 +104,19 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
     phone = sender_phone(sms.sender)
     open_alarm = await _open_sms_alarm(session, phone) if phone else None
     if open_alarm is not None:
-        try:
-            async with session.begin_nested():
-                message = await messaging_service.post(
-                    session,
-                    incident=open_alarm[1],
-                    alarm_id=open_alarm[0].id,
-                    sender="reporter",
-                    actor=f"reporter:{open_alarm[0].reporter_id}",
-                    text=text,
-                    media_ids=[],
-                    idempotency_key=key,
-                )
-        except IntegrityError:  # the same SMS, stored by a concurrent delivery of it
+        message, created = await messaging_service.post_once(
+            session,
+            idempotency_key=key,
+            incident=open_alarm[1],
+            alarm_id=open_alarm[0].id,
+            sender="reporter",
+            actor=f"reporter:{open_alarm[0].reporter_id}",
+            text=text,
+            media_ids=[],
+        )
+        if not created:  # the same SMS, stored meanwhile by a concurrent delivery of it
             again = await _stored(session, key)
-            if again is None:
-                raise
+            assert again is not None, "post_once found a message under this key"
             return again
         await _record_gateway_time(session, open_alarm[1], sms, message_id=message.id)
         return Received("message", open_alarm[0], open_alarm[1], message.id, created=True)
