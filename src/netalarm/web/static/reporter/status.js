@@ -3,6 +3,7 @@
 // server-sent events where a WebSocket cannot open (a proxy refusing the upgrade); polled
 // every few seconds otherwise (and slowly as a safety net while live).
 import { readEvents } from "/static/common/events.js";
+import { time } from "/static/common/times.js";
 import { api, ApiError } from "./api.js";
 
 const STEPS = ["received", "accepted", "dispatched", "resolved", "closed"];
@@ -28,8 +29,6 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLiv
   let lastEventId = null;
   let announced = null; // the alarm and status a screen reader was last told of
 
-  const time = (iso) => new Date(iso).toLocaleTimeString(i18n.lang === "zh" ? "zh-CN" : "en-GB");
-
   function renderSteps() {
     const list = $("steps");
     list.replaceChildren();
@@ -46,7 +45,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLiv
       name.textContent = t(`status.${step}`);
       const when = document.createElement("time");
       if (at) when.dateTime = at;
-      when.textContent = at ? time(at) : index < reached ? "—" : t("status.pending");
+      when.textContent = at ? time(at, i18n.lang) : index < reached ? "—" : t("status.pending");
       item.append(name, when);
       list.append(item);
     });
@@ -65,7 +64,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLiv
     const now = `${status.id}:${status.status}`;
     if (announced !== null && announced !== now && announced.startsWith(`${status.id}:`)) {
       const at = status.status === "received" ? status.created_at : status[`${status.status}_at`];
-      let text = t("status.announce", { step: t(`status.${status.status}`), time: at ? time(at) : "" });
+      let text = t("status.announce", { step: t(`status.${status.status}`), time: at ? time(at, i18n.lang) : "" });
       if (status.disposition) text += ` ${t("status.disposition", { d: disposition(status.disposition) })}`;
       $("status-announce").textContent = text;
     }
@@ -98,7 +97,7 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLiv
       text.textContent = message.text;
       const meta = document.createElement("p");
       meta.className = "meta";
-      const parts = [mine ? t("chat.you") : t("chat.seat"), time(message.at)];
+      const parts = [mine ? t("chat.you") : t("chat.seat"), time(message.at, i18n.lang)];
       if (message.media_ids.length) parts.push(t("chat.files", { n: message.media_ids.length }));
       if (mine) parts.push(receipt(message));
       meta.textContent = parts.join(" · ");

@@ -8,6 +8,7 @@ const SHELL = [
   "/manifest.webmanifest",
   "/static/common/events.js",
   "/static/common/i18n.js",
+  "/static/common/times.js",
   "/static/reporter/app.js",
   "/static/reporter/api.js",
   "/static/reporter/blobs.js",

@@ -1,6 +1,7 @@
 // "Cancel this alarm" on the status page: the reporter says why (sent by mistake, or safe
 // now) with a second tap, POST …/withdraw. The case stays open until the police close it,
 // and the page says they may still get in touch; a withdrawn alarm says when and why.
+import { time } from "/static/common/times.js";
 import { api, ApiError } from "./api.js";
 import { store } from "./store.js";
 
@@ -9,8 +10,6 @@ const $ = (id) => document.getElementById(id);
 export function createWithdraw({ i18n, status }) {
   const t = i18n.t;
   let current = null; // the alarm's status as last read
-
-  const time = (iso) => new Date(iso).toLocaleTimeString(i18n.lang === "zh" ? "zh-CN" : "en-GB");
 
   function fail(text) {
     $("withdraw-error").textContent = text;
@@ -55,7 +54,7 @@ export function createWithdraw({ i18n, status }) {
     $("withdrawn-note").hidden = !withdrawn;
     if (withdrawn) {
       const reason = t(`withdraw.reason.${current.withdrawn_reason}`);
-      $("withdrawn-note").textContent = t(open ? "withdraw.done" : "withdraw.doneClosed", { time: time(current.withdrawn_at), reason });
+      $("withdrawn-note").textContent = t(open ? "withdraw.done" : "withdraw.doneClosed", { time: time(current.withdrawn_at, i18n.lang), reason });
     }
     if (withdrawn || !open) {
       $("withdraw-open").hidden = true;

@@ -4,7 +4,7 @@ import { makeI18n } from "../common/i18n.js";
 import { Actions } from "./actions.js";
 import { api, session, signIn, signOut } from "./api.js";
 import { sync as syncClock } from "./clock.js";
-import { time } from "./dom.js";
+import { time } from "../common/times.js";
 import { unlock } from "./alerts.js";
 import { startFeed } from "./feed.js";
 import { History } from "./history.js";

@@ -3,7 +3,8 @@
 // visible reason (the text kept) when a message cannot be sent. A message's paperclips show
 // the files sent with it (`onFile`).
 import { api } from "./api.js";
-import { esc, time } from "./dom.js";
+import { time } from "../common/times.js";
+import { esc } from "./dom.js";
 import { reason } from "./refusals.js";
 import { icon } from "./words.js";
 

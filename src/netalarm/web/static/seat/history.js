@@ -2,7 +2,8 @@
 // by case number or words of the description, by status and by the days it was made (the
 // seat's local days) — newest first, 50 at a time; a row opens the case in the console.
 import { api } from "./api.js";
-import { dateTime, esc } from "./dom.js";
+import { dateTime } from "../common/times.js";
+import { esc } from "./dom.js";
 
 const PAGE = 50;
 const OPEN = "received,accepted,dispatched,resolved";

@@ -4,7 +4,8 @@
 import { api } from "./api.js";
 import { Chat } from "./chat.js";
 import { now as serverNow } from "./clock.js";
-import { dateTime, esc, time } from "./dom.js";
+import { dateTime, time } from "../common/times.js";
+import { esc } from "./dom.js";
 import { IncidentMap } from "./map.js";
 import { MediaList } from "./media.js";
 import { clock, waited } from "./queue.js";

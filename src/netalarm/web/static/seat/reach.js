@@ -3,7 +3,8 @@
 // the recorded identity read, dialled with a tel: link, and its outcome recorded).
 // Both need the reporter's phone and an open incident; otherwise they say why not.
 import { api } from "./api.js";
-import { esc, time } from "./dom.js";
+import { time } from "../common/times.js";
+import { esc } from "./dom.js";
 import { refusal } from "./refusals.js";
 
 const QUICK = ["sms_quick_coming", "sms_quick_answer", "sms_quick_safe"];

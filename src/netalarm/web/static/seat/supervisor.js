@@ -1,7 +1,8 @@
 // The supervisor's view: seats signed in, whether each console is there now, the open
 // incidents each holds, and today's SLA compliance of the centre and those below it.
 import { api } from "./api.js";
-import { esc, time } from "./dom.js";
+import { time } from "../common/times.js";
+import { esc } from "./dom.js";
 
 export async function renderSupervisor(root, i18n, centres, onOpen) {
   const { t, lang } = i18n;
