@@ -3,6 +3,7 @@ printable report and its signed link, the supervisor's overview, the console set
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Iterator
@@ -11,16 +12,23 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.support.http import FUTIAN, LUOHU, raise_alarm, reporter_headers, seat_headers
+from tests.support.push import Push, login
 from tests.support.servers import Server, netalarm
 
 
 @pytest.fixture(scope="module")
 def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A demo server whose seats are signed out after 2 s without acting."""
+    """A demo server whose seats are signed out after 2 s without acting (heartbeats every second)."""
     data = tmp_path_factory.mktemp("idle")
-    env = {"NETALARM_DATA_DIR": str(data), "NETALARM_DATABASE_URL": "", "NETALARM_SEAT_IDLE_TIMEOUT_S": "2"}
+    env = {
+        "NETALARM_DATA_DIR": str(data),
+        "NETALARM_DATABASE_URL": "",
+        "NETALARM_SEAT_IDLE_TIMEOUT_S": "2",
+        "NETALARM_WS_HEARTBEAT_S": "1",
+    }
     assert netalarm(["demo"], env).returncode == 0
     server = Server(env, log=Path(data) / "server.log").start()
     yield server
@@ -72,6 +80,26 @@ def test_a_seat_that_does_not_act_is_signed_out_after_the_idle_time(idle_server:
     assert httpx.get(f"{base}/api/v1/incidents", headers=active).status_code == 200
     refused = httpx.get(f"{base}/api/v1/incidents", headers=unattended)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "session_idle"
+
+
+async def test_an_idle_seats_socket_is_closed_and_its_token_cannot_open_another(idle_server: Server) -> None:
+    base = idle_server.url
+    token = login(base, "luohu.net")
+    socket = await Push.open(base, "/api/v1/seat/ws", token)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:  # heartbeats, which are not the seat acting, until the token check after 2 s idle
+                await socket.frame("never", within=6)
+    finally:
+        await socket.close()
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "signed out")
+    assert 2 <= time.monotonic() - started < 6
+    with pytest.raises(InvalidStatus) as refused:
+        await Push.open(base, "/api/v1/seat/ws", token)
+    assert refused.value.response.status_code == 401
+    assert json.loads(refused.value.response.body or b"{}")["error"]["code"] == "session_idle"
 
 
 def test_console_settings_name_the_sla_times_the_idle_limit_and_the_servers_time(idle_server: Server) -> None:

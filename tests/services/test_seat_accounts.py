@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.accounts import lockout
 from netalarm.accounts import service as accounts_service
-from netalarm.accounts.models import SignInFailures
+from netalarm.accounts.models import SeatToken, SignInFailures
 from netalarm.core.clock import utcnow
 from netalarm.core.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from tests.support import factories
@@ -257,3 +257,24 @@ async def test_a_seat_signs_in_only_on_a_server_its_role_works_on(session: Async
             session, username=username, password=PASSWORD, ttl_s=600, server_role=server_role
         )
         assert token
+
+
+async def test_a_token_idle_past_the_limit_no_longer_holds_and_a_background_check_does_not_refresh_it(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    token = await sign_in(session, t.a_seat.username, PASSWORD)
+    assert await accounts_service.token_valid(session, token, idle_timeout_s=60)
+    acted_long_ago = utcnow() - timedelta(seconds=120)
+    await session.execute(
+        update(SeatToken)
+        .where(SeatToken.seat_id == t.a_seat.seat_id)
+        .values(created_at=acted_long_ago, last_used_at=acted_long_ago)
+    )
+    await session.flush()
+    for _ in range(2):  # looking is not acting: the second look sees the same idle token
+        assert not await accounts_service.token_valid(session, token, idle_timeout_s=60)
+    assert await accounts_service.token_valid(session, token, idle_timeout_s=600)
+    assert await accounts_service.token_valid(session, token)  # no idle limit asked
+    await accounts_service.seat_from_token(session, token, activity=True)  # the seat acts
+    assert await accounts_service.token_valid(session, token, idle_timeout_s=60)

@@ -13,7 +13,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts import lockout
@@ -188,17 +188,20 @@ async def seat_from_token(
     return SeatIdentity(seat.id, seat.username, seat.role, seat.centre_id, code)
 
 
-async def token_valid(session: AsyncSession, token: str) -> bool:
-    """Whether `token` still signs its seat in (issued, not expired, the seat active), read
-    only: the check a long-lived connection repeats. Idle time is not counted here."""
-    found = await session.scalar(
+async def token_valid(session: AsyncSession, token: str, *, idle_timeout_s: float | None = None) -> bool:
+    """Whether `token` still signs its seat in (issued, not expired, the seat active, and
+    with `idle_timeout_s` not idle for longer), read only: the check a long-lived connection
+    repeats. The check itself is not the seat acting."""
+    now = utcnow()
+    query = (
         select(SeatToken.seat_id)
         .join(Seat, Seat.id == SeatToken.seat_id)
-        .where(
-            SeatToken.token_hash == _token_hash(token), SeatToken.expires_at > utcnow(), Seat.active.is_(True)
-        )
+        .where(SeatToken.token_hash == _token_hash(token), SeatToken.expires_at > now, Seat.active.is_(True))
     )
-    return found is not None
+    if idle_timeout_s is not None:
+        since = now - timedelta(seconds=idle_timeout_s)
+        query = query.where(or_(SeatToken.last_used_at >= since, SeatToken.created_at >= since))
+    return await session.scalar(query) is not None
 
 
 async def seat_identity(session: AsyncSession, seat_id: uuid.UUID) -> SeatIdentity:

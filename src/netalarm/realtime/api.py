@@ -12,9 +12,10 @@
 Refusals are answered before the upgrade with the JSON error body and its 4xx status.
 
 A seat's connection checks its token again about once per heartbeat interval: once the
-token no longer signs the seat in (signed out, expired, the seat disabled or its password
-changed), the WebSocket is closed with 4401 `signed out` and the event stream ends, so a
-disabled seat stops receiving events within a heartbeat.
+token no longer signs the seat in (signed out, expired, idle for longer than the seat idle
+time, the seat disabled or its password changed), the WebSocket is closed with 4401 `signed
+out` and the event stream ends, so a disabled seat stops receiving events within a heartbeat
+or two. A token already idle cannot open one (401 `session_idle`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ async def _seat_client(conn: HTTPConnection) -> Client:
     if not token:
         raise Unauthorized("a seat bearer token is required", field="authorization")
     async with rt.sessions() as session:
-        seat = await accounts_service.seat_from_token(session, token)
+        seat = await accounts_service.seat_from_token(
+            session, token, idle_timeout_s=rt.settings.seat_idle_timeout_s
+        )
         centre_ids = await routing_service.subtree_ids(session, seat.centre_id)
     return Client(queue_size=rt.settings.ws_queue_size, centre_ids=centre_ids, actor=seat.actor)
 
@@ -84,10 +87,14 @@ async def _reporter_client(conn: HTTPConnection, alarm_id: str) -> Client:
 
 
 async def _signed_in(rt: Runtime, token: str) -> bool:
-    """Whether the seat's token still holds. A database that cannot answer counts as yes: an
-    outage should not drop every console's live connection."""
+    """Whether the seat's token still holds, idle time included. A database that cannot answer
+    counts as yes: an outage should not drop every console's live connection."""
+    idle_timeout_s = rt.settings.seat_idle_timeout_s
     try:
-        return await shielded(rt.sessions, lambda session: accounts_service.token_valid(session, token))
+        return await shielded(
+            rt.sessions,
+            lambda session: accounts_service.token_valid(session, token, idle_timeout_s=idle_timeout_s),
+        )
     except (SQLAlchemyError, OSError) as exc:
         log.warning("seat token not rechecked: %s: %s", type(exc).__name__, exc)
         return True
@@ -206,27 +213,28 @@ async def _sse(
 ) -> StreamingResponse:
     rt, realtime = _parts(request)
     position = await stream.position(rt.sessions, after or request.headers.get("last-event-id"))
-    loop = asyncio.get_running_loop()
 
     async def body() -> AsyncIterator[bytes]:
         heartbeat_s = rt.settings.ws_heartbeat_s
         frames = stream.frames(realtime.hub, rt.sessions, client, position, heartbeat_s=heartbeat_s)
-        # A heartbeat comes at least every interval, so the token is looked at about as often.
-        check_at = loop.time() + heartbeat_s
-        async with contextlib.aclosing(frames):
-            async for ready in frames:
-                if seat_token and loop.time() >= check_at:
-                    if not await _signed_in(rt, seat_token):
+        # Looked at whenever something goes out: a heartbeat comes at least every interval.
+        watch = asyncio.create_task(_until_signed_out(rt, seat_token)) if seat_token else None
+        try:
+            async with contextlib.aclosing(frames):
+                async for ready in frames:
+                    if watch is not None and watch.done():
                         return
-                    check_at = loop.time() + heartbeat_s
-                for frame, event in ready:
-                    if event is None:
-                        yield f"event: {frame['type']}\ndata: {_json(frame)}\n\n".encode()
-                        continue
-                    data = stream.text(frame, event)
-                    yield f"id: {frame['id']}\nevent: {frame['type']}\ndata: {data}\n\n".encode()
-                    if event.type == "message":
-                        await stream.acknowledge(rt.sessions, client, event)
+                    for frame, event in ready:
+                        if event is None:
+                            yield f"event: {frame['type']}\ndata: {_json(frame)}\n\n".encode()
+                            continue
+                        data = stream.text(frame, event)
+                        yield f"id: {frame['id']}\nevent: {frame['type']}\ndata: {data}\n\n".encode()
+                        if event.type == "message":
+                            await stream.acknowledge(rt.sessions, client, event)
+        finally:
+            if watch is not None:
+                watch.cancel()
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
