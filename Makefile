@@ -66,6 +66,7 @@ bench: $(STAMP) system
 	$(PY) bench/notify.py
 	$(PY) bench/connections.py
 	$(PY) bench/upload.py
+	$(PY) bench/first_visit.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

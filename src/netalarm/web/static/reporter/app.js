@@ -13,6 +13,7 @@ import { createLiveShare, createPosition } from "./position.js";
 import { createStatus } from "./status.js";
 import { STRINGS } from "./strings.js";
 import { newIdempotencyKey, store } from "./store.js";
+import { library as uploadLibrary } from "./uploads.js";
 import { createWithdraw } from "./withdraw.js";
 
 const i18n = makeI18n(STRINGS);
@@ -131,6 +132,7 @@ async function openDetails(chosen) {
   }
   $("share-live").checked = store.shareLive;
   show("details");
+  uploadLibrary().catch(() => {}); // ready before a file is picked; an upload asks again
   if (!mapShown) {
     mapShown = true;
     try {
@@ -387,6 +389,11 @@ function boot() {
   loadConfig();
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
   document.body.dataset.ready = "true";
+  // SOS tapped while the app was still loading (the page's own script kept the tap).
+  if (document.body.dataset.sosEarly) {
+    delete document.body.dataset.sosEarly;
+    silentSos();
+  }
 }
 
 boot();

@@ -4,8 +4,25 @@ import { api } from "./api.js";
 
 const SHENZHEN = [22.5431, 114.0579];
 
+// Leaflet's stylesheet, asked for with the first map rather than with the page: it is not
+// needed before, and a first visit on a slow connection would wait for it to paint SOS.
+function leafletStyles() {
+  const href = "/vendor/leaflet/dist/leaflet.css";
+  let link = document.querySelector(`link[href="${href}"]`);
+  if (!link) {
+    link = Object.assign(document.createElement("link"), { rel: "stylesheet", href });
+    document.head.append(link);
+  }
+  if (link.sheet) return Promise.resolve();
+  // A stylesheet that fails to load leaves a plainer map, not none.
+  return new Promise((resolve) => {
+    link.addEventListener("load", resolve, { once: true });
+    link.addEventListener("error", resolve, { once: true });
+  });
+}
+
 export async function showMap(element, position, config, label) {
-  const L = await import("/vendor/leaflet/dist/leaflet-src.esm.js");
+  const [L] = await Promise.all([import("/vendor/leaflet/dist/leaflet-src.esm.js"), leafletStyles()]);
   const map = L.map(element, { attributionControl: Boolean(config.map_tile_url), zoomSnap: 0.5 });
   if (config.map_tile_url) {
     L.tileLayer(config.map_tile_url, { attribution: config.map_tile_attribution, maxZoom: 19 }).addTo(map);

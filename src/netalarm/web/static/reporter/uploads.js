@@ -5,6 +5,7 @@
 import { blobs } from "./blobs.js";
 
 const ENDPOINT = "/api/v1/uploads";
+const LIBRARY = "/vendor/tus-js-client/dist/tus.min.js";
 const CHUNK = 1024 * 1024;
 // Why the server refused a file, by its answer's status; any other 4xx is a refusal too.
 const REFUSALS = { 413: "uploads.tooBig", 415: "uploads.refused" };
@@ -13,6 +14,26 @@ const TRANSIENT = [408, 423, 429];
 function refusal(err) {
   const code = err.originalResponse ? err.originalResponse.getStatus() : 0;
   return code >= 400 && code < 500 && !TRANSIENT.includes(code) ? REFUSALS[code] || "uploads.notTaken" : null;
+}
+
+let loading = null;
+
+// tus-js-client, loaded the first time it is wanted rather than with the page, so that a first
+// visit on a slow connection does not wait for it before SOS works. A failed load is tried
+// again at the next call.
+export function library() {
+  if (window.tus) return Promise.resolve(window.tus);
+  loading ??= new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), { src: LIBRARY });
+    script.onload = () => resolve(window.tus);
+    script.onerror = () => {
+      loading = null;
+      script.remove();
+      reject(new Error("the upload library did not load"));
+    };
+    document.head.append(script);
+  });
+  return loading;
 }
 
 // A file's row in `list`: what became of it, a progress bar, and a Retry button (calling
@@ -66,8 +87,9 @@ export async function upload(alarm, entry, ui, { meta = {}, onUrl = () => {} } =
     throw Object.assign(new Error("blob missing"), { permanent: true });
   }
   ui.show("uploads.progress");
+  const tus = await library();
   return new Promise((resolve, reject) => {
-    const job = new window.tus.Upload(blob, {
+    const job = new tus.Upload(blob, {
       endpoint: ENDPOINT,
       uploadUrl: entry.url || null,
       chunkSize: CHUNK,
