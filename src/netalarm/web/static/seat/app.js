@@ -8,6 +8,7 @@ import { time } from "../common/times.js";
 import { unlock } from "./alerts.js";
 import { startFeed } from "./feed.js";
 import { History } from "./history.js";
+import { Replay } from "./replay.js";
 import { IncidentView } from "./incident.js";
 import { Notices } from "./notices.js";
 import { Queue } from "./queue.js";
@@ -83,10 +84,13 @@ async function boot(login) {
   const isSupervisor = ["supervisor", "admin"].includes(login.seat.role);
   $("supervisor-tab").hidden = !isSupervisor;
   const caseHistory = new History({ root: $("history"), i18n, onOpen: open });
+  const replay = new Replay({ root: $("replay"), i18n, config, onBack: () => showPanel("console") });
   const showPanel = (name) => {
     $("workspace").hidden = name !== "console";
     $("supervisor").hidden = name !== "supervisor";
     $("history").hidden = name !== "history";
+    if (name !== "replay") replay.stop();
+    $("replay").hidden = name !== "replay";
     $("history-tab").setAttribute("aria-pressed", String(name === "history"));
     $("supervisor-tab").setAttribute("aria-pressed", String(name === "supervisor"));
     if (name === "supervisor") renderSupervisor($("supervisor"), i18n, centres, open).catch(() => {});
@@ -96,6 +100,11 @@ async function boot(login) {
   };
   $("supervisor-tab").onclick = () => showPanel($("supervisor").hidden ? "supervisor" : "console");
   $("history-tab").onclick = () => showPanel($("history").hidden ? "history" : "console");
+  $("replay-open").onclick = () => {
+    if (!view.incident) return;
+    showPanel("replay");
+    replay.open(view.incident.id, view.incident.case_number);
+  };
 
   const poll = async () => {
     await queue.refresh();
@@ -122,6 +131,7 @@ async function boot(login) {
     queue.render();
     actions.render();
     caseHistory.render();
+    if (!$("replay").hidden) replay.reload();
     links.render();
     if (view.id) view.open(view.id);
   };
