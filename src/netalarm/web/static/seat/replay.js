@@ -26,7 +26,7 @@ const STATUS_AFTER = {
 const FIRST = ["alarm_received", "received_from_network", "escalated_in"];
 
 // The case after `entry`, from the case before it (never changed in place).
-export function after(before, entry) {
+function after(before, entry) {
   const data = entry.data || {};
   const state = { ...before, at: entry.at };
   if (STATUS_AFTER[entry.type]) state.status = STATUS_AFTER[entry.type];
@@ -52,7 +52,7 @@ export function after(before, entry) {
   return state;
 }
 
-export function states(entries) {
+function states(entries) {
   const out = [];
   let state = { trail: [], chat: [], location: null };
   for (const entry of entries) {
