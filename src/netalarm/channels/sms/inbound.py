@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
@@ -93,15 +93,19 @@ def sender_phone(raw: str) -> str | None:
 
 
 async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone: str) -> Received:
-    """Apply one inbound SMS in the caller's transaction (flushes; the caller commits)."""
+    """Apply one inbound SMS in the caller's transaction (flushes; the caller commits). The
+    texts of one sender are applied one at a time (`_one_sender_at_a_time`), so two sent
+    together by someone with no open alarm make one alarm and one message, not two cases."""
     text = sms.text.strip()
     if not text:
         raise Invalid("the SMS has no text", field="text")
     key = idempotency_key(sms.message_id)
+    phone = sender_phone(sms.sender)
+    if phone is not None:
+        await _one_sender_at_a_time(session, phone)
     stored = await _stored(session, key)
     if stored is not None:
         return stored
-    phone = sender_phone(sms.sender)
     open_alarm = await _open_sms_alarm(session, phone) if phone else None
     if open_alarm is not None:
         message, created = await messaging_service.post_once(
@@ -136,6 +140,16 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
     if submitted.created and phone is not None:
         await sms_service.queue_receipt(session, submitted.incident, phone)
     return Received("alarm", submitted.alarm, submitted.incident, None, created=submitted.created)
+
+
+async def _one_sender_at_a_time(session: AsyncSession, phone: str) -> None:
+    """Wait for any other transaction applying a text from `phone`, until this one ends:
+    PostgreSQL's transaction-scoped advisory lock on a number made from the phone. SQLite's
+    transactions already take turns (`BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"netalarm-sms-sender:{phone}".encode()).digest()
+    await session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
 
 
 async def _record_gateway_time(
@@ -184,7 +198,9 @@ async def _stored(session: AsyncSession, key: str) -> Received | None:
 
 
 async def _open_sms_alarm(session: AsyncSession, phone: str) -> tuple[Alarm, Incident] | None:
-    """The newest alarm that came by SMS from this phone whose incident is not closed."""
+    """The newest alarm that came by SMS from this phone whose incident is not closed, with
+    its incident locked: a case a seat closes meanwhile is seen closed (the text then raises a
+    new alarm instead of being refused, and lost, for a closed case)."""
     row = (
         await session.execute(
             select(Alarm, Incident)
@@ -195,4 +211,7 @@ async def _open_sms_alarm(session: AsyncSession, phone: str) -> tuple[Alarm, Inc
             .limit(1)
         )
     ).first()
-    return (row[0], row[1]) if row is not None else None
+    if row is None:
+        return None
+    incident = await incident_service.lock(session, row[1].id)
+    return None if incident.status == "closed" else (row[0], incident)
