@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.validation import normalise_phone
+from netalarm.channels.sms import keywords
 from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Invalid
@@ -57,13 +58,15 @@ class Inbound:
 @dataclass(frozen=True)
 class Received:
     """What an inbound SMS did: `outcome` is `alarm` (a new alarm) or `message` (a chat
-    message on an open incident); `created` is False for a repeat of a stored SMS."""
+    message on an open incident); `created` is False for a repeat of a stored SMS; `keyword`
+    what the text asked for besides (`keyword_in`): `quiet`, `cancel` or None."""
 
     outcome: str
     alarm: Alarm
     incident: Incident
     message_id: uuid.UUID | None
     created: bool
+    keyword: str | None = None
 
     def public(self) -> dict[str, Any]:
         return {
@@ -72,7 +75,16 @@ class Received:
             "incident_id": str(self.incident.id),
             "case_number": self.incident.case_number,
             "message_id": str(self.message_id) if self.message_id else None,
+            "keyword": self.keyword,
         }
+
+
+def keyword_in(text: str, outcome: str) -> str | None:
+    """What a text asks for besides its words (`keywords`): `cancel` (a reply cancelling the
+    open alarm; a first text never cancels, it raises the alarm), `quiet`, or None."""
+    if outcome == "message" and keywords.withdrawal(text) is not None:
+        return "cancel"
+    return "quiet" if keywords.asks_quiet(text) else None
 
 
 def idempotency_key(message_id: str) -> str:
@@ -108,22 +120,8 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         return stored
     open_alarm = await _open_sms_alarm(session, phone) if phone else None
     if open_alarm is not None:
-        message, created = await messaging_service.post_once(
-            session,
-            idempotency_key=key,
-            incident=open_alarm[1],
-            alarm_id=open_alarm[0].id,
-            sender="reporter",
-            actor=f"reporter:{open_alarm[0].reporter_id}",
-            text=text,
-            media_ids=[],
-        )
-        if not created:  # the same SMS, stored meanwhile by a concurrent delivery of it
-            again = await _stored(session, key)
-            assert again is not None, "post_once found a message under this key"
-            return again
-        await _record_gateway_time(session, open_alarm[1], sms, message_id=message.id)
-        return Received("message", open_alarm[0], open_alarm[1], message.id, created=True)
+        assert phone is not None
+        return await _reply(session, sms, key, text, phone, *open_alarm)
     description = text
     if phone is None:
         description = f"{text}\n\n(SMS sender is not a valid phone number: {_printable(sms.sender)})"
@@ -132,6 +130,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         channel="sms",
         category="other",
         description=description,
+        silent=keywords.asks_quiet(text),
         reporter=ReporterIn(phone=phone) if phone else None,
     )
     submitted = await intake_service.submit(session, body, root=root, timezone=timezone)
@@ -139,7 +138,46 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         await _record_gateway_time(session, submitted.incident, sms, message_id=None)
     if submitted.created and phone is not None:
         await sms_service.queue_receipt(session, submitted.incident, phone)
-    return Received("alarm", submitted.alarm, submitted.incident, None, created=submitted.created)
+    return Received(
+        "alarm",
+        submitted.alarm,
+        submitted.incident,
+        None,
+        created=submitted.created,
+        keyword=keyword_in(text, "alarm"),
+    )
+
+
+async def _reply(
+    session: AsyncSession, sms: Inbound, key: str, text: str, phone: str, alarm: Alarm, incident: Incident
+) -> Received:
+    """The text into the open alarm's conversation, as the reporter's message; then what it
+    asks for: quiet (`incident_service.ask_quiet`), or to cancel the alarm (a withdrawal, as the
+    app's, and a confirmation by SMS). The words always reach the seat as a message."""
+    actor = f"reporter:{alarm.reporter_id}"
+    message, created = await messaging_service.post_once(
+        session,
+        idempotency_key=key,
+        incident=incident,
+        alarm_id=alarm.id,
+        sender="reporter",
+        actor=actor,
+        text=text,
+        media_ids=[],
+    )
+    if not created:  # the same SMS, stored meanwhile by a concurrent delivery of it
+        again = await _stored(session, key)
+        assert again is not None, "post_once found a message under this key"
+        return again
+    await _record_gateway_time(session, incident, sms, message_id=message.id)
+    if keywords.asks_quiet(text):
+        await incident_service.ask_quiet(session, alarm, actor=actor)
+    reason = keywords.withdrawal(text)
+    if reason is not None:
+        await incident_service.withdraw(session, alarm, reason, actor=actor)
+        # A repeat confirms the reason the alarm was first cancelled for, which it keeps.
+        await sms_service.queue_withdrawal_reply(session, incident, phone, alarm.withdrawn_reason or reason)
+    return Received("message", alarm, incident, message.id, created=True, keyword=keyword_in(text, "message"))
 
 
 async def _one_sender_at_a_time(session: AsyncSession, phone: str) -> None:
@@ -187,14 +225,18 @@ async def _stored(session: AsyncSession, key: str) -> Received | None:
         )
     ).first()
     if row is not None:
-        return Received("alarm", row[0], row[1], None, created=False)
+        return Received(
+            "alarm", row[0], row[1], None, created=False, keyword=keyword_in(row[0].description, "alarm")
+        )
     message = await messaging_service.by_key(session, key)
     if message is None:
         return None
     alarm = await session.get(Alarm, message.alarm_id)
     incident = await session.get(Incident, message.incident_id)
     assert alarm is not None and incident is not None
-    return Received("message", alarm, incident, message.id, created=False)
+    return Received(
+        "message", alarm, incident, message.id, created=False, keyword=keyword_in(message.text, "message")
+    )
 
 
 async def _open_sms_alarm(session: AsyncSession, phone: str) -> tuple[Alarm, Incident] | None:
