@@ -8,11 +8,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from netalarm.boundary import inside, outside
+from netalarm.boundary.document import Forward
+from netalarm.boundary.models import LinkForward
 from netalarm.channels.sms import inbound, keywords
 from netalarm.channels.sms import service as sms_service
 from netalarm.channels.sms.models import SmsDelivery
 from netalarm.incidents import actions
-from netalarm.incidents.models import Alarm
+from netalarm.incidents.models import Alarm, Incident
 from netalarm.messaging import service as messaging_service
 from netalarm.timeline import service as timeline_service
 from tests.channels.test_sms_inbound import _phone, _receive, _sms, _types
@@ -238,3 +241,32 @@ def test_inbound_keyword_answer_is_cancel_only_for_a_reply() -> None:
     assert inbound.keyword_in("cancel alarm", "message") == "cancel"
     assert inbound.keyword_in("cancel alarm", "alarm") is None
     assert inbound.keyword_in("quiet please", "alarm") == "quiet"
+
+
+async def test_quiet_texted_after_a_forward_to_110_makes_the_110_case_silent_and_p1_once(
+    session: AsyncSession,
+) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    phone = _phone()
+    made = await _receive(session, t, _sms(phone, "Fight in the flat upstairs"))
+    incident = await actions.act(session, t.city_seat, made.incident.id, "accept")
+    await actions.act(session, t.city_seat, incident.id, "forward-110", note="fight", link_110=True)
+    row = await session.scalar(select(LinkForward).where(LinkForward.incident_id == incident.id))
+    assert row is not None
+    received = await inside.receive(
+        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    )
+    here = await session.get(Incident, received.incident_id)
+    assert here is not None and (here.silent, here.priority) == (False, "P3")
+    await _receive(session, t, _sms(phone, "静音 他回来了"))
+
+    news = (await outside.news(session, {row.id: 0}, target="110"))[row.id]
+    assert [n.type for n in news] == ["message", "quiet_requested"]
+    for _ in range(2):
+        await inside.take_news(session, row.id, news, source="network", actor="system:110-link")
+    await session.refresh(here)
+    assert (here.silent, here.priority) == (True, "P1")
+    told = [e for e in await timeline_service.entries(session, here.id) if e.type == "quiet_requested"]
+    assert [e.actor for e in told] == ["system:110-link"]
+    back = (await inside.unsent(session)).get(row.id, [])
+    assert not {"quiet_requested", "classified"} & {u.type for u in back}
