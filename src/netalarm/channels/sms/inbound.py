@@ -5,7 +5,9 @@ Matching: the sender's number, normalised to E.164, against the phone of the rep
 every alarm that came by SMS whose incident is not `closed`; the newest such alarm wins and
 the text goes into its conversation (a `message` entry and event, as any reporter message).
 Otherwise intake stores a new alarm: channel `sms`, category `other`, description the text,
-reporter phone the sender; and the sender is sent a receipt with the case number.
+reporter phone the sender, position the one the text gives (`position`), silent when the
+text asks for quiet (`keywords`); and the sender is sent a receipt with the case number. A
+reply may also give a position (onto the trail), ask for quiet, or cancel the alarm.
 
 A sender that is not a valid phone number (a short code, an alphanumeric name, garbage)
 never matches an incident and never loses the alarm: the alarm is raised without a phone,
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.validation import normalise_phone
-from netalarm.channels.sms import keywords
+from netalarm.channels.sms import keywords, position
 from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Invalid
@@ -131,6 +133,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         category="other",
         description=description,
         silent=keywords.asks_quiet(text),
+        location=position.position_in(text),
         reporter=ReporterIn(phone=phone) if phone else None,
     )
     submitted = await intake_service.submit(session, body, root=root, timezone=timezone)
@@ -151,9 +154,10 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
 async def _reply(
     session: AsyncSession, sms: Inbound, key: str, text: str, phone: str, alarm: Alarm, incident: Incident
 ) -> Received:
-    """The text into the open alarm's conversation, as the reporter's message; then what it
-    asks for: quiet (`incident_service.ask_quiet`), or to cancel the alarm (a withdrawal, as the
-    app's, and a confirmation by SMS). The words always reach the seat as a message."""
+    """The text into the open alarm's conversation, as the reporter's message; a position in
+    it (`position`) onto the alarm's trail, as the app's live updates; then what it asks for:
+    quiet (`incident_service.ask_quiet`), or to cancel the alarm (a withdrawal, as the app's,
+    and a confirmation by SMS). The words always reach the seat as a message."""
     actor = f"reporter:{alarm.reporter_id}"
     message, created = await messaging_service.post_once(
         session,
@@ -170,6 +174,14 @@ async def _reply(
         assert again is not None, "post_once found a message under this key"
         return again
     await _record_gateway_time(session, incident, sms, message_id=message.id)
+    fix = position.position_in(text)
+    if fix is not None:
+        await incident_service.add_location(
+            session,
+            alarm,
+            incident_service.Location(fix.lat, fix.lon, fix.accuracy_m, fix.source),
+            actor=actor,
+        )
     if keywords.asks_quiet(text):
         await incident_service.ask_quiet(session, alarm, actor=actor)
     reason = keywords.withdrawal(text)
