@@ -13,7 +13,9 @@ from netalarm.boundary.document import Forward
 from netalarm.boundary.models import LinkForward
 from netalarm.channels.sms import inbound, keywords
 from netalarm.channels.sms import service as sms_service
+from netalarm.channels.sms import worker as sms_worker
 from netalarm.channels.sms.models import SmsDelivery
+from netalarm.core.clock import utcnow
 from netalarm.incidents import actions
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.messaging import service as messaging_service
@@ -206,8 +208,9 @@ async def test_quiet_texted_during_a_case_makes_it_silent_and_p1_while_nobody_ha
     assert (got.outcome, got.keyword) == ("message", "quiet")
     assert (got.incident.silent, got.incident.priority) == (True, "P1")
     entries = await timeline_service.entries(session, made.incident.id)
-    assert [e.type for e in entries][-3:] == ["message", "quiet_requested", "classified"]
-    assert entries[-1].data == {"from": {"priority": "P3"}, "to": {"priority": "P1"}}
+    # The receipt, still waiting for a worker here, is not sent either.
+    assert [e.type for e in entries][-4:] == ["message", "quiet_requested", "classified", "sms_withheld"]
+    assert entries[-2].data == {"from": {"priority": "P3"}, "to": {"priority": "P1"}}
     # Asked again: nothing more happens.
     await _receive(session, t, _sms(phone, "静音"))
     assert (await _types(session, made.incident.id)).count("quiet_requested") == 1
@@ -270,3 +273,34 @@ async def test_quiet_texted_after_a_forward_to_110_makes_the_110_case_silent_and
     assert [e.actor for e in told] == ["system:110-link"]
     back = (await inside.unsent(session)).get(row.id, [])
     assert not {"quiet_requested", "classified"} & {u.type for u in back}
+
+
+async def test_quiet_withholds_what_still_waits_to_be_texted_but_not_what_is_sent_or_sending(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    made = await _receive(session, t, _sms(phone, "He locked me in"))
+    [receipt] = await session.scalars(select(SmsDelivery).where(SmsDelivery.incident_id == made.incident.id))
+    receipt.status = "sent"  # the worker sent it
+    waiting = await sms_service.queue(session, t.city_seat, made.incident.id, text="Police are on the way")
+    sending = await sms_service.queue(session, t.city_seat, made.incident.id, text="Can you open a window?")
+    assert await sms_worker.claim(session, sending.id, utcnow()) is not None  # a worker has it now
+    await _receive(session, t, _sms(phone, "QUIET"))
+    for delivery in (receipt, waiting, sending):
+        await session.refresh(delivery)
+    assert [(d.status, d.last_error) for d in (receipt, waiting, sending)] == [
+        ("sent", None),
+        ("failed", sms_service.WITHHELD),
+        ("sending", None),
+    ]
+    entries = await timeline_service.entries(session, made.incident.id)
+    withheld = [e.data for e in entries if e.type == "sms_withheld"]
+    assert [(d["delivery_id"], d["text"], d["reason"]) for d in withheld] == [
+        (str(waiting.id), "Police are on the way", "silent")
+    ]
+    # Asked again, with a new SMS waiting: it is the seat's to send, the case is already quiet.
+    later = await sms_service.queue(session, t.city_seat, made.incident.id, text="Stay hidden")
+    await _receive(session, t, _sms(phone, "静音"))
+    await session.refresh(later)
+    assert later.status == "pending"

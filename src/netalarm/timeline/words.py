@@ -107,6 +107,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_queued": "SMS to {to} ({to_source}) queued for sending: “{text}”",
         "sms_withheld": "No SMS to {to} that the case is {status}: the reporter asked for quiet "
         "(silent alarm).",
+        "sms_withheld.delivery": "SMS to {to} not sent, the reporter asked for quiet first: “{text}”",
         "quiet_requested": "The reporter asked for quiet: no texts unless needed, their phone may be heard.",
         "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
         "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
@@ -183,6 +184,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_received": "短信网关于 {gateway_received_at} 收到此短信，{delay_s} 秒后到达本服务器。",
         "sms_queued": "短信待发送至 {to}（{to_source}）：“{text}”",
         "sms_withheld": "未向 {to} 发送“{status}”通知短信：报警人要求静默（静默报警）。",
+        "sms_withheld.delivery": "报警人已要求静默，待发短信不再发送至 {to}：“{text}”",
         "quiet_requested": "报警人要求静默：除非必要不发短信，手机响动可能被人察觉。",
         "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
         "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",
@@ -330,6 +332,8 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     if kind == "sla_alert" and isinstance(data.get("waited_s"), int | float):
         fields["waited"] = str(round(data["waited_s"]))
         kind = f"sla_alert.{data.get('stage')}"
+    if kind == "sms_withheld" and "delivery_id" in data:
+        kind = "sms_withheld.delivery"
     if kind in ("link_110", "superior_update"):
         fields["by"] = actor_words(str(data.get("by", "")), lang)
         kind = f"{kind}.{data.get('stage')}"

@@ -156,7 +156,8 @@ async def _reply(
 ) -> Received:
     """The text into the open alarm's conversation, as the reporter's message; a position in
     it (`position`) onto the alarm's trail, as the app's live updates; then what it asks for:
-    quiet (`incident_service.ask_quiet`), or to cancel the alarm (a withdrawal, as the app's,
+    quiet (`incident_service.ask_quiet`; what still waits to be texted to them is withheld),
+    or to cancel the alarm (a withdrawal, as the app's,
     and a confirmation by SMS). The words always reach the seat as a message."""
     actor = f"reporter:{alarm.reporter_id}"
     message, created = await messaging_service.post_once(
@@ -182,8 +183,8 @@ async def _reply(
             incident_service.Location(fix.lat, fix.lon, fix.accuracy_m, fix.source),
             actor=actor,
         )
-    if keywords.asks_quiet(text):
-        await incident_service.ask_quiet(session, alarm, actor=actor)
+    if keywords.asks_quiet(text) and await incident_service.ask_quiet(session, alarm, actor=actor):
+        await sms_service.withhold_pending(session, incident)
     reason = keywords.withdrawal(text)
     if reason is not None:
         await incident_service.withdraw(session, alarm, reason, actor=actor)

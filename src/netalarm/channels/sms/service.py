@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.service import SeatIdentity
@@ -161,6 +161,40 @@ async def queue_status(session: AsyncSession, incident: Incident, *, actor: str)
             status=incident.status,
         )
     return None
+
+
+# Why an SMS that was waiting to be sent never was (`withhold_pending`), on its delivery row.
+WITHHELD = "withheld: the reporter asked for quiet before it was sent"
+
+
+async def withhold_pending(session: AsyncSession, incident: Incident) -> int:
+    """When a reporter asks for quiet, what still waits to be sent on `incident` (locked by the
+    caller) is not sent: a seat's SMS or chat reply, a status text, one waiting to be tried
+    again after a gateway failure. Each `pending` delivery becomes `failed` (`WITHHELD`), with
+    an `sms_withheld` entry naming it, so the seat sees it was not sent and may send it again;
+    one a worker is sending at this moment cannot be stopped. Returns how many."""
+    withheld = await session.execute(
+        update(SmsDelivery)
+        .where(SmsDelivery.incident_id == incident.id, SmsDelivery.status == "pending")
+        .values(status="failed", failed_at=utcnow(), last_error=WITHHELD)
+        .returning(SmsDelivery.id, SmsDelivery.to, SmsDelivery.text)
+        .execution_options(synchronize_session=False)
+    )
+    rows = sorted(withheld.all(), key=lambda row: row.id)
+    for row in rows:
+        await incident_service.record(
+            session,
+            incident,
+            actor=ACTOR,
+            type="sms_withheld",
+            data={
+                "delivery_id": str(row.id),
+                "to": contact.mask(row.to),
+                "text": row.text,
+                "reason": "silent",
+            },
+        )
+    return len(rows)
 
 
 async def _enqueue(
