@@ -120,9 +120,8 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
     stored = await _stored(session, key)
     if stored is not None:
         return stored
-    open_alarm = await _open_sms_alarm(session, phone) if phone else None
-    if open_alarm is not None:
-        assert phone is not None
+    open_alarm = await _open_sms_alarm(session, phone) if phone is not None else None
+    if phone is not None and open_alarm is not None:
         return await _reply(session, sms, key, text, phone, *open_alarm)
     description = text
     if phone is None:
@@ -157,8 +156,8 @@ async def _reply(
     """The text into the open alarm's conversation, as the reporter's message; a position in
     it (`position`) onto the alarm's trail, as the app's live updates; then what it asks for:
     quiet (`incident_service.ask_quiet`; what still waits to be texted to them is withheld),
-    or to cancel the alarm (a withdrawal, as the app's,
-    and a confirmation by SMS). The words always reach the seat as a message."""
+    or to cancel the alarm (a withdrawal, as the app's, and a confirmation by SMS). The words
+    always reach the seat as a message."""
     actor = f"reporter:{alarm.reporter_id}"
     message, created = await messaging_service.post_once(
         session,
