@@ -1,6 +1,8 @@
 """Inbound SMS over HTTP against a real server whose gateway secret is set (and the embedded
 demo server, where it is not): alarms raised by SMS, replies into the chat, repeats, the
-gateway's token, and a seat's chat reply leaving as an SMS in the file outbox."""
+gateway's token, a seat's chat reply leaving as an SMS in the file outbox, and what a reporter
+asks for by text: CANCEL ALARM / 取消报警 (a withdrawal, confirmed by SMS) and QUIET / 静音 (a
+silent case, not texted as it moves on)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from netalarm.channels.sms.service import RECEIPT, STATUS_TEXTS
+from netalarm.channels.sms.service import QUIET_RECEIPT, RECEIPT, STATUS_TEXTS, WITHDRAWN_TEXTS
 from tests.support.http import raise_alarm, seat_headers
 from tests.support.servers import Server, netalarm
 
@@ -319,3 +321,81 @@ def test_an_sms_alarm_says_how_long_a_seats_reply_may_be_and_a_web_alarm_does_no
         httpx.get(f"{base}/api/v1/incidents/{phoneless['incident_id']}", headers=seat).json()["sms_reply_max"]
         is None
     )
+
+
+def test_cancel_alarm_by_sms_reaches_the_seat_as_a_withdrawal_and_is_confirmed_by_sms(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    raised = _sms_in(base, phone, "My child is missing in the park")
+    answer = _sms_in(base, phone, "Cancel alarm.")
+    assert (answer["outcome"], answer["keyword"], answer["incident_id"]) == (
+        "message",
+        "cancel",
+        raised["incident_id"],
+    )
+    incident = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert incident["status"] == "received"  # a cancellation changes no status
+    assert [(w["alarm_id"], w["reason"]) for w in incident["withdrawals"]] == [
+        (raised["alarm_id"], "mistake")
+    ]
+    messages = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}/messages", headers=seat).json()
+    assert [m["text"] for m in messages] == ["Cancel alarm."]
+    confirmation = WITHDRAWN_TEXTS["mistake"].format(case=raised["case_number"])
+    assert _outbox_line(inbound_server.env["NETALARM_DATA_DIR"], confirmation)["to"] == f"+86{phone}"
+    words = [
+        e["words"]
+        for e in httpx.get(
+            f"{base}/api/v1/incidents/{raised['incident_id']}/timeline?lang=en", headers=seat
+        ).json()
+        if e["type"] == "withdrawn"
+    ]
+    assert words == [
+        "The reporter cancelled the alarm: sent by mistake. The case stays open until a seat closes it."
+    ]
+
+
+def test_an_answer_safe_to_the_seat_is_only_a_message(inbound_server: Server) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    raised = _sms_in(base, phone, "Someone is in my garden")
+    assert _sms_in(base, phone, "SAFE")["keyword"] is None
+    incident = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert incident["withdrawals"] == []
+
+
+def test_a_quiet_sms_reporter_is_not_texted_as_the_case_moves_on_and_the_seat_sees_why(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    raised = _sms_in(base, _phone(), "QUIET he is looking for me, 3rd floor toilets, Civic Centre")
+    assert raised["keyword"] == "quiet"
+    incident_url = f"{base}/api/v1/incidents/{raised['incident_id']}"
+    incident = httpx.get(incident_url, headers=seat).json()
+    assert (incident["silent"], incident["priority"]) == (True, "P1")
+    for action, body in (
+        ("accept", {}),
+        ("dispatch", {"note": "unit 3"}),
+        ("resolve", {"outcome": "found and safe"}),
+        ("close", {"disposition": "handled"}),
+    ):
+        done = httpx.post(f"{incident_url}/actions/{action}", json=body, headers=seat)
+        assert done.status_code == 200, done.text
+    listed = httpx.get(f"{incident_url}/sms", headers=seat).json()
+    assert [d["text"] for d in listed] == [QUIET_RECEIPT.format(case=raised["case_number"])]
+    withheld = [e for e in _timeline(base, raised["incident_id"], seat) if e["type"] == "sms_withheld"]
+    assert [e["data"]["status"] for e in withheld] == ["dispatched", "closed"]
+
+
+def test_quiet_texted_into_an_open_case_makes_it_silent_for_the_seat(inbound_server: Server) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    phone = _phone()
+    raised = _sms_in(base, phone, "Domestic fight next door")
+    assert _sms_in(base, phone, "静音")["keyword"] == "quiet"
+    incident = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert (incident["silent"], incident["priority"]) == (True, "P1")
+    words = httpx.get(
+        f"{base}/api/v1/incidents/{raised['incident_id']}/timeline?lang=zh", headers=seat
+    ).json()
+    assert "报警人要求静默：除非必要不发短信，手机响动可能被人察觉。" in [e["words"] for e in words]

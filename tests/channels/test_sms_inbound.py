@@ -131,6 +131,48 @@ async def test_the_same_reply_delivered_twice_at_once_is_stored_once(
         assert len(await messaging_service.for_alarm(session, first.alarm.id)) == 1
 
 
+async def test_two_texts_sent_together_from_a_new_number_make_one_case_not_two(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    phone = _phone()
+    async with transaction(sessions) as session:
+        t = await factories.tree(session)
+
+    async def deliver(text: str) -> inbound.Received:
+        async with transaction(sessions) as session:
+            return await _receive(session, t, _sms(phone, text))
+
+    answers = await asyncio.gather(deliver("Help, he has a knife"), deliver("Flat 12, Lotus Road 5"))
+    assert sorted(a.outcome for a in answers) == ["alarm", "message"]
+    assert len({a.incident.id for a in answers}) == 1
+    async with sessions() as session:
+        incident_id = answers[0].incident.id
+        assert await session.scalar(select(func.count()).where(Alarm.incident_id == incident_id)) == 1
+        receipts = await session.scalar(select(func.count()).where(SmsDelivery.incident_id == incident_id))
+        assert receipts == 1
+
+
+async def test_a_reply_arriving_while_a_seat_closes_the_case_raises_a_new_alarm_and_is_not_lost(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    phone = _phone()
+    async with transaction(sessions) as session:
+        t = await factories.tree(session)
+        first = await _receive(session, t, _sms(phone, "Someone tried my door"))
+    async with transaction(sessions) as closing:
+        await actions.act(closing, t.city_seat, first.incident.id, "close", disposition="false_alarm")
+
+        async def deliver() -> inbound.Received:
+            async with transaction(sessions) as session:
+                return await _receive(session, t, _sms(phone, "He is back, trying the window"))
+
+        reply = asyncio.create_task(deliver())
+        await asyncio.sleep(0.5)  # the reply waits for the closing seat's transaction
+    got = await reply
+    assert got.outcome == "alarm" and got.incident.id != first.incident.id
+    assert got.alarm.description == "He is back, trying the window"
+
+
 async def test_an_unparseable_sender_raises_the_alarm_without_a_phone_and_names_the_sender(
     session: AsyncSession,
 ) -> None:

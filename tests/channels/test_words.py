@@ -1,4 +1,5 @@
-"""The printable report tells SMS and call-back entries in plain words, in both languages."""
+"""The printable report tells SMS and call-back entries (and an SMS withheld for quiet) in plain
+words, in both languages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ ENTRIES = [
     ("sms_queued", {"delivery_id": "d", "to": "+86 138****8000", "to_source": "reporter", "text": "Hi"}),
     ("sms_delivered", {"delivery_id": "d", "to": "+86 138****8000", "attempts": 2}),
     ("sms_failed", {"delivery_id": "d", "to": "+86 138****8000", "attempts": 5, "error": "answered 500"}),
+    ("sms_withheld", {"to": "+86 138****8000", "status": "dispatched", "reason": "silent"}),
+    ("sms_withheld", {"delivery_id": "d", "to": "+86 138****8000", "text": "Hi", "reason": "silent"}),
+    ("quiet_requested", {"alarm_id": "a"}),
     (
         "call",
         {"to": "+86 138****8000", "to_source": "seat", "outcome": "busy", "note": "", "placed_by": "seat"},
@@ -26,6 +30,10 @@ ENTRIES = [
                 "SMS to +86 138****8000 (the reporter's number) queued for sending: “Hi”",
                 "SMS to +86 138****8000 sent (attempt 2).",
                 "SMS to +86 138****8000 could not be sent after 5 attempt(s): answered 500",
+                "No SMS to +86 138****8000 that the case is dispatched: the reporter asked for quiet "
+                "(silent alarm).",
+                "SMS to +86 138****8000 not sent, the reporter asked for quiet first: “Hi”",
+                "The reporter asked for quiet: no texts unless needed, their phone may be heard.",
                 "The seat called back +86 138****8000 (a number the seat gave): line busy. Note: —",
             ],
         ),
@@ -35,10 +43,13 @@ ENTRIES = [
                 "短信待发送至 +86 138****8000（报警人号码）：“Hi”",
                 "短信已发送至 +86 138****8000（第 2 次尝试）。",
                 "短信未能发送至 +86 138****8000，共尝试 5 次：answered 500",
+                "未向 +86 138****8000 发送“已派警”通知短信：报警人要求静默（静默报警）。",
+                "报警人已要求静默，待发短信不再发送至 +86 138****8000：“Hi”",
+                "报警人要求静默：除非必要不发短信，手机响动可能被人察觉。",
                 "坐席回拨 +86 138****8000（坐席输入的号码）：占线。备注：—",
             ],
         ),
     ],
 )
-def test_sms_and_call_entries_read_as_sentences(lang: str, expected: list[str]) -> None:
+def test_sms_call_and_quiet_entries_read_as_sentences(lang: str, expected: list[str]) -> None:
     assert [describe({"type": t, "data": d}, lang) for t, d in ENTRIES] == expected

@@ -14,6 +14,8 @@ from urllib.parse import unquote
 import httpx
 from playwright.sync_api import Browser, expect
 
+from netalarm.channels.sms import keywords
+from netalarm.channels.sms.position import position_in
 from tests.e2e.reporter_app import incidents_at, kept, open_app, phone, somewhere_in_futian
 from tests.support.servers import Server, demo_with
 
@@ -34,8 +36,16 @@ def test_an_alarm_made_offline_waits_offers_an_sms_and_arrives_exactly_once(
     expect(page.locator("#net")).to_be_visible()
     sms = page.locator("#sms-link").get_attribute("href") or ""
     assert sms.startswith("sms:12110?body=")
-    assert f"{here[0]:.5f},{here[1]:.5f}" in unquote(sms)
-    assert "其他" in unquote(sms)
+    body = unquote(sms.removeprefix("sms:12110?body="))
+    assert f"{here[0]:.5f},{here[1]:.5f}" in body
+    assert "其他" in body
+    # Sent, this SMS raises a silent alarm at the phone's position: a silent SOS stays silent.
+    assert body.startswith("静音 ") and keywords.asks_quiet(body)
+    found = position_in(body)
+    assert found is not None and (round(found.lat, 5), round(found.lon, 5)) == (
+        round(here[0], 5),
+        round(here[1], 5),
+    )
     key = kept(page, "pending")["body"]["idempotency_key"]
     page.locator("#retry").tap()
     expect(page.locator("#view-waiting")).to_be_visible()

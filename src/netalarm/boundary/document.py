@@ -28,8 +28,9 @@ ACTORS: Final = {LINK_110: "system:110-link", SUPERIOR: "system:federation"}
 FIRST_TYPES: Final = ("received_from_network", "escalated_in")
 # The handing side's entries that travel to the receiving side after the forward ("news"): the
 # conversation with the reporter, the reporter's positions, its seats' reclassifications, a
-# reporter's withdrawal of the alarm.
-NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn")
+# reporter's withdrawal of the alarm, and a reporter's request for quiet (their phone may be
+# heard: the other side's seats, whose messages are texted to an SMS reporter, must know).
+NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn", "quiet_requested")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (
@@ -79,7 +80,7 @@ class Progress(Wire):
     side's progress back, or the handing side's news onwards."""
 
     seq: int = Field(ge=1)
-    type: Literal[(*RELAYED_TYPES, "location", "withdrawn")]  # type: ignore[valid-type]
+    type: Literal[(*RELAYED_TYPES, "location", "withdrawn", "quiet_requested")]  # type: ignore[valid-type]
     at: datetime
     actor: str = Field(max_length=200)
     case_number: str = Field(max_length=64)

@@ -198,7 +198,8 @@ async def take_news(
     it over; else 404): the reporter's messages and the seats' there go into this incident's
     conversation, the reporter's positions onto its trail, a reclassification there onto its
     timeline (`classified_at_source`: this case keeps its own), the reporter's withdrawal onto
-    the relay alarm (this case stays open for its seats to close); each once, in `seq` order,
+    the relay alarm (this case stays open for its seats to close), the reporter's request for
+    quiet onto the relay alarm (`incident_service.ask_quiet`); each once, in `seq` order,
     however often sent. Returns the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
     alarm = await forwarded_case.relay_alarm(session, incident)
@@ -227,6 +228,8 @@ async def take_news(
         elif update.type == "withdrawn":
             if update.data.get("reason") in WITHDRAWAL_REASONS:
                 await incident_service.withdraw(session, alarm, update.data["reason"], actor=actor)
+        elif update.type == "quiet_requested":
+            await incident_service.ask_quiet(session, alarm, actor=actor)
         elif update.type == "location":
             try:
                 fix = LocationIn.model_validate({name: update.data.get(name) for name in LOCATION_FIELDS})

@@ -220,16 +220,7 @@ async def state_category(session: AsyncSession, alarm: Alarm, category: str, *, 
         raise Conflict("a closed incident cannot be changed", code="illegal_transition")
     if incident.status != "received" or incident.category == category:
         return False
-    by_seat = await session.scalar(
-        select(func.count())
-        .select_from(TimelineEntry)
-        .where(
-            TimelineEntry.incident_id == incident.id,
-            TimelineEntry.type == "classified",
-            TimelineEntry.actor.not_like("reporter:%"),
-        )
-    )
-    if by_seat:
+    if await _classified_by_seat(session, incident):
         return False
     changes = {"category": category}
     # "P1" < "P2" < …: the lesser code is the more urgent.
@@ -238,6 +229,20 @@ async def state_category(session: AsyncSession, alarm: Alarm, category: str, *, 
         changes["priority"] = wanted
     await reclassify(session, incident, changes, actor=actor)
     return True
+
+
+async def _classified_by_seat(session: AsyncSession, incident: Incident) -> bool:
+    """Whether anyone but a reporter has set the incident's priority or category."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(TimelineEntry)
+        .where(
+            TimelineEntry.incident_id == incident.id,
+            TimelineEntry.type == "classified",
+            TimelineEntry.actor.not_like("reporter:%"),
+        )
+    )
+    return bool(count)
 
 
 async def withdraw(session: AsyncSession, alarm: Alarm, reason: str, *, actor: str) -> bool:
@@ -260,6 +265,32 @@ async def withdraw(session: AsyncSession, alarm: Alarm, reason: str, *, actor: s
     await record(
         session, incident, actor=actor, type="withdrawn", data={"alarm_id": str(alarm.id), "reason": reason}
     )
+    return True
+
+
+async def ask_quiet(session: AsyncSession, alarm: Alarm, *, actor: str) -> bool:
+    """The reporter of `alarm` asks not to be texted unless needed (their phone must not
+    buzz): the alarm and its incident become silent, and a `quiet_requested` entry tells the
+    seats. A silent alarm is P1 (`default_priority`): while nobody has taken the case nor a
+    seat classified it, a lower priority is raised to P1 (a `classified` entry by `actor`), as
+    a reporter's category tap raises it. Returns whether this call made the alarm silent
+    (False when it was already)."""
+    incident = await lock(session, alarm.incident_id)
+    await session.refresh(alarm)
+    if alarm.silent:
+        return False
+    alarm.silent = True
+    incident.silent = True
+    incident.updated_at = utcnow()
+    incident.version += 1
+    await record(session, incident, actor=actor, type="quiet_requested", data={"alarm_id": str(alarm.id)})
+    wanted = default_priority(incident.category, True)
+    if (
+        incident.status == "received"
+        and wanted < incident.priority
+        and not await _classified_by_seat(session, incident)
+    ):
+        await reclassify(session, incident, {"priority": wanted}, actor=actor)
     return True
 
 

@@ -105,6 +105,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_received": "The SMS gateway received this text at {gateway_received_at}, {delay_s} s before "
         "it reached this server.",
         "sms_queued": "SMS to {to} ({to_source}) queued for sending: “{text}”",
+        "sms_withheld": "No SMS to {to} that the case is {status}: the reporter asked for quiet "
+        "(silent alarm).",
+        "sms_withheld.delivery": "SMS to {to} not sent, the reporter asked for quiet first: “{text}”",
+        "quiet_requested": "The reporter asked for quiet: no texts unless needed, their phone may be heard.",
         "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
         "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
         "call": "The seat called back {to} ({to_source}): {outcome}. Note: {note}",
@@ -179,6 +183,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "message_read": "{by}已读消息。",
         "sms_received": "短信网关于 {gateway_received_at} 收到此短信，{delay_s} 秒后到达本服务器。",
         "sms_queued": "短信待发送至 {to}（{to_source}）：“{text}”",
+        "sms_withheld": "未向 {to} 发送“{status}”通知短信：报警人要求静默（静默报警）。",
+        "sms_withheld.delivery": "报警人已要求静默，待发短信不再发送至 {to}：“{text}”",
+        "quiet_requested": "报警人要求静默：除非必要不发短信，手机响动可能被人察觉。",
         "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
         "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",
         "call": "坐席回拨 {to}（{to_source}）：{outcome}。备注：{note}",
@@ -292,7 +299,7 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     for coordinate in ("lat", "lon"):
         if isinstance(data.get(coordinate), float):
             fields[coordinate] = f"{data[coordinate]:.6f}"
-    for code in ("channel", "category", "disposition", "previous_status"):
+    for code in ("channel", "category", "disposition", "previous_status", "status"):
         if isinstance(data.get(code), str):
             fields[code] = value_words(data[code], lang) or ""
     if entry["type"] in ("alarm_received", "received_from_network", "escalated_in"):
@@ -325,6 +332,8 @@ def describe(entry: dict[str, Any], lang: str) -> str:
     if kind == "sla_alert" and isinstance(data.get("waited_s"), int | float):
         fields["waited"] = str(round(data["waited_s"]))
         kind = f"sla_alert.{data.get('stage')}"
+    if kind == "sms_withheld" and "delivery_id" in data:
+        kind = "sms_withheld.delivery"
     if kind in ("link_110", "superior_update"):
         fields["by"] = actor_words(str(data.get("by", "")), lang)
         kind = f"{kind}.{data.get('stage')}"

@@ -5,7 +5,9 @@ Matching: the sender's number, normalised to E.164, against the phone of the rep
 every alarm that came by SMS whose incident is not `closed`; the newest such alarm wins and
 the text goes into its conversation (a `message` entry and event, as any reporter message).
 Otherwise intake stores a new alarm: channel `sms`, category `other`, description the text,
-reporter phone the sender; and the sender is sent a receipt with the case number.
+reporter phone the sender, position the one the text gives (`position`), silent when the
+text asks for quiet (`keywords`); and the sender is sent a receipt with the case number. A
+reply may also give a position (onto the trail), ask for quiet, or cancel the alarm.
 
 A sender that is not a valid phone number (a short code, an alphanumeric name, garbage)
 never matches an incident and never loses the alarm: the alarm is raised without a phone,
@@ -24,11 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.validation import normalise_phone
+from netalarm.channels.sms import keywords, position
 from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Invalid
@@ -57,13 +60,15 @@ class Inbound:
 @dataclass(frozen=True)
 class Received:
     """What an inbound SMS did: `outcome` is `alarm` (a new alarm) or `message` (a chat
-    message on an open incident); `created` is False for a repeat of a stored SMS."""
+    message on an open incident); `created` is False for a repeat of a stored SMS; `keyword`
+    what the text asked for besides (`keyword_in`): `quiet`, `cancel` or None."""
 
     outcome: str
     alarm: Alarm
     incident: Incident
     message_id: uuid.UUID | None
     created: bool
+    keyword: str | None = None
 
     def public(self) -> dict[str, Any]:
         return {
@@ -72,7 +77,16 @@ class Received:
             "incident_id": str(self.incident.id),
             "case_number": self.incident.case_number,
             "message_id": str(self.message_id) if self.message_id else None,
+            "keyword": self.keyword,
         }
+
+
+def keyword_in(text: str, outcome: str) -> str | None:
+    """What a text asks for besides its words (`keywords`): `cancel` (a reply cancelling the
+    open alarm; a first text never cancels, it raises the alarm), `quiet`, or None."""
+    if outcome == "message" and keywords.withdrawal(text) is not None:
+        return "cancel"
+    return "quiet" if keywords.asks_quiet(text) else None
 
 
 def idempotency_key(message_id: str) -> str:
@@ -93,33 +107,22 @@ def sender_phone(raw: str) -> str | None:
 
 
 async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone: str) -> Received:
-    """Apply one inbound SMS in the caller's transaction (flushes; the caller commits)."""
+    """Apply one inbound SMS in the caller's transaction (flushes; the caller commits). The
+    texts of one sender are applied one at a time (`_one_sender_at_a_time`), so two sent
+    together by someone with no open alarm make one alarm and one message, not two cases."""
     text = sms.text.strip()
     if not text:
         raise Invalid("the SMS has no text", field="text")
     key = idempotency_key(sms.message_id)
+    phone = sender_phone(sms.sender)
+    if phone is not None:
+        await _one_sender_at_a_time(session, phone)
     stored = await _stored(session, key)
     if stored is not None:
         return stored
-    phone = sender_phone(sms.sender)
-    open_alarm = await _open_sms_alarm(session, phone) if phone else None
-    if open_alarm is not None:
-        message, created = await messaging_service.post_once(
-            session,
-            idempotency_key=key,
-            incident=open_alarm[1],
-            alarm_id=open_alarm[0].id,
-            sender="reporter",
-            actor=f"reporter:{open_alarm[0].reporter_id}",
-            text=text,
-            media_ids=[],
-        )
-        if not created:  # the same SMS, stored meanwhile by a concurrent delivery of it
-            again = await _stored(session, key)
-            assert again is not None, "post_once found a message under this key"
-            return again
-        await _record_gateway_time(session, open_alarm[1], sms, message_id=message.id)
-        return Received("message", open_alarm[0], open_alarm[1], message.id, created=True)
+    open_alarm = await _open_sms_alarm(session, phone) if phone is not None else None
+    if phone is not None and open_alarm is not None:
+        return await _reply(session, sms, key, text, phone, *open_alarm)
     description = text
     if phone is None:
         description = f"{text}\n\n(SMS sender is not a valid phone number: {_printable(sms.sender)})"
@@ -128,6 +131,8 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         channel="sms",
         category="other",
         description=description,
+        silent=keywords.asks_quiet(text),
+        location=position.position_in(text),
         reporter=ReporterIn(phone=phone) if phone else None,
     )
     submitted = await intake_service.submit(session, body, root=root, timezone=timezone)
@@ -135,7 +140,66 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         await _record_gateway_time(session, submitted.incident, sms, message_id=None)
     if submitted.created and phone is not None:
         await sms_service.queue_receipt(session, submitted.incident, phone)
-    return Received("alarm", submitted.alarm, submitted.incident, None, created=submitted.created)
+    return Received(
+        "alarm",
+        submitted.alarm,
+        submitted.incident,
+        None,
+        created=submitted.created,
+        keyword=keyword_in(text, "alarm"),
+    )
+
+
+async def _reply(
+    session: AsyncSession, sms: Inbound, key: str, text: str, phone: str, alarm: Alarm, incident: Incident
+) -> Received:
+    """The text into the open alarm's conversation, as the reporter's message; a position in
+    it (`position`) onto the alarm's trail, as the app's live updates; then what it asks for:
+    quiet (`incident_service.ask_quiet`; what still waits to be texted to them is withheld),
+    or to cancel the alarm (a withdrawal, as the app's, and a confirmation by SMS). The words
+    always reach the seat as a message."""
+    actor = f"reporter:{alarm.reporter_id}"
+    message, created = await messaging_service.post_once(
+        session,
+        idempotency_key=key,
+        incident=incident,
+        alarm_id=alarm.id,
+        sender="reporter",
+        actor=actor,
+        text=text,
+        media_ids=[],
+    )
+    if not created:  # the same SMS, stored meanwhile by a concurrent delivery of it
+        again = await _stored(session, key)
+        assert again is not None, "post_once found a message under this key"
+        return again
+    await _record_gateway_time(session, incident, sms, message_id=message.id)
+    fix = position.position_in(text)
+    if fix is not None:
+        await incident_service.add_location(
+            session,
+            alarm,
+            incident_service.Location(fix.lat, fix.lon, fix.accuracy_m, fix.source),
+            actor=actor,
+        )
+    if keywords.asks_quiet(text) and await incident_service.ask_quiet(session, alarm, actor=actor):
+        await sms_service.withhold_pending(session, incident)
+    reason = keywords.withdrawal(text)
+    if reason is not None:
+        await incident_service.withdraw(session, alarm, reason, actor=actor)
+        # A repeat confirms the reason the alarm was first cancelled for, which it keeps.
+        await sms_service.queue_withdrawal_reply(session, incident, phone, alarm.withdrawn_reason or reason)
+    return Received("message", alarm, incident, message.id, created=True, keyword=keyword_in(text, "message"))
+
+
+async def _one_sender_at_a_time(session: AsyncSession, phone: str) -> None:
+    """Wait for any other transaction applying a text from `phone`, until this one ends:
+    PostgreSQL's transaction-scoped advisory lock on a number made from the phone. SQLite's
+    transactions already take turns (`BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"netalarm-sms-sender:{phone}".encode()).digest()
+    await session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
 
 
 async def _record_gateway_time(
@@ -173,18 +237,24 @@ async def _stored(session: AsyncSession, key: str) -> Received | None:
         )
     ).first()
     if row is not None:
-        return Received("alarm", row[0], row[1], None, created=False)
+        return Received(
+            "alarm", row[0], row[1], None, created=False, keyword=keyword_in(row[0].description, "alarm")
+        )
     message = await messaging_service.by_key(session, key)
     if message is None:
         return None
     alarm = await session.get(Alarm, message.alarm_id)
     incident = await session.get(Incident, message.incident_id)
     assert alarm is not None and incident is not None
-    return Received("message", alarm, incident, message.id, created=False)
+    return Received(
+        "message", alarm, incident, message.id, created=False, keyword=keyword_in(message.text, "message")
+    )
 
 
 async def _open_sms_alarm(session: AsyncSession, phone: str) -> tuple[Alarm, Incident] | None:
-    """The newest alarm that came by SMS from this phone whose incident is not closed."""
+    """The newest alarm that came by SMS from this phone whose incident is not closed, with
+    its incident locked: a case a seat closes meanwhile is seen closed (the text then raises a
+    new alarm instead of being refused, and lost, for a closed case)."""
     row = (
         await session.execute(
             select(Alarm, Incident)
@@ -195,4 +265,7 @@ async def _open_sms_alarm(session: AsyncSession, phone: str) -> tuple[Alarm, Inc
             .limit(1)
         )
     ).first()
-    return (row[0], row[1]) if row is not None else None
+    if row is None:
+        return None
+    incident = await incident_service.lock(session, row[1].id)
+    return None if incident.status == "closed" else (row[0], incident)

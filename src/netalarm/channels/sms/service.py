@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.service import SeatIdentity
@@ -55,18 +55,55 @@ async def queue(
     )
 
 
-# Sent to whoever raised an alarm by SMS, in Chinese and English: the texter's language is unknown.
+# Sent to whoever raised an alarm by SMS, in Chinese and English: the texter's language is
+# unknown. It names the words they may text back (`keywords`): quiet, and cancel.
 RECEIPT = (
-    "【报警】已收到您的短信报警，警情编号 {case}。回复本号码可补充情况。"
-    "Alarm received, case {case}. Reply to add details."
+    "【报警】已收到您的短信报警，警情编号 {case}。回复本号码可补充情况；"
+    "不便接收短信请回复“静音”；误报请回复“取消报警”。"
+    "Alarm received, case {case}. Reply to add details; QUIET if our texts put you at risk; "
+    "CANCEL ALARM if sent by mistake."
+)
+# The receipt of an alarm that asked for quiet from its first text: short, and the promise.
+QUIET_RECEIPT = (
+    "【报警】已收到，警情编号 {case}。除非必要，我们不再给您发短信；回复本号码可补充情况。"
+    "Received, case {case}. We will not text you unless needed. Reply to add details."
 )
 
 
 async def queue_receipt(session: AsyncSession, incident: Incident, number: str) -> SmsDelivery:
     """Tell the sender of a new SMS alarm that it was received, with its case number: queued in
     the transaction that stores the alarm (actor `system:sms`), sent after it commits. Someone
-    who cannot call learns at once that the police have their text and where to reply."""
-    text = RECEIPT.format(case=incident.case_number)
+    who cannot call learns at once that the police have their text and where to reply; one
+    who asked for quiet (a silent alarm), that no more texts will come unless needed."""
+    template = QUIET_RECEIPT if incident.silent else RECEIPT
+    text = template.format(case=incident.case_number)
+    return await _enqueue(session, incident, ACTOR, "system", number=number, source="reporter", text=text)
+
+
+# The answer to a reporter who cancelled their alarm by SMS, keyed by the reason: it is
+# cancelled, the police may still get in touch, and how to ask for help after all.
+WITHDRAWN_TEXTS: dict[str, str] = {
+    "mistake": (
+        "【报警】警情 {case}：已按您的短信撤销报警（误报）。"
+        "警方可能仍会联系您确认安全；如仍需帮助，请直接回复。"
+        "Case {case}: alarm cancelled (sent by mistake). Police may still contact you to make sure "
+        "you are safe. If you need help after all, reply here."
+    ),
+    "safe": (
+        "【报警】警情 {case}：已按您的短信撤销报警（已安全）。"
+        "警方可能仍会联系您确认安全；如仍需帮助，请直接回复。"
+        "Case {case}: alarm cancelled (you are safe now). Police may still contact you to make sure "
+        "you are safe. If you need help after all, reply here."
+    ),
+}
+
+
+async def queue_withdrawal_reply(
+    session: AsyncSession, incident: Incident, number: str, reason: str
+) -> SmsDelivery:
+    """Confirm to a reporter who texted a cancellation (`keywords.withdrawal`) that their alarm
+    is cancelled for `reason`, in the transaction that withdrew it (actor `system:sms`)."""
+    text = WITHDRAWN_TEXTS[reason].format(case=incident.case_number)
     return await _enqueue(session, incident, ACTOR, "system", number=number, source="reporter", text=text)
 
 
@@ -85,32 +122,79 @@ async def queue_status(session: AsyncSession, incident: Incident, *, actor: str)
     dispatched, or that the case is closed, once each, when it is so now: queued in the
     transaction that moved it (by `actor`), sent after it commits. None when there is nothing
     (more) to tell, no alarm of the incident came by SMS from a valid number, or it was closed
-    as a duplicate (its alarms went on with the case it joined, which tells them)."""
+    as a duplicate (its alarms went on with the case it joined, which tells them). A silent
+    incident (the reporter asked for quiet, or alarmed silently) is not texted: an
+    `sms_withheld` entry says what was not sent and why, once per status."""
     template = STATUS_TEXTS.get(incident.status)
     if template is None or incident.disposition == "duplicate":
         return None
     told = await session.scalars(
         select(TimelineEntry.data).where(
-            TimelineEntry.incident_id == incident.id, TimelineEntry.type == "sms_queued"
+            TimelineEntry.incident_id == incident.id,
+            TimelineEntry.type.in_(("sms_queued", "sms_withheld")),
         )
     )
     if any(data.get("status") == incident.status for data in told):
         return None
     for alarm_id in await incident_service.alarm_ids(session, incident.id):
         number = await _texter(session, alarm_id)
-        if number is not None:
-            text = template.format(case=incident.case_number)
-            return await _enqueue(
+        if number is None:
+            continue
+        if incident.silent:
+            await incident_service.record(
                 session,
                 incident,
-                actor,
-                "system",
-                number=number,
-                source="reporter",
-                text=text,
-                status=incident.status,
+                actor=actor,
+                type="sms_withheld",
+                data={"to": contact.mask(number), "status": incident.status, "reason": "silent"},
             )
+            return None
+        text = template.format(case=incident.case_number)
+        return await _enqueue(
+            session,
+            incident,
+            actor,
+            "system",
+            number=number,
+            source="reporter",
+            text=text,
+            status=incident.status,
+        )
     return None
+
+
+# Why an SMS that was waiting to be sent never was (`withhold_pending`), on its delivery row.
+WITHHELD = "withheld: the reporter asked for quiet before it was sent"
+
+
+async def withhold_pending(session: AsyncSession, incident: Incident) -> int:
+    """When a reporter asks for quiet, what still waits to be sent on `incident` (locked by the
+    caller) is not sent: a seat's SMS or chat reply, a status text, one waiting to be tried
+    again after a gateway failure. Each `pending` delivery becomes `failed` (`WITHHELD`), with
+    an `sms_withheld` entry naming it, so the seat sees it was not sent and may send it again;
+    one a worker is sending at this moment cannot be stopped. Returns how many."""
+    withheld = await session.execute(
+        update(SmsDelivery)
+        .where(SmsDelivery.incident_id == incident.id, SmsDelivery.status == "pending")
+        .values(status="failed", failed_at=utcnow(), last_error=WITHHELD)
+        .returning(SmsDelivery.id, SmsDelivery.to, SmsDelivery.text)
+        .execution_options(synchronize_session=False)
+    )
+    rows = sorted(withheld.all(), key=lambda row: row.id)
+    for row in rows:
+        await incident_service.record(
+            session,
+            incident,
+            actor=ACTOR,
+            type="sms_withheld",
+            data={
+                "delivery_id": str(row.id),
+                "to": contact.mask(row.to),
+                "text": row.text,
+                "reason": "silent",
+            },
+        )
+    return len(rows)
 
 
 async def _enqueue(

@@ -215,7 +215,10 @@ function renderSms() {
   const here = body.location || position.best();
   const vars = { category: t(`cat.${body.category || "other"}`), description: (body.description || "").slice(0, 200) };
   const text = here ? t("waiting.smsBody", { ...vars, lat: here.lat.toFixed(5), lon: here.lon.toFixed(5) }) : t("waiting.smsNoPos", vars);
-  $("sms-link").href = `sms:${config.sms_number}?body=${encodeURIComponent(text.trim())}`;
+  // A silent SOS sent by SMS asks for quiet in its first word (the server's keyword), so the
+  // police do not text the hidden phone as the case moves on.
+  const said = body.silent ? `${t("waiting.smsQuiet")} ${text.trim()}` : text.trim();
+  $("sms-link").href = `sms:${config.sms_number}?body=${encodeURIComponent(said)}`;
   $("sms-link").textContent = t("waiting.sms", { number: config.sms_number });
 }
 

@@ -52,11 +52,14 @@ export class Chat {
     const { t, lang } = this.i18n;
     if (this.incident && this.incident.id !== incident.id) this.failure = null;
     this.incident = incident;
-    // On an SMS alarm a message also goes out as an SMS: the box holds what one can carry.
+    // On an SMS alarm a message also goes out as an SMS: the box holds what one can carry, and
+    // on a silent one the note warns that it may be heard.
     this.limit = incident.sms_reply_max || MAX_TEXT;
     this.input.maxLength = this.limit;
     this.smsNote.hidden = !incident.sms_reply_max;
-    this.smsNote.textContent = incident.sms_reply_max ? t("chat_sms", { max: incident.sms_reply_max }) : "";
+    const note = incident.silent ? "chat_sms_quiet" : "chat_sms";
+    this.smsNote.textContent = incident.sms_reply_max ? t(note, { max: incident.sms_reply_max }) : "";
+    this.smsNote.classList.toggle("quiet-warning", Boolean(incident.silent));
     const closed = incident.status === "closed";
     this.renderQuick(closed);
     this.renderError();

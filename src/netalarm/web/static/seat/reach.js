@@ -1,7 +1,8 @@
 // Reaching the reporter besides the chat: an SMS (short form with quick texts; its delivery
 // status follows live: pending → sent or failed) and a call-back (the number is read through
 // the recorded identity read, dialled with a tel: link, and its outcome recorded).
-// Both need the reporter's phone and an open incident; otherwise they say why not.
+// Both need the reporter's phone and an open incident; otherwise they say why not. On a
+// silent case both warn that the reporter's phone may be heard.
 import { api } from "./api.js";
 import { time } from "../common/times.js";
 import { esc } from "./dom.js";
@@ -174,8 +175,13 @@ export class Reach {
     this.renderReason();
   }
 
+  // Why not, or the last refusal; and, on a silent case the seat can reach, that the reporter
+  // may be hiding where a text or a ring is heard.
   renderReason() {
     const reason = this.blocked();
     this.$("#reach-reason").textContent = reason ? this.i18n.t(reason) : this.error;
+    const quiet = this.$("#reach-quiet");
+    quiet.hidden = Boolean(reason) || !this.incident.silent;
+    quiet.textContent = quiet.hidden ? "" : this.i18n.t("reach_quiet");
   }
 }
