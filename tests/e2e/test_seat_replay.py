@@ -21,7 +21,9 @@ MOVED = (22.5402, 114.0563)
 
 def ran_its_course(base: str) -> dict[str, str]:
     """An alarm in Futian that moved once, exchanged two messages and was closed."""
-    alarm = raise_alarm(base, FUTIAN, category="violence", description="two men fighting at the gate")
+    alarm = raise_alarm(
+        base, FUTIAN, category="violence", description="two men fighting at the gate", silent=True
+    )
     seat = seat_headers(base, "futian.net")
     incident = f"{base}/api/v1/incidents/{alarm['incident_id']}"
     moved = {"lat": MOVED[0], "lon": MOVED[1], "accuracy_m": 9, "source": "gps"}
@@ -67,6 +69,7 @@ def test_stepping_through_a_closed_case_shows_it_as_it_stood_after_each_entry(
     # The first step: the report as it came in, at its first position, nobody has it yet.
     expect(clock).to_contain_text("第 1 /" if zh else "Step 1 of")
     expect(state).to_contain_text("待受理" if zh else "received")
+    expect(state).to_contain_text("静默" if zh else "silent")
     expect(state).to_contain_text(f"{FUTIAN[0]:.5f}, {FUTIAN[1]:.5f}")
     expect(chat).to_contain_text("尚无消息" if zh else "No messages yet")
     expect(panel.locator(".replay-entries li").nth(1)).to_have_class(re.compile(r"\blater\b"))

@@ -31,7 +31,7 @@ function after(before, entry) {
   const state = { ...before, at: entry.at };
   if (STATUS_AFTER[entry.type]) state.status = STATUS_AFTER[entry.type];
   if (FIRST.includes(entry.type)) {
-    Object.assign(state, { priority: data.priority, category: data.category, centre: data.centre });
+    Object.assign(state, { priority: data.priority, category: data.category, centre: data.centre, silent: Boolean(data.silent) });
   }
   const where = entry.type === "location" ? data : FIRST.includes(entry.type) ? data.location : null;
   if (where && where.lat != null) {
@@ -48,6 +48,7 @@ function after(before, entry) {
   if (entry.type === "closed") state.disposition = data.disposition;
   if (entry.type === "merged") state.disposition = "duplicate";
   if (entry.type === "withdrawn") state.withdrawn = data.reason;
+  if (entry.type === "quiet_requested") state.silent = true;
   if (entry.type === "message" && data.message) state.chat = [...before.chat, data.message];
   return state;
 }
@@ -177,7 +178,7 @@ export class Replay {
     const { t, lang } = this.i18n;
     const rows = [
       [t("history_state"), s.status ? t(`status_${s.status}`) + (s.disposition ? ` (${t(`disp_${s.disposition}`)})` : "") : "—"],
-      [t("priority"), s.priority || "—"],
+      [t("priority"), s.priority ? `${s.priority}${s.silent ? ` · ${t("silent")}` : ""}` : "—"],
       [t("category"), s.category ? t(`cat_${s.category}`) : "—"],
       [t("history_centre"), s.centre || "—"],
       [t("replay_seat"), s.acceptedBy || "—"],
