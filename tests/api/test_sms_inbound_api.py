@@ -193,7 +193,6 @@ def test_bad_inbound_sms_bodies_get_422_naming_the_field(inbound_server: Server)
     for field, body in (
         ("message_id", {k: v for k, v in good.items() if k != "message_id"}),
         ("from", {k: v for k, v in good.items() if k != "from"}),
-        ("text", {**good, "text": "   "}),
         ("received_at", {**good, "received_at": "yesterday"}),
         ("received_at", {**good, "received_at": "2026-11-26T10:00:00"}),  # no time zone
         ("received_at", {**good, "received_at": "0001-01-01T00:00:00+14:00"}),  # before year 1 in UTC
@@ -203,6 +202,14 @@ def test_bad_inbound_sms_bodies_get_422_naming_the_field(inbound_server: Server)
     ):
         answer = httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=GATEWAY)
         assert (answer.status_code, answer.json()["error"]["field"]) == (422, field), answer.text
+
+
+def test_a_blank_sms_is_taken_as_a_silent_alarm_not_refused(inbound_server: Server) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    raised = _sms_in(base, _phone(), " ")
+    assert raised["outcome"] == "alarm"
+    incident = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert incident["silent"] is True and incident["description"] == "（空白短信 · blank SMS）"
 
 
 def test_an_unparseable_sender_still_raises_the_alarm_and_the_seat_sees_the_raw_sender(

@@ -199,11 +199,18 @@ async def test_a_closed_incidents_number_texting_again_raises_a_new_alarm(sessio
     assert again.alarm.description == "Now he is hitting the door"
 
 
-async def test_an_empty_sms_is_refused_naming_the_text(session: AsyncSession) -> None:
+async def test_a_blank_sms_raises_a_silent_alarm_and_a_blank_reply_reaches_the_seat(
+    session: AsyncSession,
+) -> None:
     t = await factories.tree(session)
-    with pytest.raises(Invalid) as refused:
-        await _receive(session, t, _sms(_phone(), "   "))
-    assert refused.value.field == "text"
+    phone = _phone()
+    first = await _receive(session, t, _sms(phone, "   "))
+    assert first.outcome == "alarm" and first.incident.silent is True
+    assert first.alarm.description == inbound.BLANK
+    again = await _receive(session, t, _sms(phone, ""))
+    assert again.outcome == "message" and again.incident.id == first.incident.id
+    said = await session.get(Message, again.message_id)
+    assert said is not None and said.text == inbound.BLANK and said.sender == "reporter"
 
 
 async def _seat_says(

@@ -47,6 +47,10 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 RAW_SENDER_MAX = 64
 
 
+# What stands for the words of a blank text, in the case's description or chat.
+BLANK = "（空白短信 · blank SMS）"
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One SMS as the gateway hands it over."""
@@ -109,10 +113,12 @@ def sender_phone(raw: str) -> str | None:
 async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone: str) -> Received:
     """Apply one inbound SMS in the caller's transaction (flushes; the caller commits). The
     texts of one sender are applied one at a time (`_one_sender_at_a_time`), so two sent
-    together by someone with no open alarm make one alarm and one message, not two cases."""
-    text = sms.text.strip()
-    if not text:
-        raise Invalid("the SMS has no text", field="text")
+    together by someone with no open alarm make one alarm and one message, not two cases.
+    A blank text is not dropped: someone who cannot type or speak may send nothing else. It
+    raises a silent alarm (no status texts to a phone that may be hidden), or reaches the
+    seat of an open one as a message, saying `BLANK`."""
+    blank = not sms.text.strip()
+    text = BLANK if blank else sms.text.strip()
     key = idempotency_key(sms.message_id)
     phone = sender_phone(sms.sender)
     if phone is not None:
@@ -131,7 +137,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         channel="sms",
         category="other",
         description=description,
-        silent=keywords.asks_quiet(text),
+        silent=blank or keywords.asks_quiet(text),
         location=position.position_in(text),
         reporter=ReporterIn(phone=phone) if phone else None,
     )
