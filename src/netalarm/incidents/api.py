@@ -16,7 +16,7 @@ from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.clock import iso
 from netalarm.core.errors import NotFound
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
-from netalarm.incidents import actions, history
+from netalarm.incidents import actions, history, nearby
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import CATEGORIES
 from netalarm.timeline import service as timeline_service
@@ -197,6 +197,19 @@ async def locations(incident_id: str, session: Session, seat: SeatDep) -> list[d
         {"lat": p.lat, "lon": p.lon, "accuracy_m": p.accuracy_m, "source": p.source, "at": iso(p.at)}
         for p in await incident_service.trail(session, incident.id)
     ]
+
+
+@router.get("/{incident_id}/nearby")
+async def nearby_incidents(
+    incident_id: str,
+    session: Session,
+    seat: SeatDep,
+    radius_m: float = Query(default=nearby.RADIUS_M, ge=10, le=nearby.RADIUS_MAX_M),
+) -> list[dict[str, Any]]:
+    """Other open incidents this seat may see, reported within an hour of this one and within
+    `radius_m` metres of its position, nearest first: likely duplicates to merge."""
+    incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
+    return await nearby.nearby(session, seat, incident, radius_m=radius_m)
 
 
 @router.get("/{incident_id}/earlier")

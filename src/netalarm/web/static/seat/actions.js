@@ -123,8 +123,7 @@ export class Actions {
         <label>${t("forward_note")} <textarea name="note" rows="3" required></textarea></label>`,
       add_note: `<label>${t("note_text")} <textarea name="text" rows="4" maxlength="10000" required></textarea></label>
         <p class="hint">${esc(t("note_hint"))}</p>`,
-      merge: `<label>${t("merge_into")} <select name="into">${this.queue.incidents.filter((o) => o.id !== i.id)
-        .map((o) => `<option value="${o.id}">${esc(o.case_number)} (${esc(t(`cat_${o.category}`))})</option>`).join("")}</select></label>`,
+      merge: `<label>${t("merge_into")} <select name="into">${this.mergeTargets(i)}</select></label>`,
     }[action];
     this.action = action;
     this.form.querySelector(".fields").innerHTML = `<h3 id="action-title">${esc(t(action))} · ${esc(i.case_number)}</h3>${fields}`;
@@ -133,6 +132,20 @@ export class Actions {
     this.dialog.showModal();
     const first = this.form.querySelector(".fields textarea, .fields select");
     if (first) first.focus();
+  }
+
+  // Open reports nearby first (nearest first, with their distance: the likely same event),
+  // then the rest of the queue.
+  mergeTargets(i) {
+    const { t } = this.i18n;
+    const near = this.view.nearby.incident && this.view.nearby.incident.id === i.id
+      ? this.view.nearby.rows.filter((o) => o.status !== "closed") : [];
+    const nearIds = new Set(near.map((o) => o.id));
+    const option = (o, where = "") => `<option value="${o.id}">${esc(o.case_number)} (${esc(t(`cat_${o.category}`))})${where}</option>`;
+    return [
+      ...near.map((o) => option(o, ` · ${esc(t("nearby_distance", { m: o.distance_m }))}`)),
+      ...this.queue.incidents.filter((o) => o.id !== i.id && !nearIds.has(o.id)).map((o) => option(o)),
+    ].join("");
   }
 
   parent(incident) {

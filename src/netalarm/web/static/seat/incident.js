@@ -1,6 +1,7 @@
 // The incident view: case data, map, description, reporter identity (each opening is
-// recorded on the timeline), earlier alarms of the same person, the media (media.js), the
-// chat, SMS and call-backs (reach.js), and the full timeline with its chain check.
+// recorded on the timeline), earlier alarms of the same person, open reports nearby to merge
+// (nearby.js), the media (media.js), the chat, SMS and call-backs (reach.js), and the full
+// timeline with its chain check.
 import { api } from "./api.js";
 import { Chat } from "./chat.js";
 import { now as serverNow } from "./clock.js";
@@ -8,10 +9,13 @@ import { dateTime, time } from "../common/times.js";
 import { esc } from "./dom.js";
 import { IncidentMap } from "./map.js";
 import { MediaList } from "./media.js";
+import { Nearby } from "./nearby.js";
 import { clock, waited } from "./queue.js";
 import { Reach } from "./reach.js";
 import { reason, refusal } from "./refusals.js";
 import { icon, pictogram } from "./words.js";
+
+const NEARBY_EVERY_MS = 10_000;
 
 export class IncidentView {
   constructor({ root, i18n, config, seat, why }) {
@@ -26,6 +30,11 @@ export class IncidentView {
     this.reach = new Reach({ root: this.$("#reach"), i18n, onDone: () => this.refresh({ background: false }) });
     this.$("#identity-button").addEventListener("click", () => this.showIdentity());
     this.$("#report-button").addEventListener("click", () => this.openReport());
+    this.nearby = new Nearby({
+      root: this.$("#nearby"), badge: this.$("#inc-nearby"), i18n, onOpen: (id) => this.open(id), say: (text, kind) => this.say(text, kind),
+      onMerged: () => this.refresh({ background: false, nearby: true }),
+    });
+    this.nearbyAt = 0;
     this.$("#earlier").addEventListener("click", (e) => {
       const link = e.target.closest("[data-id]");
       if (link) this.open(link.dataset.id);
@@ -67,7 +76,7 @@ export class IncidentView {
     box.className = text ? `notice ${kind}` : "notice";
   }
 
-  async refresh({ moveMap = false, background = true } = {}) {
+  async refresh({ moveMap = false, background = true, nearby = false } = {}) {
     if (!this.id) return;
     const base = `/api/v1/incidents/${this.id}`;
     const id = this.id;
@@ -98,7 +107,14 @@ export class IncidentView {
       this.renderPosition(incident);
       this.map.show(incident, trail);
     }
-    await Promise.all([moveMap ? this.loadEarlier() : null, this.media.show(id)]);
+    // New reports nearby come in all the time on a bad day: looked for again every 10 s.
+    const lookNearby = moveMap || nearby || positionChanged || Date.now() - this.nearbyAt > NEARBY_EVERY_MS;
+    if (lookNearby) this.nearbyAt = Date.now();
+    await Promise.all([
+      moveMap ? this.loadEarlier() : null,
+      lookNearby ? this.nearby.show(incident) : null,
+      this.media.show(id),
+    ]);
     this.root.dispatchEvent(new CustomEvent("refreshed", { detail: incident, bubbles: true }));
   }
 
