@@ -8,15 +8,17 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.seat_console import act, desk, open_incident, row, sign_in
+from tests.e2e.seat_console import act, desk, open_incident, row, screenshot, sign_in
 from tests.media import tus
 from tests.media.samples import photo
-from tests.support.http import FUTIAN, raise_alarm
-from tests.support.link import internet_server, intranet_server
+from tests.support.http import FUTIAN, raise_alarm, seat_headers
+from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server
 from tests.support.servers import Server
+from tests.support.waiting import eventually
 
 TOKEN = "link-" + secrets.token_hex(16)
 
@@ -74,3 +76,47 @@ def test_a_forward_alerts_the_110_seat_and_its_acceptance_reads_back_outside(
     expect(police.locator(f'#media figure[data-id="{tus.media_id(url)}"]')).to_be_visible(timeout=10_000)
     expect(police.locator("#timeline")).to_contain_text("attacker.jpg")
     expect(row(network, alarm["incident_id"])).to_be_visible()
+
+
+def test_the_110_seat_sees_the_network_side_close_the_case_and_its_chat_stops_saying_why(
+    browser: Browser, linked: tuple[Server, Server]
+) -> None:
+    internet, intranet = linked
+    alarm = forwarded_alarm(internet, "Reporter hiding upstairs")
+    police = sign_in(desk(browser), intranet.url, "shenzhen.110")
+    case = eventually(
+        lambda: intranet_case(intranet, alarm["case_number"], seat_headers(intranet.url, "shenzhen.110"))
+    )
+    open_incident(police, case["id"], case["case_number"])
+    banner = police.locator("#inc-source-closed")
+    expect(banner).to_be_hidden()
+    expect(police.locator(".chat textarea")).to_be_enabled()
+
+    network = seat_headers(internet.url, "futian.net")
+    actions = f"{internet.url}/api/v1/incidents/{alarm['incident_id']}/actions"
+    assert httpx.post(
+        f"{actions}/resolve", json={"outcome": "Safe at a neighbour's"}, headers=network
+    ).is_success
+    assert httpx.post(f"{actions}/close", json={"disposition": "handled"}, headers=network).is_success
+
+    notes = police.locator("#toasts .toast.left", has_text=case["case_number"])
+    expect(notes.first).to_contain_text(
+        "the network seat closed its case; the chat no longer reaches the reporter"
+    )
+    expect(notes.nth(1)).to_contain_text("the network seat finished its case (Safe at a neighbour's)")
+    expect(banner).to_contain_text(f"Network seat futian.net closed their case {alarm['case_number']} at")
+    expect(banner).to_contain_text("(handled): the reporter can no longer be reached by chat.")
+    expect(police.locator(".chat textarea")).to_be_disabled()
+    expect(police.locator(".chat .quick button").first).to_be_disabled()
+    expect(police.locator(".chat .chat-sms")).to_have_text(
+        "The network side closed this case: messages no longer reach the reporter."
+    )
+    expect(police.locator("#timeline")).to_contain_text(
+        "closed case " + alarm["case_number"] + " on its server as handled"
+    )
+    expect(police.locator("#inc-status")).to_have_attribute("data-status", "received")  # 110 closes its own
+    police.locator("#lang").click()
+    expect(banner).to_contain_text("网络坐席 futian.net 已于")
+    expect(banner).to_contain_text("（已处置）：对话已无法送达报警人。")
+    expect(police.locator(".chat .chat-sms")).to_have_text("网络侧已将此警情结案：消息已无法送达报警人。")
+    screenshot(police, "link-110-source-closed-zh")

@@ -30,6 +30,10 @@ FIRST_TYPES: Final = ("received_from_network", "escalated_in")
 # conversation with the reporter, the reporter's positions, its seats' reclassifications, a
 # reporter's withdrawal of the alarm.
 NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn")
+# The handing side's seats finishing or closing their case, told to the 110 side as news: its
+# reporter is then out of reach (a closed case takes no more messages). An intranet server of
+# the version before reads these stages and skips them.
+CLOSING_TYPES: Final = ("resolved", "closed")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (

@@ -1,17 +1,21 @@
 """The incident a forward from another server became, as the receiving side's services find
-it: locked with its forward, and its relay alarm (the one carrying the conversation)."""
+it: locked with its forward, its relay alarm (the one carrying the conversation), and whether
+the handing side has closed its case (its reporter then out of reach)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.boundary.models import LinkInbound
-from netalarm.core.errors import NotFound
+from netalarm.core.clock import iso
+from netalarm.core.errors import Conflict, NotFound
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.models import Alarm, Incident
+from netalarm.timeline.models import TimelineEntry
 
 # Channel of the alarm that carries the reporter's conversation over the link.
 RELAY = "relay"
@@ -34,3 +38,27 @@ async def relay_alarm(session: AsyncSession, incident: Incident) -> Alarm:
     )
     assert alarm is not None, "an incident made from a forward has its relay alarm"
     return alarm
+
+
+async def closed_at_source(session: AsyncSession, incident_id: uuid.UUID) -> dict[str, Any] | None:
+    """How the handing side last finished its case, if it did: `stage` (`resolved`, `closed`),
+    its seat, outcome or disposition, case number, and when it was told here (`at`)."""
+    entry = await session.scalar(
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id, TimelineEntry.type == "closed_at_source")
+        .order_by(TimelineEntry.seq.desc())
+        .limit(1)
+    )
+    return {**entry.data, "at": iso(entry.at)} if entry is not None else None
+
+
+async def check_reachable(session: AsyncSession, incident: Incident) -> None:
+    """A seat's message to the reporter of a case that came over a link goes through the
+    handing side, which takes none once it has closed its case: refused (409 `source_closed`)."""
+    closed = await closed_at_source(session, incident.id)
+    if closed is not None and closed.get("stage") == "closed":
+        raise Conflict(
+            f"the network case {closed.get('source_case_number')} was closed by seat {closed.get('seat')}: "
+            "a message no longer reaches the reporter",
+            code="source_closed",
+        )

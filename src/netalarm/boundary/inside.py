@@ -17,6 +17,7 @@ from netalarm.accounts.models import Reporter
 from netalarm.boundary import forwarded_case, inside_files
 from netalarm.boundary.document import (
     ACTORS,
+    CLOSING_TYPES,
     LINK_110,
     LOCATION_FIELDS,
     NETWORK,
@@ -28,7 +29,7 @@ from netalarm.boundary.document import (
     relayed_message_key,
 )
 from netalarm.boundary.models import LinkInbound
-from netalarm.core.clock import utcnow
+from netalarm.core.clock import iso, utcnow
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.case_numbers import take_case_numbers
 from netalarm.incidents.lifecycle import WITHDRAWAL_REASONS
@@ -198,8 +199,10 @@ async def take_news(
     it over; else 404): the reporter's messages and the seats' there go into this incident's
     conversation, the reporter's positions onto its trail, a reclassification there onto its
     timeline (`classified_at_source`: this case keeps its own), the reporter's withdrawal onto
-    the relay alarm (this case stays open for its seats to close); each once, in `seq` order,
-    however often sent. Returns the last entry recorded. On a closed incident they are skipped."""
+    the relay alarm (this case stays open for its seats to close), the handing side's seats
+    resolving or closing their case onto its timeline (`closed_at_source`: a closed one takes
+    no more messages to the reporter); each once, in `seq` order, however often sent. Returns
+    the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
     alarm = await forwarded_case.relay_alarm(session, incident)
     for update in sorted(updates, key=lambda u: u.seq):
@@ -222,6 +225,20 @@ async def take_news(
                     "to": update.data.get("to"),
                     "seat": update.actor.partition(":")[2] or update.actor,
                     "source_case_number": inbound.source_case_number,
+                },
+            )
+        elif update.type in CLOSING_TYPES:
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type="closed_at_source",
+                data={
+                    "stage": update.type,
+                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "source_case_number": inbound.source_case_number,
+                    "source_at": iso(update.at),
+                    **{k: update.data[k] for k in ("outcome", "disposition") if k in update.data},
                 },
             )
         elif update.type == "withdrawn":

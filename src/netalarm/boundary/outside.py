@@ -14,6 +14,7 @@ from netalarm.accounts.models import Reporter
 from netalarm.accounts.service import SeatIdentity
 from netalarm.boundary.document import (
     ACTORS,
+    CLOSING_TYPES,
     FIRST_TYPES,
     LINK_110,
     NEWS_TYPES,
@@ -196,8 +197,25 @@ async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, up
         # The other side's seat writes to the reporter: into the conversation here, and to a
         # reporter who alarmed by SMS as an SMS, as a seat's message here would.
         text = str(update.data.get("text") or "")
-        if text and incident.status != "closed":
-            seat = f"{row.target}:{update.data.get('seat') or ''}"[:64]
+        seat = f"{row.target}:{update.data.get('seat') or ''}"[:64]
+        if text and incident.status == "closed":
+            # Too late for the reporter's conversation, which ended with the case: kept on the
+            # record all the same (the other side learns of the closing from its news).
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type=PROGRESS_TYPES[row.target],
+                data={
+                    "stage": "message_undelivered",
+                    "remote_case_number": update.case_number,
+                    "by": update.actor,
+                    "remote_at": iso(update.at),
+                    "seat": seat,
+                    "text": text,
+                },
+            )
+        elif text:
             message = await messaging_service.post(
                 session,
                 incident=incident,
@@ -268,9 +286,11 @@ async def news(
 ) -> dict[uuid.UUID, list[Progress]]:
     """Per forward to `target` in `after`, what happened here since the entry given that the
     other side's seats need: the reporter's messages and this server's seats' (not those
-    that came over the link), and the reporter's positions. Unknown forwards are left out."""
+    that came over the link), the reporter's positions, and, to the 110 side, this server's
+    seats resolving or closing the case. Unknown forwards are left out."""
     if not after:
         return {}
+    types = (*NEWS_TYPES, *CLOSING_TYPES) if target == LINK_110 else NEWS_TYPES
     rows = await session.execute(
         select(LinkForward.id, TimelineEntry, Incident.case_number)
         .join(TimelineEntry, TimelineEntry.incident_id == LinkForward.incident_id)
@@ -278,7 +298,7 @@ async def news(
         .where(
             LinkForward.id.in_(list(after)),
             LinkForward.target == target,
-            TimelineEntry.type.in_(NEWS_TYPES),
+            TimelineEntry.type.in_(types),
         )
         .order_by(TimelineEntry.seq)
     )
@@ -286,6 +306,8 @@ async def news(
     for forward_id, entry, case_number in rows:
         if entry.seq <= after[forward_id] or not relayable(entry.type, entry.actor):
             continue
+        if entry.type in CLOSING_TYPES and not entry.actor.startswith("seat:"):
+            continue  # resolved here because the 110 side did: it knows
         found.setdefault(forward_id, []).append(progress_of(entry, case_number))
     return found
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from netalarm.boundary import forwarded_case
 from netalarm.channels.sms import service as sms_service
 from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.http import ReporterDep, SeatDep, Session, parse_uuid
@@ -93,10 +94,12 @@ async def seat_post(
     incident_id: str, body: MessageIn, session: Session, seat: SeatDep, worker: WorkerDep
 ) -> dict[str, Any]:
     """A seat's message. In the conversation of an alarm that came by SMS it also goes to
-    the reporter as an SMS (case number first), queued in the same transaction."""
+    the reporter as an SMS (case number first), queued in the same transaction. On a case
+    that came over a link whose handing side has closed it, refused (409 `source_closed`)."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     if body.alarm_id is not None:
         await messaging_service.check_alarm_of(session, incident, body.alarm_id)
+    await forwarded_case.check_reachable(session, incident)
     message = await messaging_service.post(
         session,
         incident=incident,

@@ -54,9 +54,13 @@ export class Chat {
     // On an SMS alarm a message also goes out as an SMS: the box holds what one can carry.
     this.limit = incident.sms_reply_max || MAX_TEXT;
     this.input.maxLength = this.limit;
-    this.smsNote.hidden = !incident.sms_reply_max;
-    this.smsNote.textContent = incident.sms_reply_max ? t("chat_sms", { max: incident.sms_reply_max }) : "";
-    const closed = incident.status === "closed";
+    // A case from the network side that its seats have closed: the reporter is out of reach.
+    const unreachable = (incident.closed_at_source || {}).stage === "closed";
+    const note = unreachable ? t("chat_source_closed")
+      : incident.sms_reply_max ? t("chat_sms", { max: incident.sms_reply_max }) : "";
+    this.smsNote.hidden = !note;
+    this.smsNote.textContent = note;
+    const closed = incident.status === "closed" || unreachable;
     this.renderQuick(closed);
     this.renderError();
     this.renderCount();
@@ -110,7 +114,7 @@ export class Chat {
       return;
     } finally {
       this.sending = false;
-      button.disabled = Boolean(this.incident && this.incident.status === "closed");
+      button.disabled = this.input.disabled;
     }
     this.failure = null;
     this.renderError();

@@ -120,7 +120,9 @@ export class IncidentView {
   }
 
   // The reporter took the alarm back: said above the actions until the case is closed, with
-  // what the seat still owes them (a withdrawal may be made under duress).
+  // what the seat still owes them (a withdrawal may be made under duress). Likewise a case
+  // from the network side that its seats finished or closed there (the reporter then out of
+  // reach of the chat).
   renderWithdrawals(i) {
     const { t, lang } = this.i18n;
     const box = this.$("#inc-withdrawn");
@@ -129,6 +131,13 @@ export class IncidentView {
     box.innerHTML = withdrawals.map((w) => `<p>${icon("undo-2")} ${esc(t("withdrawn_banner", {
       time: time(w.at, lang), reason: t(`withdrawn_${w.reason}`),
     }))}${i.status === "closed" ? "" : ` ${esc(t("withdrawn_check"))}`}</p>`).join("");
+    const source = i.closed_at_source;
+    const outside = this.$("#inc-source-closed");
+    outside.hidden = !source;
+    outside.innerHTML = source ? `<p>${icon("circle-check")} ${esc(t(`source_${source.stage}_banner`, {
+      case: source.source_case_number, seat: source.seat, time: time(source.at, lang),
+      outcome: source.outcome || "", disposition: t(`disp_${source.disposition}`),
+    }))}</p>` : "";
   }
 
   tickWaiting() {

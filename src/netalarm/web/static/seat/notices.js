@@ -3,7 +3,8 @@
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // A reporter taking an alarm back is told at once, in a note that opens the case; so is a
-// reporter's message on a case this seat answers for and is not reading (with a chime).
+// reporter's message on a case this seat answers for and is not reading (with a chime), and
+// the network seats finishing or closing a case they forwarded to this (110) seat.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
 
@@ -31,6 +32,10 @@ export class Notices {
     }
     if (frame.type === "message") {
       this.message(frame);
+      return;
+    }
+    if (frame.type === "closed_at_source") {
+      this.closedAtSource(frame);
       return;
     }
     const overdue = frame.type === "sla_alert" && frame.data.stage === "overdue";
@@ -95,6 +100,18 @@ export class Notices {
     });
     this.toasts.show({
       text, glyph: "undo-2", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(frame.incident_id),
+    });
+  }
+
+  // The network seats finished or closed the case a forward made here: a note that opens it.
+  closedAtSource(frame) {
+    const known = this.queue.find(frame.incident_id);
+    if (!known) return;
+    const text = this.i18n.t(`source_${frame.data.stage}_note`, {
+      case: known.case_number, outcome: frame.data.outcome || "",
+    });
+    this.toasts.show({
+      text, glyph: "circle-check", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(frame.incident_id),
     });
   }
 
