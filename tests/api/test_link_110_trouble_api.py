@@ -4,13 +4,16 @@ case the 110 seat is still working, and the link going down and coming back."""
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.http import seat_headers
+from tests.support.http import reporter_headers, reporter_post, seat_headers
 from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server
 from tests.support.servers import Server
 from tests.support.waiting import eventually
@@ -25,6 +28,30 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, S
     yield internet, intranet
     intranet.stop()
     internet.stop()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    """A linked pair of its own, for a test that stops a server or breaks the link."""
+    internet = internet_server(tmp_path / "internet", TOKEN)
+    intranet = intranet_server(tmp_path / "intranet", internet, TOKEN)
+    yield internet, intranet
+    intranet.stop()
+    internet.stop()
+
+
+def _link(intranet: Server) -> dict[str, Any]:
+    status: dict[str, Any] = httpx.get(
+        f"{intranet.url}/api/v1/link/110/status", headers=seat_headers(intranet.url, "shenzhen.110")
+    ).json()
+    return status
+
+
+def _reporter_sees(internet: Server, alarm: dict[str, Any], text: str) -> list[str] | None:
+    """The texts of the alarm's conversation as its reporter reads it, once `text` is in it."""
+    url = f"{internet.url}/api/v1/alarms/{alarm['id']}/messages"
+    texts = [m["text"] for m in httpx.get(url, headers=reporter_headers(alarm)).json()]
+    return texts if text in texts else None
 
 
 def test_the_network_side_closing_the_case_reaches_the_110_seat_whose_messages_it_then_refuses(
@@ -65,3 +92,73 @@ def test_the_network_side_closing_the_case_reaches_the_110_seat_whose_messages_i
         f"{inside}/notes", json={"text": "Called the neighbour: reporter confirmed safe"}, headers=police
     )
     assert noted.status_code == 201, noted.text
+
+
+def test_a_link_down_for_a_while_says_since_when_and_why_and_loses_or_doubles_nothing_after(
+    pair: tuple[Server, Server],
+) -> None:
+    internet, intranet = pair
+    alarm = forwarded_alarm(internet)
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
+    eventually(lambda: _link(intranet)["last_contact_at"])
+    assert _link(intranet)["down_since"] is None
+    internet.stop()
+    inside = f"{intranet.url}/api/v1/incidents/{case['id']}"
+    assert httpx.post(f"{inside}/actions/accept", headers=police).status_code == 200
+    said = httpx.post(f"{inside}/messages", json={"text": "Leave by the back door"}, headers=police)
+    assert said.status_code == 201, said.text
+
+    down = eventually(lambda: _link(intranet) if _link(intranet)["error_kind"] else None)
+    assert (down["error_kind"], down["error_status"]) == ("unreachable", None)
+    assert down["down_since"] is not None and down["down_since"] > down["last_contact_at"]
+    assert "unreachable" in down["last_error"]
+    assert _link(intranet)["down_since"] == down["down_since"]  # since the first failure, not the last
+
+    internet.start()
+    texts = eventually(lambda: _reporter_sees(internet, alarm, "Leave by the back door"))
+    assert (
+        eventually(lambda: _link(intranet) if _link(intranet)["last_error"] is None else None)["down_since"]
+        is None
+    )
+    network = seat_headers(internet.url, "futian.net")
+    entries = httpx.get(
+        f"{internet.url}/api/v1/incidents/{alarm['incident_id']}/timeline", headers=network
+    ).json()
+    stages = [e["data"]["stage"] for e in entries if e["type"] == "link_110"]
+    assert stages == ["received_from_network", "accepted"]
+    assert texts.count("Leave by the back door") == 1
+
+
+def test_one_case_the_internet_side_refuses_holds_up_no_other_case_and_the_link_says_so(
+    pair: tuple[Server, Server],
+) -> None:
+    internet, intranet = pair
+    police = seat_headers(intranet.url, "shenzhen.110")
+    lost, other = forwarded_alarm(internet, "First case"), forwarded_alarm(internet, "Second case")
+    cases = [eventually(partial(intranet_case, intranet, a["case_number"], police)) for a in (lost, other)]
+    eventually(lambda: _link(intranet)["last_contact_at"])
+    # The Internet side no longer knows the first forward (its database restored from an older
+    # backup, say): it refuses that case's progress with 404.
+    with sqlite3.connect(Path(internet.env["NETALARM_DATA_DIR"]) / "netalarm.sqlite3") as db:
+        db.execute("DELETE FROM link_forwards WHERE incident_id = ?", (lost["incident_id"].replace("-", ""),))
+    for case in cases:
+        said = httpx.post(
+            f"{intranet.url}/api/v1/incidents/{case['id']}/messages",
+            json={"text": "Police are on the way"},
+            headers=police,
+        )
+        assert said.status_code == 201, said.text
+
+    assert eventually(lambda: _reporter_sees(internet, other, "Police are on the way"))
+    assert reporter_post(internet.url, other, "messages", {"text": "They are leaving"}).status_code == 201
+    inside = f"{intranet.url}/api/v1/incidents/{cases[1]['id']}/messages"
+    eventually(
+        lambda: (
+            [m for m in httpx.get(inside, headers=police).json() if m["text"] == "They are leaving"] or None
+        )
+    )
+    refused = eventually(lambda: _link(intranet) if _link(intranet)["error_kind"] else None)
+    assert (refused["error_kind"], refused["error_status"]) == ("refused", 404)
+    assert "1 case(s) was refused" in refused["last_error"] and refused["down_since"]
+    assert _reporter_sees(internet, lost, "Police are on the way") is None

@@ -4,6 +4,7 @@ seat does reads back on the network seat's timeline."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.media import tus
 from tests.media.samples import photo
 from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server
-from tests.support.servers import Server
+from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
 
 TOKEN = "link-" + secrets.token_hex(16)
@@ -120,3 +121,22 @@ def test_the_110_seat_sees_the_network_side_close_the_case_and_its_chat_stops_sa
     expect(banner).to_contain_text("（已处置）：对话已无法送达报警人。")
     expect(police.locator(".chat .chat-sms")).to_have_text("网络侧已将此警情结案：消息已无法送达报警人。")
     screenshot(police, "link-110-source-closed-zh")
+
+
+def test_the_110_console_says_since_when_and_why_the_link_is_down_in_either_language(
+    browser: Browser, tmp_path: Path
+) -> None:
+    nowhere = Server({}, port=free_port())  # never started: nothing listens there
+    intranet = intranet_server(tmp_path, nowhere, TOKEN)
+    try:
+        police = sign_in(desk(browser), intranet.url, "shenzhen.110")
+        badge = police.locator("#link")
+        expect(badge).to_have_attribute("data-state", "down")
+        expect(badge).to_have_text(
+            re.compile(r"^110 link DOWN since \d\d:\d\d:\d\d: the Internet-side server cannot be reached$")
+        )
+        expect(badge).to_have_attribute("title", re.compile("unreachable: ConnectError"))
+        police.locator("#lang").click()
+        expect(badge).to_have_text(re.compile(r"^110链路自 \d\d:\d\d:\d\d 起中断：无法连接互联网侧服务器$"))
+    finally:
+        intranet.stop()

@@ -142,10 +142,7 @@ class Sender:
         )
 
     def status(self) -> dict[str, Any]:
-        status = self.state.status()
-        if status["last_error"] is None and self.media_state.last_error:
-            status["last_error"] = f"files: {self.media_state.last_error}"
-        return {"name": self.name, **status}
+        return {"name": self.name, **self.state.status_with(self.media_state)}
 
     def start(self) -> None:
         rounds = [

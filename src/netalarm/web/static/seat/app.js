@@ -163,14 +163,22 @@ function watchLinks(config) {
   return { render: () => watched.forEach((w) => w.render()) };
 }
 
+// A link that is down says since when and why in the console's language (by the kind of
+// failure: the other server unreachable, refusing, or an error here); the server's own words
+// are the badge's tooltip.
 function watch(badge, path, prefix, stateOf) {
   let status = null;
   const render = () => {
     if (!status) return;
-    const { t } = i18n;
+    const { t, lang } = i18n;
     const state = stateOf(status);
     badge.dataset.state = state;
-    badge.textContent = t(`${prefix}_${state}`, { n: status.waiting, error: status.last_error || t("link_never") });
+    badge.title = status.last_error || "";
+    const kind = status.error_kind;
+    const reason = kind ? t(`${prefix}_${kind}`, { status: status.error_status || "" }) : status.last_error || t("link_never");
+    badge.textContent = state === "down" && status.down_since
+      ? t(`${prefix}_down_since`, { time: time(status.down_since, lang), reason })
+      : t(`${prefix}_${state}`, { n: status.waiting, error: reason });
   };
   const look = async () => {
     try { status = await api(path, { background: true }); } catch { return; }
