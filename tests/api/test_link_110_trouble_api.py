@@ -13,17 +13,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.http import reporter_headers, reporter_post, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers, reporter_post, seat_headers
 from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server
 from tests.support.servers import Server
 from tests.support.waiting import eventually
 
 TOKEN = "link-" + secrets.token_hex(16)
+SMS_TOKEN = "gateway-" + secrets.token_hex(12)
 
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
-    internet = internet_server(tmp_path_factory.mktemp("trouble-internet"), TOKEN)
+    internet = internet_server(
+        tmp_path_factory.mktemp("trouble-internet"), TOKEN, NETALARM_SMS_INBOUND_TOKEN=SMS_TOKEN
+    )
     intranet = intranet_server(tmp_path_factory.mktemp("trouble-intranet"), internet, TOKEN)
     yield internet, intranet
     intranet.stop()
@@ -162,3 +165,34 @@ def test_one_case_the_internet_side_refuses_holds_up_no_other_case_and_the_link_
     assert (refused["error_kind"], refused["error_status"]) == ("refused", 404)
     assert "1 case(s) was refused" in refused["last_error"] and refused["down_since"]
     assert _reporter_sees(internet, lost, "Police are on the way") is None
+
+
+def test_a_text_from_the_reporters_phone_after_the_forward_is_its_own_alarm_and_reaches_the_110_case(
+    linked: tuple[Server, Server],
+) -> None:
+    internet, intranet = linked
+    phone = f"139{secrets.randbelow(10**8):08d}"
+    alarm = forwarded_alarm(
+        internet, alarm=raise_alarm(internet.url, FUTIAN, category="violence", reporter={"phone": phone})
+    )
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
+    texted = httpx.post(
+        f"{internet.url}/api/v1/sms/inbound",
+        json={"message_id": f"gw-{secrets.token_hex(6)}", "from": phone, "text": "He is in the stairwell"},
+        headers={"Authorization": f"Bearer {SMS_TOKEN}"},
+    )
+    assert texted.status_code == 201, texted.text
+    assert texted.json()["outcome"] == "alarm"  # still an alarm of its own for the network seats
+
+    def told() -> dict[str, Any] | None:
+        entries = httpx.get(f"{intranet.url}/api/v1/incidents/{case['id']}/timeline?lang=en", headers=police)
+        return next((e for e in entries.json() if e["type"] == "reporter_sms_at_source"), None)
+
+    entry = eventually(told)
+    assert entry["data"]["text"] == "He is in the stairwell"
+    assert entry["data"]["sms_case_number"] == texted.json()["case_number"]
+    assert entry["words"] == (
+        "The reporter's phone texted the alarm number on the network side "
+        f"(their case {texted.json()['case_number']}): “He is in the stairwell”"
+    )

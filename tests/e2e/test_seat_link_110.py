@@ -22,11 +22,14 @@ from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
 
 TOKEN = "link-" + secrets.token_hex(16)
+SMS_TOKEN = "gateway-" + secrets.token_hex(12)
 
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
-    internet = internet_server(tmp_path_factory.mktemp("e2e-internet"), TOKEN)
+    internet = internet_server(
+        tmp_path_factory.mktemp("e2e-internet"), TOKEN, NETALARM_SMS_INBOUND_TOKEN=SMS_TOKEN
+    )
     intranet = intranet_server(Path(tmp_path_factory.mktemp("e2e-intranet")), internet, TOKEN)
     yield internet, intranet
     intranet.stop()
@@ -140,3 +143,37 @@ def test_the_110_console_says_since_when_and_why_the_link_is_down_in_either_lang
         expect(badge).to_have_text(re.compile(r"^110链路自 \d\d:\d\d:\d\d 起中断：无法连接互联网侧服务器$"))
     finally:
         intranet.stop()
+
+
+def test_a_text_the_reporter_sends_after_the_forward_chimes_on_the_110_console_and_is_on_the_case(
+    browser: Browser, linked: tuple[Server, Server]
+) -> None:
+    internet, intranet = linked
+    phone = f"139{secrets.randbelow(10**8):08d}"
+    alarm = forwarded_alarm(
+        internet, alarm=raise_alarm(internet.url, FUTIAN, category="violence", reporter={"phone": phone})
+    )
+    police = sign_in(desk(browser), intranet.url, "shenzhen.110")
+    case = eventually(
+        lambda: intranet_case(intranet, alarm["case_number"], seat_headers(intranet.url, "shenzhen.110"))
+    )
+    expect(row(police, case["id"])).to_be_visible()
+    tones = police.evaluate("window.__tones")
+    texted = httpx.post(
+        f"{internet.url}/api/v1/sms/inbound",
+        json={"message_id": f"gw-{secrets.token_hex(6)}", "from": phone, "text": "He is in the stairwell"},
+        headers={"Authorization": f"Bearer {SMS_TOKEN}"},
+    )
+    assert texted.status_code == 201, texted.text
+
+    note = police.locator("#toasts .toast.left", has_text="texted the alarm number")
+    expect(note).to_have_text(
+        f"{case['case_number']}: the reporter's phone texted the alarm number “He is in the stairwell”"
+    )
+    police.wait_for_function(f"window.__tones > {tones}")
+    note.click()
+    expect(police.locator("#inc-case")).to_have_text(case["case_number"])
+    expect(police.locator("#timeline")).to_contain_text(
+        "The reporter's phone texted the alarm number on the network side "
+        f"(their case {texted.json()['case_number']})"
+    )

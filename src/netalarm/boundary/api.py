@@ -50,13 +50,19 @@ async def forward_progress(
 
 
 @router.post("/news")
-async def forward_news(body: AfterMap, request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
+async def forward_news(
+    body: AfterMap,
+    request: Request,
+    session: Session,
+    rt: RuntimeDep,
+    version: int = Query(default=1, ge=1, description="the news version the 110 side reads"),
+) -> dict[str, Any]:
     """Per forward, what happened here after the entry the 110 side has: the reporter's and
-    the network seats' messages, the reporter's positions."""
+    the network seats' messages, the reporter's positions, the network seats finishing the
+    case, and from `version` 2 texts the reporter's phone sent to the alarm number."""
     _check_link(request, rt.settings)
-    return ProgressMap(updates=await outside.news(session, body.after, target=LINK_110)).model_dump(
-        mode="json"
-    )
+    news = await outside.news(session, body.after, target=LINK_110, version=version)
+    return ProgressMap(updates=news).model_dump(mode="json")
 
 
 @router.post("/media")

@@ -34,6 +34,11 @@ NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn")
 # reporter is then out of reach (a closed case takes no more messages). An intranet server of
 # the version before reads these stages and skips them.
 CLOSING_TYPES: Final = ("resolved", "closed")
+# Versions of the news: 2 adds a text the reporter's phone sent to the alarm number
+# (`reporter_sms`), which a receiving side of version 1 could not read. The 110 side asks with
+# the version it reads (`?version=`; a server of the version before ignores it).
+NEWS_VERSION: Final = 2
+NEWS_TYPES_V2: Final = ("reporter_sms",)
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (
@@ -83,7 +88,7 @@ class Progress(Wire):
     side's progress back, or the handing side's news onwards."""
 
     seq: int = Field(ge=1)
-    type: Literal[(*RELAYED_TYPES, "location", "withdrawn")]  # type: ignore[valid-type]
+    type: Literal[(*RELAYED_TYPES, "location", "withdrawn", *NEWS_TYPES_V2)]  # type: ignore[valid-type]
     at: datetime
     actor: str = Field(max_length=200)
     case_number: str = Field(max_length=64)
@@ -133,7 +138,8 @@ class MediaMap(Wire):
 
 def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
     """The part of an entry's data that crosses the link: a message's id, sender, seat and text; a
-    position; a withdrawal's reason; else the fields of `RELAYED_FIELDS`."""
+    position; a withdrawal's reason; a reporter's SMS's text and case; else the fields of
+    `RELAYED_FIELDS`."""
     if type == "message":
         message = data.get("message") or {}
         return {
@@ -146,6 +152,8 @@ def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
         return {name: data.get(name) for name in LOCATION_FIELDS}
     if type == "withdrawn":
         return {"reason": data.get("reason")}
+    if type == "reporter_sms":
+        return {"text": data.get("text") or "", "case_number": data.get("case_number")}
     return {name: data[name] for name in RELAYED_FIELDS if data.get(name) is not None}
 
 

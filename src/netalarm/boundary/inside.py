@@ -201,7 +201,8 @@ async def take_news(
     timeline (`classified_at_source`: this case keeps its own), the reporter's withdrawal onto
     the relay alarm (this case stays open for its seats to close), the handing side's seats
     resolving or closing their case onto its timeline (`closed_at_source`: a closed one takes
-    no more messages to the reporter); each once, in `seq` order, however often sent. Returns
+    no more messages to the reporter), a text the reporter's phone sent to the alarm number
+    there (`reporter_sms_at_source`); each once, in `seq` order, however often sent. Returns
     the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
     alarm = await forwarded_case.relay_alarm(session, incident)
@@ -239,6 +240,18 @@ async def take_news(
                     "source_case_number": inbound.source_case_number,
                     "source_at": iso(update.at),
                     **{k: update.data[k] for k in ("outcome", "disposition") if k in update.data},
+                },
+            )
+        elif update.type == "reporter_sms":
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type="reporter_sms_at_source",
+                data={
+                    "text": str(update.data.get("text") or ""),
+                    "sms_case_number": update.data.get("case_number"),
+                    "source_case_number": inbound.source_case_number,
                 },
             )
         elif update.type == "withdrawn":

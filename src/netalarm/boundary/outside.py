@@ -18,6 +18,7 @@ from netalarm.boundary.document import (
     FIRST_TYPES,
     LINK_110,
     NEWS_TYPES,
+    NEWS_TYPES_V2,
     SUPERIOR,
     Forward,
     Progress,
@@ -282,15 +283,18 @@ async def _follow(
 
 
 async def news(
-    session: AsyncSession, after: dict[uuid.UUID, int], *, target: str
+    session: AsyncSession, after: dict[uuid.UUID, int], *, target: str, version: int = 1
 ) -> dict[uuid.UUID, list[Progress]]:
     """Per forward to `target` in `after`, what happened here since the entry given that the
     other side's seats need: the reporter's messages and this server's seats' (not those
     that came over the link), the reporter's positions, and, to the 110 side, this server's
-    seats resolving or closing the case. Unknown forwards are left out."""
+    seats resolving or closing the case and (news `version` 2) texts the reporter's phone sent
+    to the alarm number. Unknown forwards are left out."""
     if not after:
         return {}
-    types = (*NEWS_TYPES, *CLOSING_TYPES) if target == LINK_110 else NEWS_TYPES
+    types = NEWS_TYPES
+    if target == LINK_110:
+        types = (*types, *CLOSING_TYPES, *(NEWS_TYPES_V2 if version >= 2 else ()))
     rows = await session.execute(
         select(LinkForward.id, TimelineEntry, Incident.case_number)
         .join(TimelineEntry, TimelineEntry.incident_id == LinkForward.incident_id)

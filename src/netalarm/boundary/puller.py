@@ -26,6 +26,7 @@ from netalarm.boundary.document import (
     ACTORS,
     LINK_110,
     NETWORK,
+    NEWS_VERSION,
     AfterMap,
     Forward,
     ProgressBatch,
@@ -96,7 +97,8 @@ class Puller:
             after = await inside.following(session, NETWORK)
         if not after:
             return
-        answer = await self._post(f"{LINK}/news", AfterMap(after=after).model_dump(mode="json"))
+        asked = AfterMap(after=after).model_dump(mode="json")
+        answer = await self._post(f"{LINK}/news?version={NEWS_VERSION}", asked)
         for forward_id, news in ProgressMap.model_validate(answer).updates.items():
             async with transaction(self.sessions) as session:
                 await inside.take_news(session, forward_id, news, source=NETWORK, actor=ACTORS[LINK_110])

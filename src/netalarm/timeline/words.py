@@ -125,6 +125,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "(110 case {remote_case_number}); not delivered: “{text}”",
         "link_110.classified": "110 changed the classification of case {remote_case_number} from {from} "
         "to {to} (by {by}).",
+        "reporter_sms": "The reporter's phone texted the alarm number (case {case_number}): “{text}”",
+        "reporter_sms_at_source": "The reporter's phone texted the alarm number on the network side "
+        "(their case {sms_case_number}): “{text}”",
         "closed_at_source.resolved": "Seat {seat} finished case {source_case_number} on its server. "
         "Outcome: {outcome}",
         "closed_at_source.closed": "Seat {seat} closed case {source_case_number} on its server as "
@@ -206,6 +209,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "link_110.message_undelivered": "坐席 {seat} 在本警情结案后发给报警人的消息（110警情 "
         "{remote_case_number}）未送达：“{text}”",
         "link_110.classified": "110警情 {remote_case_number} 的分类由 {from} 改为 {to}（{by}）。",
+        "reporter_sms": "报警人手机向报警号码发来短信（警情 {case_number}）：“{text}”",
+        "reporter_sms_at_source": "报警人手机在网络侧向报警号码发来短信（其警情 {sms_case_number}）："
+        "“{text}”",
         "closed_at_source.resolved": "坐席 {seat} 在其服务器上处置完毕警情 {source_case_number}。"
         "结果：{outcome}",
         "closed_at_source.closed": "坐席 {seat} 在其服务器上将警情 {source_case_number} 结案：{disposition}。"

@@ -5,7 +5,9 @@ Matching: the sender's number, normalised to E.164, against the phone of the rep
 every alarm that came by SMS whose incident is not `closed`; the newest such alarm wins and
 the text goes into its conversation (a `message` entry and event, as any reporter message).
 Otherwise intake stores a new alarm: channel `sms`, category `other`, description the text,
-reporter phone the sender; and the sender is sent a receipt with the case number.
+reporter phone the sender; and the sender is sent a receipt with the case number. Either way,
+an open case forwarded to 110 whose reporter gave that phone is told the text
+(`boundary.reporter_sms`), so it reaches the 110 seat.
 
 A sender that is not a valid phone number (a short code, an alphanumeric name, garbage)
 never matches an incident and never loses the alarm: the alarm is raised without a phone,
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.validation import normalise_phone
+from netalarm.boundary import reporter_sms
 from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Invalid
@@ -103,7 +106,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         return stored
     phone = sender_phone(sms.sender)
     open_alarm = await _open_sms_alarm(session, phone) if phone else None
-    if open_alarm is not None:
+    if phone is not None and open_alarm is not None:
         message, created = await messaging_service.post_once(
             session,
             idempotency_key=key,
@@ -119,6 +122,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
             assert again is not None, "post_once found a message under this key"
             return again
         await _record_gateway_time(session, open_alarm[1], sms, message_id=message.id)
+        await reporter_sms.tell_forwarded(session, phone, open_alarm[0], open_alarm[1], text)
         return Received("message", open_alarm[0], open_alarm[1], message.id, created=True)
     description = text
     if phone is None:
@@ -135,6 +139,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         await _record_gateway_time(session, submitted.incident, sms, message_id=None)
     if submitted.created and phone is not None:
         await sms_service.queue_receipt(session, submitted.incident, phone)
+        await reporter_sms.tell_forwarded(session, phone, submitted.alarm, submitted.incident, text)
     return Received("alarm", submitted.alarm, submitted.incident, None, created=submitted.created)
 
 

@@ -3,7 +3,8 @@
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // A reporter taking an alarm back is told at once, in a note that opens the case; so is a
-// reporter's message on a case this seat answers for and is not reading (with a chime), and
+// reporter's message on a case this seat answers for and is not reading (with a chime), or a
+// text the reporter's phone sent to the alarm number after the case came over the 110 link, and
 // the network seats finishing or closing a case they forwarded to this (110) seat.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
@@ -32,6 +33,11 @@ export class Notices {
     }
     if (frame.type === "message") {
       this.message(frame);
+      return;
+    }
+    if (frame.type === "reporter_sms_at_source") {
+      const words = frame.data.text || "";
+      this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words, "sms_note");
       return;
     }
     if (frame.type === "closed_at_source") {
@@ -126,8 +132,10 @@ export class Notices {
     this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words);
   }
 
-  // `snippet`: the message's first words, or null when only its arrival is known (polling).
-  wrote(incidentId, snippet) {
+  // `snippet`: the message's first words, or null when only its arrival is known (polling);
+  // `note`: the words of the note (a chat message, or a text the reporter's phone sent to
+  // the alarm number on the network side).
+  wrote(incidentId, snippet, note = "message_note") {
     const { t } = this.i18n;
     const known = this.queue.find(incidentId);
     if (!known || (known.accepted_by !== this.seat.username && known.status !== "received")) return;
@@ -135,7 +143,7 @@ export class Notices {
     if (visible && this.reading() === incidentId) return;
     const text = snippet === null
       ? t("message_note_unseen", { case: known.case_number })
-      : t("message_note", { case: known.case_number, text: snippet });
+      : t(note, { case: known.case_number, text: snippet });
     chime();
     this.toasts.show({
       text, glyph: "message-circle", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(incidentId),
