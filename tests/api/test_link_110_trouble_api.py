@@ -112,6 +112,12 @@ def test_a_link_down_for_a_while_says_since_when_and_why_and_loses_or_doubles_no
     said = httpx.post(f"{inside}/messages", json={"text": "Leave by the back door"}, headers=police)
     assert said.status_code == 201, said.text
 
+    [waiting] = httpx.get(f"{inside}/messages", headers=police).json()
+    assert (waiting["text"], waiting["waiting_for_link"], waiting["delivered_at"]) == (
+        "Leave by the back door",
+        True,
+        None,
+    )
     down = eventually(lambda: _link(intranet) if _link(intranet)["error_kind"] else None)
     assert (down["error_kind"], down["error_status"]) == ("unreachable", None)
     assert down["down_since"] is not None and down["down_since"] > down["last_contact_at"]
@@ -131,6 +137,13 @@ def test_a_link_down_for_a_while_says_since_when_and_why_and_loses_or_doubles_no
     stages = [e["data"]["stage"] for e in entries if e["type"] == "link_110"]
     assert stages == ["received_from_network", "accepted"]
     assert texts.count("Leave by the back door") == 1
+    # The reporter's phone fetched it (just now): the receipt comes back to the 110 seat.
+    [crossed] = eventually(
+        lambda: (
+            [m for m in httpx.get(f"{inside}/messages", headers=police).json() if m["delivered_at"]] or None
+        )
+    )
+    assert (crossed["text"], crossed["waiting_for_link"]) == ("Leave by the back door", False)
 
 
 def test_one_case_the_internet_side_refuses_holds_up_no_other_case_and_the_link_says_so(

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 from tests.e2e.seat_console import act, desk, open_incident, row, screenshot, sign_in
 from tests.media import tus
 from tests.media.samples import photo
-from tests.support.http import FUTIAN, raise_alarm, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
 from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server
 from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
@@ -177,3 +177,37 @@ def test_a_text_the_reporter_sends_after_the_forward_chimes_on_the_110_console_a
         "The reporter's phone texted the alarm number on the network side "
         f"(their case {texted.json()['case_number']})"
     )
+
+
+def test_a_110_message_written_while_the_link_is_down_says_it_waits_then_shows_its_delivery(
+    browser: Browser, tmp_path: Path
+) -> None:
+    internet = internet_server(tmp_path / "internet", TOKEN)
+    intranet = intranet_server(tmp_path / "intranet", internet, TOKEN)
+    try:
+        alarm = forwarded_alarm(internet)
+        case = eventually(
+            lambda: intranet_case(intranet, alarm["case_number"], seat_headers(intranet.url, "shenzhen.110"))
+        )
+        police = sign_in(desk(browser), intranet.url, "shenzhen.110")
+        open_incident(police, case["id"], case["case_number"])
+        internet.stop()
+        police.locator(".chat textarea").fill("Leave by the back door")
+        police.locator(".chat textarea").press("Enter")
+        said = police.locator(".messages .msg.from-seat", has_text="Leave by the back door")
+        expect(said.locator(".receipt")).to_have_text("⏳ waiting for the 110 link")
+        expect(police.locator("#link")).to_contain_text("110 link DOWN since")
+
+        internet.start()
+        mine = f"{internet.url}/api/v1/alarms/{alarm['id']}/messages"
+        eventually(
+            lambda: (
+                [m for m in httpx.get(mine, headers=reporter_headers(alarm)).json() if m["from"] == "seat"]
+                or None
+            )
+        )
+        expect(said.locator(".receipt")).to_have_text("✓ delivered")
+        expect(police.locator("#link")).to_have_text("110 link up")
+    finally:
+        intranet.stop()
+        internet.stop()

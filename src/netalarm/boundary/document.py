@@ -35,10 +35,11 @@ NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn")
 # the version before reads these stages and skips them.
 CLOSING_TYPES: Final = ("resolved", "closed")
 # Versions of the news: 2 adds a text the reporter's phone sent to the alarm number
-# (`reporter_sms`), which a receiving side of version 1 could not read. The 110 side asks with
+# (`reporter_sms`) and the reporter's receipts of the 110 seats' messages, which a receiving
+# side of version 1 could not read. The 110 side asks with
 # the version it reads (`?version=`; a server of the version before ignores it).
 NEWS_VERSION: Final = 2
-NEWS_TYPES_V2: Final = ("reporter_sms",)
+NEWS_TYPES_V2: Final = ("reporter_sms", "message_delivered", "message_read")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (
@@ -160,7 +161,12 @@ def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
 def relayed_message_key(source: str, message_id: uuid.UUID) -> str:
     """The idempotency key of a message that came over from `source`, where it had the id
     `message_id`: how a file sent with that message finds it here."""
-    return f"relay:{source}:{message_id}"
+    return f"{relayed_message_prefix(source)}{message_id}"
+
+
+def relayed_message_prefix(source: str) -> str:
+    """What the keys of the messages that came over from `source` begin with."""
+    return f"relay:{source}:"
 
 
 def progress_of(entry: TimelineEntry, case_number: str) -> Progress:

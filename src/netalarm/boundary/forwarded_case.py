@@ -1,6 +1,7 @@
 """The incident a forward from another server became, as the receiving side's services find
-it: locked with its forward, its relay alarm (the one carrying the conversation), and whether
-the handing side has closed its case (its reporter then out of reach)."""
+it: locked with its forward, its relay alarm (the one carrying the conversation), whether
+the handing side has closed its case (its reporter then out of reach), and which of its seats'
+messages have not crossed yet."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from netalarm.boundary.document import NETWORK
 from netalarm.boundary.models import LinkInbound
 from netalarm.core.clock import iso
 from netalarm.core.errors import Conflict, NotFound
@@ -62,3 +64,20 @@ async def check_reachable(session: AsyncSession, incident: Incident) -> None:
             "a message no longer reaches the reporter",
             code="source_closed",
         )
+
+
+async def waiting_to_cross(session: AsyncSession, incident_id: uuid.UUID) -> set[uuid.UUID]:
+    """On a case that came over the 110 link, the messages its seats wrote that the Internet
+    side has not yet confirmed (the link down, or slow): not yet on their way to the reporter."""
+    inbound = await session.scalar(select(LinkInbound).where(LinkInbound.incident_id == incident_id))
+    if inbound is None or inbound.source != NETWORK:
+        return set()
+    entries = await session.scalars(
+        select(TimelineEntry).where(
+            TimelineEntry.incident_id == incident_id,
+            TimelineEntry.type == "message",
+            TimelineEntry.seq > inbound.pushed_seq,
+            TimelineEntry.actor.startswith("seat:"),
+        )
+    )
+    return {uuid.UUID(entry.data["message"]["id"]) for entry in entries}

@@ -14,7 +14,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
-from netalarm.boundary import forwarded_case, inside_files
+from netalarm.boundary import forwarded_case, inside_files, relayed_receipts
 from netalarm.boundary.document import (
     ACTORS,
     CLOSING_TYPES,
@@ -202,7 +202,8 @@ async def take_news(
     the relay alarm (this case stays open for its seats to close), the handing side's seats
     resolving or closing their case onto its timeline (`closed_at_source`: a closed one takes
     no more messages to the reporter), a text the reporter's phone sent to the alarm number
-    there (`reporter_sms_at_source`); each once, in `seq` order, however often sent. Returns
+    there (`reporter_sms_at_source`), the reporter's receipts of this side's seats' messages;
+    each once, in `seq` order, however often sent. Returns
     the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
     alarm = await forwarded_case.relay_alarm(session, incident)
@@ -242,6 +243,8 @@ async def take_news(
                     **{k: update.data[k] for k in ("outcome", "disposition") if k in update.data},
                 },
             )
+        elif update.type in relayed_receipts.RECEIPT_TYPES:
+            await relayed_receipts.take(session, incident, update, actor=actor)
         elif update.type == "reporter_sms":
             await incident_service.record(
                 session,

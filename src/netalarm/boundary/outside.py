@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.service import SeatIdentity
+from netalarm.boundary import relayed_receipts
 from netalarm.boundary.document import (
     ACTORS,
     CLOSING_TYPES,
@@ -25,6 +26,7 @@ from netalarm.boundary.document import (
     RemoteMedia,
     progress_of,
     relayable,
+    relayed_message_key,
 )
 from netalarm.boundary.models import LinkForward
 from netalarm.channels.sms import service as sms_service
@@ -226,6 +228,8 @@ async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, up
                 text=text,
                 media_ids=[],
                 seat_username=seat,
+                # Under its id there, so the reporter's receipts of it can go back.
+                idempotency_key=_key_of(row.target, update.data.get("id")),
             )
             await sms_service.queue_chat_reply(session, incident, message, actor=actor, sender=seat, cut=True)
         return
@@ -242,6 +246,15 @@ async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, up
     incident.updated_at = utcnow()
     await incident_service.record(session, incident, actor=actor, type=PROGRESS_TYPES[row.target], data=data)
     await _follow(session, incident, update, actor=actor, by=row.target)
+
+
+def _key_of(target: str, message_id: object) -> str | None:
+    """The key of a message that came from `target` with `message_id` (None: an older peer
+    that sent no id)."""
+    try:
+        return relayed_message_key(target, uuid.UUID(str(message_id)))
+    except ValueError:
+        return None
 
 
 # The other side's step -> (the action here, the status it needs here, the entry it writes).
@@ -295,24 +308,33 @@ async def news(
     types = NEWS_TYPES
     if target == LINK_110:
         types = (*types, *CLOSING_TYPES, *(NEWS_TYPES_V2 if version >= 2 else ()))
-    rows = await session.execute(
-        select(LinkForward.id, TimelineEntry, Incident.case_number)
-        .join(TimelineEntry, TimelineEntry.incident_id == LinkForward.incident_id)
-        .join(Incident, Incident.id == LinkForward.incident_id)
-        .where(
-            LinkForward.id.in_(list(after)),
-            LinkForward.target == target,
-            TimelineEntry.type.in_(types),
+    found_rows = (
+        await session.execute(
+            select(LinkForward.id, TimelineEntry, Incident.case_number)
+            .join(TimelineEntry, TimelineEntry.incident_id == LinkForward.incident_id)
+            .join(Incident, Incident.id == LinkForward.incident_id)
+            .where(
+                LinkForward.id.in_(list(after)),
+                LinkForward.target == target,
+                TimelineEntry.type.in_(types),
+            )
+            .order_by(TimelineEntry.seq)
         )
-        .order_by(TimelineEntry.seq)
-    )
+    ).all()
+    rows = [(f, entry, number) for f, entry, number in found_rows if entry.seq > after[f]]
+    originals = await relayed_receipts.originals(session, [entry for _, entry, _ in rows])
     found: dict[uuid.UUID, list[Progress]] = {}
     for forward_id, entry, case_number in rows:
-        if entry.seq <= after[forward_id] or not relayable(entry.type, entry.actor):
+        if not relayable(entry.type, entry.actor):
             continue
         if entry.type in CLOSING_TYPES and not entry.actor.startswith("seat:"):
             continue  # resolved here because the 110 side did: it knows
-        found.setdefault(forward_id, []).append(progress_of(entry, case_number))
+        update = progress_of(entry, case_number)
+        if entry.type in relayed_receipts.RECEIPT_TYPES:
+            if entry.id not in originals:
+                continue  # a receipt of a message that did not come from the 110 side
+            update.data = {"id": originals[entry.id], "at": entry.data.get("at")}
+        found.setdefault(forward_id, []).append(update)
     return found
 
 

@@ -81,12 +81,14 @@ async def reporter_post(
 @router.get("/api/v1/incidents/{incident_id}/messages")
 async def seat_messages(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
     """The incident's conversations, oldest first. Fetching them delivers the reporters'
-    messages: those not yet marked get their delivered receipt now."""
+    messages: those not yet marked get their delivered receipt now. On a case that came over
+    the 110 link, `waiting_for_link` marks a seat's message not yet taken by the other side."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     messages = await messaging_service.for_incident(session, incident.id)
     await receipts.deliver_all(session, messages, by="seat", actor=seat.actor)
+    waiting = await forwarded_case.waiting_to_cross(session, incident.id)
     await session.commit()
-    return [messaging_service.public(m) for m in messages]
+    return [{**messaging_service.public(m), "waiting_for_link": m.id in waiting} for m in messages]
 
 
 @router.post("/api/v1/incidents/{incident_id}/messages", status_code=201)
