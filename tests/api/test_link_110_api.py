@@ -82,6 +82,18 @@ def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
         assert case["first"]["data"]["note"] == "Waiting for the link"
         whole = httpx.get(f"{intranet.url}/api/v1/incidents/{case['id']}", headers=police).json()
         assert whole["reporter_reachable"] is True  # the reporter's number came along
+        # The case here began when it arrived; where it came from and when the reporter raised
+        # the alarm (before the wait) are on it.
+        came = whole["from_network"]
+        assert (came["case_number"], came["centre"], came["forwarded_by"], came["note"]) == (
+            alarm["case_number"],
+            "440304",
+            "futian.net",
+            "Waiting for the link",
+        )
+        assert (
+            came["reported_at"] < whole["created_at"] and came["reported_at"][:19] == alarm["created_at"][:19]
+        )
 
         def taken() -> list[dict[str, Any]] | None:
             entries = timeline_of(internet, alarm["incident_id"], seat)

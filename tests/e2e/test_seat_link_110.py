@@ -65,6 +65,10 @@ def test_a_forward_alerts_the_110_seat_and_its_acceptance_reads_back_outside(
     case_110 = queued.get_attribute("data-case") or ""
     open_incident(police, queued.get_attribute("data-id") or "", case_110)
     expect(police.locator("#timeline")).to_contain_text("Two men, one knife; send armed unit")
+    expect(police.locator("#inc-from")).to_contain_text(
+        f"From network case {alarm['case_number']} (centre 440304), forwarded by futian.net. Reported "
+    )
+    expect(police.locator("#inc-from")).to_contain_text("min before it reached 110.")
     expect(police.locator("#timeline")).to_contain_text(alarm["case_number"])
     police.locator("body").press("a")
     expect(police.locator("#inc-status")).to_have_attribute("data-status", "accepted")

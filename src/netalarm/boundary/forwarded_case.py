@@ -1,7 +1,7 @@
 """The incident a forward from another server became, as the receiving side's services find
 it: locked with its forward, its relay alarm (the one carrying the conversation), whether
-the handing side has closed its case (its reporter then out of reach), and which of its seats'
-messages have not crossed yet."""
+the handing side has closed its case (its reporter then out of reach), which of its seats'
+messages have not crossed yet, and where a case from the 110 link came from."""
 
 from __future__ import annotations
 
@@ -81,3 +81,26 @@ async def waiting_to_cross(session: AsyncSession, incident_id: uuid.UUID) -> set
         )
     )
     return {uuid.UUID(entry.data["message"]["id"]) for entry in entries}
+
+
+async def from_network(session: AsyncSession, incident_id: uuid.UUID) -> dict[str, Any] | None:
+    """On a case that came over the 110 link, where from: the network case number and centre,
+    the seat that forwarded it, its note, and when the reporter raised the alarm (the case here
+    was made when it arrived, perhaps long after); else None."""
+    inbound = await session.scalar(select(LinkInbound).where(LinkInbound.incident_id == incident_id))
+    if inbound is None or inbound.source != NETWORK:
+        return None
+    first = await session.scalar(
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id, TimelineEntry.type == "received_from_network")
+        .limit(1)
+    )
+    told = first.data if first is not None else {}
+    return {
+        "case_number": inbound.source_case_number,
+        "centre": told.get("source_centre"),
+        "forwarded_by": told.get("forwarded_by"),
+        "note": told.get("note"),
+        "reported_at": told.get("reported_at"),
+        "received_at": iso(inbound.received_at),
+    }

@@ -115,8 +115,25 @@ export class IncidentView {
       <span class="wait" id="inc-wait"></span>
       ${i.accepted_by ? `<span class="by" id="inc-accepted-by">${esc(i.accepted_by)}</span>` : ""}`;
     this.$("#description").textContent = i.description || t("no_description");
+    this.renderFrom(i);
     this.renderWithdrawals(i);
     this.tickWaiting();
+  }
+
+  // A case from the 110 link: which network case it is, who forwarded it, and when the
+  // reporter raised the alarm (the case here began when it arrived, maybe long after).
+  renderFrom(i) {
+    const { t, lang } = this.i18n;
+    const box = this.$("#inc-from");
+    const from = i.from_network;
+    box.hidden = !from;
+    if (!from) return;
+    const reported = from.reported_at || i.created_at;
+    box.textContent = t("from_network", {
+      case: from.case_number, centre: from.centre || "", seat: from.forwarded_by || "",
+      reported: dateTime(reported, lang),
+      minutes: Math.max(0, Math.round((Date.parse(from.received_at || i.created_at) - Date.parse(reported)) / 60000)),
+    });
   }
 
   // The reporter took the alarm back: said above the actions until the case is closed, with
