@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -14,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, reporter_post, seat_headers
-from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server
+from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server, timeline_of
 from tests.support.servers import Server
 from tests.support.waiting import eventually
 
@@ -209,3 +210,24 @@ def test_a_text_from_the_reporters_phone_after_the_forward_is_its_own_alarm_and_
         "The reporter's phone texted the alarm number on the network side "
         f"(their case {texted.json()['case_number']}): “He is in the stairwell”"
     )
+
+
+def test_the_internet_side_says_when_the_110_side_last_called_and_since_when_a_forward_waits(
+    pair: tuple[Server, Server],
+) -> None:
+    internet, intranet = pair
+    network = seat_headers(internet.url, "futian.net")
+    status_url = f"{internet.url}/api/v1/link/110/status"
+    heard = eventually(
+        lambda: s if (s := httpx.get(status_url, headers=network).json())["last_contact_at"] else None
+    )
+    assert heard["silent_for_s"] < 5 and heard["waiting"] == 0 and heard["oldest_waiting_since"] is None
+    intranet.stop()
+    alarm = forwarded_alarm(internet, "Nobody inside to take it")
+    time.sleep(3)
+    silent = httpx.get(status_url, headers=network).json()
+    assert silent["silent_for_s"] >= 3 and silent["waiting"] == 1
+    forwarded_at = next(
+        e["at"] for e in timeline_of(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
+    )
+    assert silent["oldest_waiting_since"][:19] == forwarded_at[:19]

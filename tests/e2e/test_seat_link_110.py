@@ -215,3 +215,18 @@ def test_a_110_message_written_while_the_link_is_down_says_it_waits_then_shows_i
     finally:
         intranet.stop()
         internet.stop()
+
+
+def test_the_network_console_says_the_110_link_is_down_while_the_110_side_never_calls(
+    browser: Browser, tmp_path: Path
+) -> None:
+    internet = internet_server(tmp_path, TOKEN)  # no intranet server pulls from it
+    try:
+        network = sign_in(desk(browser), internet.url, "futian.net")
+        badge = network.locator("#link")
+        expect(badge).to_have_attribute("data-state", "down")
+        expect(badge).to_have_text("110 link DOWN: the 110 side has not called yet")
+        network.locator("#lang").click()
+        expect(badge).to_have_text("110链路中断：110侧尚未连接")
+    finally:
+        internet.stop()

@@ -1,6 +1,7 @@
 """The end of a forwarded case on the 110 link: the network seats finishing or closing their
 case is told to the 110 side, whose seats then know the reporter is out of the chat's reach;
-and a 110 seat's message that arrives after that stays on the network case's record."""
+and a 110 seat's message that arrives after that stays on the network case's record. And the
+Internet side's view of the link: when the 110 side last called, since when forwards wait."""
 
 from __future__ import annotations
 
@@ -135,3 +136,18 @@ async def test_a_110_message_that_arrives_after_the_network_case_closed_is_kept_
         here.case_number,
     )
     assert (await timeline_service.verify(session, incident.id)).ok
+
+
+async def test_the_internet_side_knows_when_the_110_side_last_called_and_since_when_forwards_wait(
+    session: AsyncSession,
+) -> None:
+    _, _, _, row, _ = await _forwarded(session)  # received inside, not yet confirmed here: it waits
+    waiting = await outside.state(session, "110")
+    assert waiting["waiting"] >= 1 and waiting["oldest_waiting_since"] is not None
+    assert waiting["oldest_waiting_since"] <= row.created_at.isoformat().replace("+00:00", "Z")
+
+    await outside.called(session, "110")
+    heard = await outside.state(session, "110")
+    assert heard["last_contact_at"] is not None and 0 <= heard["silent_for_s"] < 2
+    await outside.called(session, "110")  # again at once: not written again
+    assert (await outside.state(session, "110"))["last_contact_at"] == heard["last_contact_at"]

@@ -32,9 +32,13 @@ def _check_link(request: Request, settings: Settings) -> None:
 async def waiting_forwards(
     request: Request, session: Session, rt: RuntimeDep, limit: int = Query(default=50, ge=1, le=500)
 ) -> dict[str, Any]:
-    """Forwards the 110 side has not yet confirmed, oldest first."""
+    """Forwards the 110 side has not yet confirmed, oldest first. Each call is the 110 side's
+    sign of life (the link's status)."""
     _check_link(request, rt.settings)
-    return {"forwards": await outside.waiting(session, LINK_110, limit)}
+    await outside.called(session, LINK_110)
+    forwards = await outside.waiting(session, LINK_110, limit)
+    await session.commit()
+    return {"forwards": forwards}
 
 
 @router.post("/forwards/{forward_id}/updates")
@@ -97,13 +101,14 @@ async def forward_media_file(
 @router.get("/status")
 async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: SeatDep) -> dict[str, Any]:
     """Whether this server has a 110 link, and its state: on the Internet side how many
-    forwards wait for the 110 side to take them; on the intranet side when the puller last
-    reached the Internet side and the last error."""
+    forwards wait for the 110 side to take them and since when the oldest, and when the 110
+    side last called (`silent_for_s` ago); on the intranet side when the puller last reached
+    the Internet side, the last error, its kind and since when the rounds fail."""
     settings = rt.settings
     if settings.role == "internet":
-        enabled = settings.forwards_to_110
-        waiting = await outside.waiting_count(session, LINK_110) if enabled else 0
-        return {"role": "internet", "enabled": enabled, "waiting": waiting}
+        if not settings.forwards_to_110:
+            return {"role": "internet", "enabled": False, "waiting": 0}
+        return {"role": "internet", "enabled": True, **await outside.state(session, LINK_110)}
     puller = getattr(request.app.state, "link", None)
     state = puller.status() if puller else {"last_contact_at": None, "last_error": None}
     return {"role": "intranet", "enabled": puller is not None, **state}

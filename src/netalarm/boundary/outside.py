@@ -5,9 +5,11 @@ way the other side's progress comes back onto this incident's timeline."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
@@ -28,7 +30,7 @@ from netalarm.boundary.document import (
     relayable,
     relayed_message_key,
 )
-from netalarm.boundary.models import LinkForward
+from netalarm.boundary.models import LinkContact, LinkForward
 from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid, NotFound
@@ -48,6 +50,8 @@ PROGRESS_TYPES = {LINK_110: "link_110", SUPERIOR: "superior_update"}
 MAX_NOTE = 10_000
 # Statuses an incident may be forwarded to 110 from: taken by a seat, disposal not finished.
 FORWARDABLE = ("accepted", "dispatched")
+# How often at most the other side's calls are written down (it calls every second or so).
+CONTACT_EVERY_S = 2
 
 
 async def forward(
@@ -168,6 +172,40 @@ async def waiting_count(session: AsyncSession, target: str) -> int:
     """How many forwards to `target` it has not taken yet."""
     waiting = select(func.count()).where(LinkForward.target == target, LinkForward.received_at.is_(None))
     return int(await session.scalar(waiting) or 0)
+
+
+async def called(session: AsyncSession, target: str) -> None:
+    """The other side of the link to `target` called now (written at most every few seconds,
+    by one atomic upsert)."""
+    now = utcnow()
+    table = LinkContact.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(target=target, last_seen_at=now)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.target],
+            set_={"last_seen_at": now},
+            where=table.c.last_seen_at < now - timedelta(seconds=CONTACT_EVERY_S),
+        )
+    )
+
+
+async def state(session: AsyncSession, target: str) -> dict[str, Any]:
+    """How many forwards to `target` wait and since when the oldest, when it last called, and
+    how long ago (by this server's clock)."""
+    waiting = await session.execute(
+        select(func.count(), func.min(LinkForward.created_at)).where(
+            LinkForward.target == target, LinkForward.received_at.is_(None)
+        )
+    )
+    count, oldest = waiting.one()
+    seen = await session.scalar(select(LinkContact.last_seen_at).where(LinkContact.target == target))
+    return {
+        "waiting": int(count or 0),
+        "oldest_waiting_since": iso(oldest),
+        "last_contact_at": iso(seen),
+        "silent_for_s": round((utcnow() - seen).total_seconds(), 1) if seen else None,
+    }
 
 
 async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: list[Progress]) -> int:
