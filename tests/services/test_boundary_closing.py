@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from netalarm.boundary import forwarded_case, inside, outside
+from netalarm.boundary import contacts, forwarded_case, inside, outside
 from netalarm.boundary.document import Forward, Progress
 from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict
@@ -142,12 +142,12 @@ async def test_the_internet_side_knows_when_the_110_side_last_called_and_since_w
     session: AsyncSession,
 ) -> None:
     _, _, _, row, _ = await _forwarded(session)  # received inside, not yet confirmed here: it waits
-    waiting = await outside.state(session, "110")
+    waiting = await contacts.state(session, "110")
     assert waiting["waiting"] >= 1 and waiting["oldest_waiting_since"] is not None
     assert waiting["oldest_waiting_since"] <= row.created_at.isoformat().replace("+00:00", "Z")
 
-    await outside.called(session, "110")
-    heard = await outside.state(session, "110")
+    await contacts.called(session, "110")
+    heard = await contacts.state(session, "110")
     assert heard["last_contact_at"] is not None and 0 <= heard["silent_for_s"] < 2
-    await outside.called(session, "110")  # again at once: not written again
-    assert (await outside.state(session, "110"))["last_contact_at"] == heard["last_contact_at"]
+    await contacts.called(session, "110")  # again at once: not written again
+    assert (await contacts.state(session, "110"))["last_contact_at"] == heard["last_contact_at"]

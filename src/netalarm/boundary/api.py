@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from netalarm.boundary import outside
+from netalarm.boundary import contacts, outside, outside_files
 from netalarm.boundary.document import LINK_110, AfterMap, ForwardIds, MediaMap, ProgressBatch, ProgressMap
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
 from netalarm.core.settings import Settings
@@ -35,7 +35,7 @@ async def waiting_forwards(
     """Forwards the 110 side has not yet confirmed, oldest first. Each call is the 110 side's
     sign of life (the link's status)."""
     _check_link(request, rt.settings)
-    await outside.called(session, LINK_110)
+    await contacts.called(session, LINK_110)
     forwards = await outside.waiting(session, LINK_110, limit)
     await session.commit()
     return {"forwards": forwards}
@@ -76,7 +76,7 @@ async def forward_media(
     """Per forward, the files of its incident so far (id, name, kind, size, SHA-256): the 110
     side fetches those it lacks."""
     _check_link(request, rt.settings)
-    found = await outside.media_of(session, body.forwards, target=LINK_110)
+    found = await outside_files.media_of(session, body.forwards, target=LINK_110)
     return MediaMap(media=found).model_dump(mode="json")
 
 
@@ -87,7 +87,7 @@ async def forward_media_file(
     """The original of a file of a forwarded incident, or the part a `Range` header asks for
     (206; where a transfer broke off); its hand-over to 110 is on that incident's timeline."""
     _check_link(request, rt.settings)
-    found, wanted = await outside.hand_over_file(
+    found, wanted = await outside_files.hand_over_file(
         session,
         parse_uuid(forward_id, "forward_id"),
         parse_uuid(media_id, "media_id"),
@@ -108,7 +108,7 @@ async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: 
     if settings.role == "internet":
         if not settings.forwards_to_110:
             return {"role": "internet", "enabled": False, "waiting": 0}
-        return {"role": "internet", "enabled": True, **await outside.state(session, LINK_110)}
+        return {"role": "internet", "enabled": True, **await contacts.state(session, LINK_110)}
     puller = getattr(request.app.state, "link", None)
     state = puller.status() if puller else {"last_contact_at": None, "last_error": None}
     return {"role": "intranet", "enabled": puller is not None, **state}

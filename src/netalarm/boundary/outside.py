@@ -5,11 +5,9 @@ way the other side's progress comes back onto this incident's timeline."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
@@ -25,12 +23,11 @@ from netalarm.boundary.document import (
     SUPERIOR,
     Forward,
     Progress,
-    RemoteMedia,
     progress_of,
     relayable,
     relayed_message_key,
 )
-from netalarm.boundary.models import LinkContact, LinkForward
+from netalarm.boundary.models import LinkForward
 from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid, NotFound
@@ -39,9 +36,6 @@ from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import transition
 from netalarm.incidents.models import Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
-from netalarm.media import service as media_service
-from netalarm.media.models import Media
-from netalarm.media.ranges import ByteRange, parse_range
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.timeline.models import TimelineEntry
@@ -50,8 +44,6 @@ PROGRESS_TYPES = {LINK_110: "link_110", SUPERIOR: "superior_update"}
 MAX_NOTE = 10_000
 # Statuses an incident may be forwarded to 110 from: taken by a seat, disposal not finished.
 FORWARDABLE = ("accepted", "dispatched")
-# How often at most the other side's calls are written down (it calls every second or so).
-CONTACT_EVERY_S = 2
 
 
 async def forward(
@@ -172,40 +164,6 @@ async def waiting_count(session: AsyncSession, target: str) -> int:
     """How many forwards to `target` it has not taken yet."""
     waiting = select(func.count()).where(LinkForward.target == target, LinkForward.received_at.is_(None))
     return int(await session.scalar(waiting) or 0)
-
-
-async def called(session: AsyncSession, target: str) -> None:
-    """The other side of the link to `target` called now (written at most every few seconds,
-    by one atomic upsert)."""
-    now = utcnow()
-    table = LinkContact.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(target=target, last_seen_at=now)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.target],
-            set_={"last_seen_at": now},
-            where=table.c.last_seen_at < now - timedelta(seconds=CONTACT_EVERY_S),
-        )
-    )
-
-
-async def state(session: AsyncSession, target: str) -> dict[str, Any]:
-    """How many forwards to `target` wait and since when the oldest, when it last called, and
-    how long ago (by this server's clock)."""
-    waiting = await session.execute(
-        select(func.count(), func.min(LinkForward.created_at)).where(
-            LinkForward.target == target, LinkForward.received_at.is_(None)
-        )
-    )
-    count, oldest = waiting.one()
-    seen = await session.scalar(select(LinkContact.last_seen_at).where(LinkContact.target == target))
-    return {
-        "waiting": int(count or 0),
-        "oldest_waiting_since": iso(oldest),
-        "last_contact_at": iso(seen),
-        "silent_for_s": round((utcnow() - seen).total_seconds(), 1) if seen else None,
-    }
 
 
 async def take_progress(session: AsyncSession, forward_id: uuid.UUID, updates: list[Progress]) -> int:
@@ -374,61 +332,3 @@ async def news(
             update.data = {"id": originals[entry.id], "at": entry.data.get("at")}
         found.setdefault(forward_id, []).append(update)
     return found
-
-
-async def media_of(
-    session: AsyncSession, forward_ids: list[uuid.UUID], *, target: str
-) -> dict[uuid.UUID, list[RemoteMedia]]:
-    """Per forward to `target` among `forward_ids`, the files of its incident so far, oldest
-    first (unknown forwards and incidents without files are left out)."""
-    rows = await session.execute(
-        select(LinkForward.id, LinkForward.incident_id).where(
-            LinkForward.id.in_(forward_ids), LinkForward.target == target
-        )
-    )
-    incidents = {forward_id: incident_id for forward_id, incident_id in rows}
-    media = await media_service.for_incidents(session, list(incidents.values()))
-    return {
-        forward_id: [
-            RemoteMedia(
-                id=m.id,
-                filename=m.filename,
-                kind=m.kind,
-                size=m.size,
-                sha256=m.sha256,
-                message_id=m.message_id,
-            )
-            for m in media[incident_id]
-        ]
-        for forward_id, incident_id in incidents.items()
-        if incident_id in media
-    }
-
-
-async def hand_over_file(
-    session: AsyncSession,
-    forward_id: uuid.UUID,
-    media_id: uuid.UUID,
-    *,
-    target: str,
-    range_header: str | None = None,
-) -> tuple[Media, ByteRange | None]:
-    """A file of the incident forwarded to `target`, about to be sent there, and the part of
-    it asked for by `range_header` (None: all; `RangeNotSatisfiable` past its end): the
-    hand-over is on that incident's timeline (a read by the link). 404 for an unknown
-    forward, or a file of any other incident."""
-    row = await session.get(LinkForward, forward_id)
-    if row is None or row.target != target:
-        raise NotFound("no such forward", field="forward_id")
-    incident = await incident_service.lock(session, row.incident_id)
-    media = await media_service.in_incident(session, incident, media_id)
-    wanted = parse_range(range_header, media.size)
-    await media_service.record_download(
-        session,
-        incident,
-        media,
-        actor=ACTORS[target],
-        variant=f"link_{target}",
-        byte_range=wanted.header if wanted else None,
-    )
-    return media, wanted
