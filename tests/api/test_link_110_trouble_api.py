@@ -231,3 +231,31 @@ def test_the_internet_side_says_when_the_110_side_last_called_and_since_when_a_f
         e["at"] for e in timeline_of(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
     )
     assert silent["oldest_waiting_since"][:19] == forwarded_at[:19]
+
+
+def test_a_report_merged_into_the_forwarded_case_outside_reaches_the_110_case(
+    linked: tuple[Server, Server],
+) -> None:
+    internet, intranet = linked
+    alarm = forwarded_alarm(internet)
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
+    again = raise_alarm(internet.url, FUTIAN, category="violence", description="Now he has a gun")
+    network = seat_headers(internet.url, "futian.net")
+    merged = httpx.post(
+        f"{internet.url}/api/v1/incidents/{again['incident_id']}/actions/merge",
+        json={"into": alarm["incident_id"]},
+        headers=network,
+    )
+    assert merged.status_code == 200, merged.text
+
+    def told() -> dict[str, Any] | None:
+        entries = httpx.get(f"{intranet.url}/api/v1/incidents/{case['id']}/timeline?lang=zh", headers=police)
+        return next((e for e in entries.json() if e["type"] == "merged_at_source"), None)
+
+    entry = eventually(told)
+    assert (entry["data"]["from_case_number"], entry["data"]["text"]) == (
+        again["case_number"],
+        "Now he has a gun",
+    )
+    assert entry["words"].endswith("其报警内容：“Now he has a gun”")

@@ -1,5 +1,6 @@
-"""A reporter whose case was forwarded to 110 texts the alarm number: the text is an alarm of
-its own outside, and reaches the 110 case through the news of version 2, once."""
+"""What the network side learns from its reporters after a forward reaches the 110 case through
+the news of version 2, once: a text the reporter's phone sends to the alarm number (an alarm of
+its own outside), and another report a network seat merges into the forwarded case."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from netalarm.boundary.models import LinkForward
 from netalarm.channels.sms import inbound
 from netalarm.incidents import actions
 from netalarm.incidents.models import Incident
+from netalarm.messaging import service as messaging_service
 from netalarm.timeline import service as timeline_service
 from tests.support import factories
 from tests.support.factories import Tree
@@ -112,3 +114,39 @@ async def test_a_text_into_an_sms_case_that_was_forwarded_goes_over_as_its_messa
     news = (await outside.news(session, {row.id: 0}, target="110", version=2))[row.id]
     assert [(n.type, n.data["text"]) for n in news] == [("message", "He took the TV")]
     assert await _of_type(session, incident.id, "reporter_sms") == []
+
+
+async def test_a_case_merged_into_the_forwarded_one_reaches_the_110_case_with_what_its_reporter_wrote(
+    session: AsyncSession,
+) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    incident, row, here = await _forwarded(session, t, intranet, description="Fight outside the bar")
+    second = await factories.alarm(session, t.city, Tree.A_POINT, description="One of them now has a gun")
+    await actions.act(session, t.a_seat, second.incident.id, "merge", into=incident.id)
+    await messaging_service.post(
+        session,
+        incident=incident,
+        alarm_id=second.alarm.id,
+        sender="reporter",
+        actor=f"reporter:{second.alarm.reporter_id}",
+        text="He is walking north",
+        media_ids=[],
+    )
+
+    older = (await outside.news(session, {row.id: 0}, target="110"))[row.id]  # a version 1 reader
+    assert [n.type for n in older] == ["message"]
+    news = (await outside.news(session, {row.id: 0}, target="110", version=2))[row.id]
+    assert [(n.type, n.data.get("text")) for n in news] == [
+        ("merged_in", "One of them now has a gun"),
+        ("message", "He is walking north"),
+    ]
+    for _ in range(2):
+        await inside.take_news(session, row.id, news, source="network", actor="system:110-link")
+    assert await _of_type(session, here, "merged_at_source") == [
+        {
+            "from_case_number": second.incident.case_number,
+            "seat": t.a_seat.username,
+            "text": "One of them now has a gun",
+            "source_case_number": incident.case_number,
+        }
+    ]

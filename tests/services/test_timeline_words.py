@@ -187,3 +187,27 @@ def test_the_end_of_a_forwarded_case_on_either_side_reads_as_a_sentence(
         "text": "Leave now",
     }
     assert describe({"type": "link_110", "data": late}, lang) == undelivered
+
+
+@pytest.mark.parametrize(
+    ("lang", "texted", "merged"),
+    [
+        (
+            "en",
+            "The reporter's phone texted the alarm number on the network side (their case S-2): “Help”",
+            "Seat futian.net merged case S-3 into case C-1 on its server; its reporter wrote: “A gun”",
+        ),
+        (
+            "zh",
+            "报警人手机在网络侧向报警号码发来短信（其警情 S-2）：“Help”",
+            "坐席 futian.net 在其服务器上将警情 S-3 并入警情 C-1；其报警内容：“A gun”",
+        ),
+    ],
+)
+def test_what_the_network_side_learnt_from_its_reporters_reads_as_a_sentence_on_the_110_case(
+    lang: str, texted: str, merged: str
+) -> None:
+    sms = {"text": "Help", "sms_case_number": "S-2", "source_case_number": "C-1"}
+    assert describe({"type": "reporter_sms_at_source", "data": sms}, lang) == texted
+    into = {"from_case_number": "S-3", "seat": "futian.net", "text": "A gun", "source_case_number": "C-1"}
+    assert describe({"type": "merged_at_source", "data": into}, lang) == merged

@@ -35,11 +35,12 @@ NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn")
 # the version before reads these stages and skips them.
 CLOSING_TYPES: Final = ("resolved", "closed")
 # Versions of the news: 2 adds a text the reporter's phone sent to the alarm number
-# (`reporter_sms`) and the reporter's receipts of the 110 seats' messages, which a receiving
-# side of version 1 could not read. The 110 side asks with
-# the version it reads (`?version=`; a server of the version before ignores it).
+# (`reporter_sms`), the reporter's receipts of the 110 seats' messages, and another case
+# merged into the forwarded one (`merged_in`), which a receiving side of version 1 could not
+# read. The 110 side asks with the version it reads (`?version=`; a server of the version
+# before ignores it).
 NEWS_VERSION: Final = 2
-NEWS_TYPES_V2: Final = ("reporter_sms", "message_delivered", "message_read")
+NEWS_TYPES_V2: Final = ("reporter_sms", "message_delivered", "message_read", "merged_in")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (

@@ -202,7 +202,8 @@ async def take_news(
     the relay alarm (this case stays open for its seats to close), the handing side's seats
     resolving or closing their case onto its timeline (`closed_at_source`: a closed one takes
     no more messages to the reporter), a text the reporter's phone sent to the alarm number
-    there (`reporter_sms_at_source`), the reporter's receipts of this side's seats' messages;
+    there (`reporter_sms_at_source`), the reporter's receipts of this side's seats' messages,
+    another case merged into it there with what its reporters wrote (`merged_at_source`);
     each once, in `seq` order, however often sent. Returns
     the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
@@ -245,6 +246,19 @@ async def take_news(
             )
         elif update.type in relayed_receipts.RECEIPT_TYPES:
             await relayed_receipts.take(session, incident, update, actor=actor)
+        elif update.type == "merged_in":
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type="merged_at_source",
+                data={
+                    "from_case_number": update.data.get("from_case_number"),
+                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "text": str(update.data.get("text") or ""),
+                    "source_case_number": inbound.source_case_number,
+                },
+            )
         elif update.type == "reporter_sms":
             await incident_service.record(
                 session,

@@ -34,7 +34,7 @@ from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import transition
-from netalarm.incidents.models import Incident
+from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
@@ -291,6 +291,14 @@ async def _follow(
     await incident_service.record(session, incident, actor=actor, type=entry, data=data)
 
 
+async def _descriptions(session: AsyncSession, alarm_ids: list[str]) -> str:
+    """What the reporters wrote when raising these alarms, one after the other."""
+    rows = await session.scalars(
+        select(Alarm.description).where(Alarm.id.in_([uuid.UUID(a) for a in alarm_ids])).order_by(Alarm.id)
+    )
+    return " / ".join(text for text in rows if text)
+
+
 async def news(
     session: AsyncSession, after: dict[uuid.UUID, int], *, target: str, version: int = 1
 ) -> dict[uuid.UUID, list[Progress]]:
@@ -298,7 +306,8 @@ async def news(
     other side's seats need: the reporter's messages and this server's seats' (not those
     that came over the link), the reporter's positions, and, to the 110 side, this server's
     seats resolving or closing the case and (news `version` 2) texts the reporter's phone sent
-    to the alarm number. Unknown forwards are left out."""
+    to the alarm number, the reporter's receipts of the 110 seats' messages, and a case merged
+    into this one with what its reporters wrote. Unknown forwards are left out."""
     if not after:
         return {}
     types = NEWS_TYPES
@@ -326,6 +335,11 @@ async def news(
         if entry.type in CLOSING_TYPES and not entry.actor.startswith("seat:"):
             continue  # resolved here because the 110 side did: it knows
         update = progress_of(entry, case_number)
+        if entry.type == "merged_in":
+            update.data = {
+                "from_case_number": entry.data.get("from_case_number"),
+                "text": await _descriptions(session, entry.data.get("alarm_ids") or []),
+            }
         if entry.type in relayed_receipts.RECEIPT_TYPES:
             if entry.id not in originals:
                 continue  # a receipt of a message that did not come from the 110 side

@@ -125,6 +125,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "(110 case {remote_case_number}); not delivered: “{text}”",
         "link_110.classified": "110 changed the classification of case {remote_case_number} from {from} "
         "to {to} (by {by}).",
+        "merged_at_source": "Seat {seat} merged case {from_case_number} into case {source_case_number} "
+        "on its server; its reporter wrote: “{text}”",
         "reporter_sms": "The reporter's phone texted the alarm number (case {case_number}): “{text}”",
         "reporter_sms_at_source": "The reporter's phone texted the alarm number on the network side "
         "(their case {sms_case_number}): “{text}”",
@@ -209,6 +211,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "link_110.message_undelivered": "坐席 {seat} 在本警情结案后发给报警人的消息（110警情 "
         "{remote_case_number}）未送达：“{text}”",
         "link_110.classified": "110警情 {remote_case_number} 的分类由 {from} 改为 {to}（{by}）。",
+        "merged_at_source": "坐席 {seat} 在其服务器上将警情 {from_case_number} 并入警情 "
+        "{source_case_number}；其报警内容：“{text}”",
         "reporter_sms": "报警人手机向报警号码发来短信（警情 {case_number}）：“{text}”",
         "reporter_sms_at_source": "报警人手机在网络侧向报警号码发来短信（其警情 {sms_case_number}）："
         "“{text}”",

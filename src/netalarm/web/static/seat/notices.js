@@ -4,7 +4,8 @@
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // A reporter taking an alarm back is told at once, in a note that opens the case; so is a
 // reporter's message on a case this seat answers for and is not reading (with a chime), or a
-// text the reporter's phone sent to the alarm number after the case came over the 110 link, and
+// text the reporter's phone sent to the alarm number after the case came over the 110 link (or
+// another report merged into it there), and
 // the network seats finishing or closing a case they forwarded to this (110) seat.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
@@ -35,9 +36,10 @@ export class Notices {
       this.message(frame);
       return;
     }
-    if (frame.type === "reporter_sms_at_source") {
+    if (frame.type === "reporter_sms_at_source" || frame.type === "merged_at_source") {
       const words = frame.data.text || "";
-      this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words, "sms_note");
+      const note = frame.type === "merged_at_source" ? "merged_note" : "sms_note";
+      this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words, note);
       return;
     }
     if (frame.type === "closed_at_source") {
