@@ -105,7 +105,7 @@ async def test_a_110_message_that_arrives_after_the_network_case_closed_is_kept_
     session: AsyncSession,
 ) -> None:
     t, intranet, incident, row, here = await _forwarded(session)
-    alarm = await forwarded_case.relay_alarm(session, here)
+    alarm = await forwarded_case.relay_alarm(session, row.id)
     # Written inside while the link was down; meanwhile the network seat closed the case.
     await messaging_service.post(
         session,

@@ -36,7 +36,7 @@ async def test_the_reporters_receipts_of_a_110_message_come_back_once_and_stamp_
     said = await messaging_service.post(
         session,
         incident=here,
-        alarm_id=(await forwarded_case.relay_alarm(session, here)).id,
+        alarm_id=(await forwarded_case.relay_alarm(session, row.id)).id,
         sender="seat",
         actor=intranet.a_seat.actor,
         text="Stay behind the locked door",

@@ -23,34 +23,53 @@ from netalarm.timeline.models import TimelineEntry
 RELAY = "relay"
 
 
+# How many merges in a row a forward's case is followed through.
+MAX_MERGES = 8
+
+
+def relay_key(forward_id: uuid.UUID) -> str:
+    """The idempotency key of the relay alarm a forward made."""
+    return f"link:{forward_id}"
+
+
 async def locked(session: AsyncSession, forward_id: uuid.UUID, source: str) -> tuple[LinkInbound, Incident]:
-    """The forward from `source` (else 404) and its incident, locked."""
+    """The forward from `source` (else 404) and the incident its case lives on, locked: the one
+    it became, or, once a seat here merged that into another, the one it was merged into (its
+    relay alarm moved there, and the conversation goes on there)."""
     inbound = await session.get(LinkInbound, forward_id)
     if inbound is None or inbound.source != source:
         raise NotFound("no such forward", field="forward_id")
     incident = await incident_service.lock(session, inbound.incident_id)
+    for _ in range(MAX_MERGES):
+        if incident.status != "closed" or incident.merged_into is None:
+            break
+        incident = await incident_service.lock(session, incident.merged_into)
     await session.refresh(inbound)
     return inbound, incident
 
 
-async def relay_alarm(session: AsyncSession, incident: Incident) -> Alarm:
-    """The alarm of `incident` that carries the conversation over the link."""
-    alarm = await session.scalar(
-        select(Alarm).where(Alarm.incident_id == incident.id, Alarm.channel == RELAY)
-    )
-    assert alarm is not None, "an incident made from a forward has its relay alarm"
+async def relay_alarm(session: AsyncSession, forward_id: uuid.UUID) -> Alarm:
+    """The alarm the forward made, which carries its conversation over the link (on whichever
+    incident it is now)."""
+    alarm = await session.scalar(select(Alarm).where(Alarm.idempotency_key == relay_key(forward_id)))
+    assert alarm is not None, "a forward taken here has its relay alarm"
     return alarm
 
 
 async def closed_at_source(session: AsyncSession, incident_id: uuid.UUID) -> dict[str, Any] | None:
     """How the handing side last finished its case, if it did: `stage` (`resolved`, `closed`),
     its seat, outcome or disposition, case number, and when it was told here (`at`)."""
-    entry = await session.scalar(
+    own = await session.scalar(
+        select(LinkInbound.source_case_number).where(LinkInbound.incident_id == incident_id)
+    )
+    entries = await session.scalars(
         select(TimelineEntry)
         .where(TimelineEntry.incident_id == incident_id, TimelineEntry.type == "closed_at_source")
         .order_by(TimelineEntry.seq.desc())
-        .limit(1)
     )
+    # A case merged into this one brings its network case's news here too: only this one's own
+    # network case says whether its reporter is reachable.
+    entry = next((e for e in entries if e.data.get("source_case_number") == own), None)
     return {**entry.data, "at": iso(entry.at)} if entry is not None else None
 
 

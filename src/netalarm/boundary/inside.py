@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from netalarm.accounts.models import Reporter
 from netalarm.boundary import forwarded_case, inside_files, relayed_receipts
@@ -93,7 +94,7 @@ async def receive(
     await session.flush()
     session.add(
         Alarm(
-            idempotency_key=f"link:{forward.forward_id}",
+            idempotency_key=forwarded_case.relay_key(forward.forward_id),
             incident_id=incident.id,
             reporter_id=person.id,
             channel=forwarded_case.RELAY,
@@ -207,7 +208,7 @@ async def take_news(
     each once, in `seq` order, however often sent. Returns
     the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
-    alarm = await forwarded_case.relay_alarm(session, incident)
+    alarm = await forwarded_case.relay_alarm(session, forward_id)
     for update in sorted(updates, key=lambda u: u.seq):
         if update.seq <= inbound.news_seq:
             continue
@@ -317,10 +318,16 @@ async def _take_message(
 
 
 async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
-    """Forwards from `source` whose incident is still open here, with the last news recorded."""
+    """Forwards from `source` whose incident is still open here, or was merged into one that
+    is, with the last news recorded."""
+    into = aliased(Incident)
     rows = await session.execute(
         select(LinkInbound.forward_id, LinkInbound.news_seq)
         .join(Incident, Incident.id == LinkInbound.incident_id)
-        .where(LinkInbound.source == source, Incident.status != "closed")
+        .outerjoin(into, into.id == Incident.merged_into)
+        .where(
+            LinkInbound.source == source,
+            or_(Incident.status != "closed", and_(into.id.is_not(None), into.status != "closed")),
+        )
     )
     return {forward_id: seq for forward_id, seq in rows}
