@@ -259,3 +259,35 @@ def test_a_report_merged_into_the_forwarded_case_outside_reaches_the_110_case(
         "Now he has a gun",
     )
     assert entry["words"].endswith("其报警内容：“Now he has a gun”")
+
+
+def test_an_intranet_server_killed_mid_case_picks_up_where_it_was_without_losing_or_doubling(
+    pair: tuple[Server, Server],
+) -> None:
+    internet, intranet = pair
+    alarm = forwarded_alarm(internet)
+    police = seat_headers(intranet.url, "shenzhen.110")
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
+    inside = f"{intranet.url}/api/v1/incidents/{case['id']}"
+    said = httpx.post(f"{inside}/messages", json={"text": "Lock the door"}, headers=police)
+    assert said.status_code == 201, said.text
+    assert intranet.process is not None
+    intranet.process.kill()  # no goodbye: SIGKILL right after the seat's 201
+    intranet.process.wait()
+    for text in ("He is at the door", "He left"):
+        assert reporter_post(internet.url, alarm, "messages", {"text": text}).status_code == 201
+
+    intranet.start()
+    police = seat_headers(intranet.url, "shenzhen.110")
+
+    def heard() -> list[str] | None:
+        texts = [m["text"] for m in httpx.get(f"{inside}/messages", headers=police).json()]
+        return texts if "He left" in texts else None
+
+    assert eventually(heard) == ["Lock the door", "He is at the door", "He left"]
+    assert eventually(lambda: _reporter_sees(internet, alarm, "Lock the door")).count("Lock the door") == 1
+    time.sleep(1)  # a few more rounds: nothing comes twice
+    assert heard() == ["Lock the door", "He is at the door", "He left"]
+    assert [i["id"] for i in httpx.get(f"{intranet.url}/api/v1/incidents", headers=police).json()] == [
+        case["id"]
+    ]
