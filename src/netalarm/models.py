@@ -1,7 +1,7 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
 from netalarm.accounts.models import Reporter, Seat, SeatToken, SignInFailures
-from netalarm.boundary.models import LinkForward, LinkInbound
+from netalarm.boundary.models import LinkContact, LinkForward, LinkInbound
 from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
 from netalarm.core.db import Base
 from netalarm.core.outbox import OutboxEvent
@@ -18,6 +18,7 @@ __all__ = [
     "CaseCounter",
     "Centre",
     "Incident",
+    "LinkContact",
     "LinkForward",
     "LinkInbound",
     "LocationUpdate",

@@ -20,7 +20,7 @@ from tests.media.samples import photo
 from tests.support.breaking_proxy import BreakingProxy
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
-from tests.support.link import internet_server, intranet_server
+from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server, timeline_of
 from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
 
@@ -47,38 +47,6 @@ def intranet(internet: Server, tmp_path_factory: pytest.TempPathFactory) -> Iter
     drop_pg_database(name)
 
 
-def _forwarded(
-    internet: Server, note: str = "Armed man at the door, send a unit", alarm: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    alarm = alarm or raise_alarm(
-        internet.url, FUTIAN, category="violence", reporter={"name": "Wang", "phone": "13800138000"}
-    )
-    seat = seat_headers(internet.url, "futian.net")
-    base = f"{internet.url}/api/v1/incidents/{alarm['incident_id']}/actions"
-    assert httpx.post(f"{base}/accept", headers=seat).status_code == 200
-    answer = httpx.post(f"{base}/forward-110", json={"note": note}, headers=seat)
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["status"] == "dispatched"
-    return alarm
-
-
-def _intranet_case(intranet: Server, source_case_number: str, seat: dict[str, str]) -> dict[str, Any] | None:
-    """The 110 incident made from the network case, once the puller has brought it."""
-    for incident in httpx.get(f"{intranet.url}/api/v1/incidents", headers=seat).json():
-        first = httpx.get(f"{intranet.url}/api/v1/incidents/{incident['id']}/timeline", headers=seat).json()[
-            0
-        ]
-        if first["data"].get("source_case_number") == source_case_number:
-            return {**incident, "first": first}
-    return None
-
-
-def _timeline(server: Server, incident_id: str, seat: dict[str, str]) -> list[dict[str, Any]]:
-    answer = httpx.get(f"{server.url}/api/v1/incidents/{incident_id}/timeline", headers=seat)
-    assert answer.status_code == 200, answer.text
-    return list(answer.json())
-
-
 def test_the_link_doors_need_the_link_token(internet: Server, demo_server: Server) -> None:
     doors = f"{internet.url}/api/v1/link/110/forwards"
     assert httpx.get(doors).status_code == 401
@@ -102,21 +70,33 @@ def test_a_server_without_the_link_refuses_to_forward_and_says_why(demo_server: 
 def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
     internet: Server, tmp_path: Path, fresh_database: str
 ) -> None:
-    alarm = _forwarded(internet, "Waiting for the link")
+    alarm = forwarded_alarm(internet, "Waiting for the link")
     seat = seat_headers(internet.url, "futian.net")
     status = httpx.get(f"{internet.url}/api/v1/link/110/status", headers=seat).json()
     assert status["enabled"] and status["waiting"] >= 1
     intranet = intranet_server(tmp_path, internet, TOKEN, fresh_database)
     try:
         police = seat_headers(intranet.url, "shenzhen.110")
-        case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+        case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
         assert (case["status"], case["priority"], case["category"]) == ("received", "P1", "violence")
         assert case["first"]["data"]["note"] == "Waiting for the link"
         whole = httpx.get(f"{intranet.url}/api/v1/incidents/{case['id']}", headers=police).json()
         assert whole["reporter_reachable"] is True  # the reporter's number came along
+        # The case here began when it arrived; where it came from and when the reporter raised
+        # the alarm (before the wait) are on it.
+        came = whole["from_network"]
+        assert (came["case_number"], came["centre"], came["forwarded_by"], came["note"]) == (
+            alarm["case_number"],
+            "440304",
+            "futian.net",
+            "Waiting for the link",
+        )
+        assert (
+            came["reported_at"] < whole["created_at"] and came["reported_at"][:19] == alarm["created_at"][:19]
+        )
 
         def taken() -> list[dict[str, Any]] | None:
-            entries = _timeline(internet, alarm["incident_id"], seat)
+            entries = timeline_of(internet, alarm["incident_id"], seat)
             return [e for e in entries if e["type"] == "link_110"] or None
 
         [received] = eventually(taken)
@@ -130,9 +110,9 @@ def test_a_forward_made_while_the_intranet_is_away_arrives_when_it_comes_back(
 def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
     internet: Server, intranet: Server
 ) -> None:
-    alarm = _forwarded(internet)
+    alarm = forwarded_alarm(internet)
     police = seat_headers(intranet.url, "shenzhen.110")
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
     base = f"{intranet.url}/api/v1/incidents/{case['id']}/actions"
     for action, body in (
         ("accept", {}),
@@ -149,7 +129,7 @@ def test_the_110_seat_works_the_case_and_its_progress_closes_the_loop_outside(
         return incident if incident["status"] == "resolved" else None
 
     assert eventually(resolved)["outcome"] == "Held"
-    entries = _timeline(internet, alarm["incident_id"], network)
+    entries = timeline_of(internet, alarm["incident_id"], network)
     links = [e["data"] for e in entries if e["type"] == "link_110"]
     assert [d["stage"] for d in links] == ["received_from_network", "accepted", "dispatched", "resolved"]
     assert {d["remote_case_number"] for d in links} == {case["case_number"]}
@@ -189,9 +169,9 @@ def test_an_intranet_server_that_cannot_reach_outside_says_so(tmp_path: Path) ->
 
 
 def test_the_reporter_and_the_110_seat_talk_across_the_boundary(internet: Server, intranet: Server) -> None:
-    alarm = _forwarded(internet)
+    alarm = forwarded_alarm(internet)
     police = seat_headers(intranet.url, "shenzhen.110")
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
     mine = f"{internet.url}/api/v1/alarms/{alarm['id']}/messages"
     assert (
         httpx.post(mine, json={"text": "He has a red jacket"}, headers=reporter_headers(alarm)).status_code
@@ -239,7 +219,7 @@ def test_a_reporter_who_alarmed_by_sms_gets_the_110_seats_reply_by_sms(
     assert httpx.post(f"{actions}/accept", headers=city).status_code == 200
     assert httpx.post(f"{actions}/forward-110", json={"note": "SMS alarm"}, headers=city).status_code == 200
     police = seat_headers(intranet.url, "shenzhen.110")
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
     said = httpx.post(
         f"{intranet.url}/api/v1/incidents/{case['id']}/messages",
         json={"text": "Stay locked in, police are two minutes away"},
@@ -274,9 +254,9 @@ def test_the_reporters_files_cross_to_the_110_side_unchanged_and_on_both_records
     alarm = raise_alarm(internet.url, FUTIAN, category="robbery_theft")
     before = photo(size=(640, 480))
     _uploaded(internet, alarm, before, "before-forward.jpg")
-    _forwarded(internet, "Thief still in the building", alarm)
+    forwarded_alarm(internet, "Thief still in the building", alarm)
     police = seat_headers(intranet.url, "shenzhen.110")
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
     after = photo("PNG", size=(320, 240))
     _uploaded(internet, alarm, after, "after-forward.png")
 
@@ -289,7 +269,7 @@ def test_the_reporters_files_cross_to_the_110_side_unchanged_and_on_both_records
         assert item["preview_url"] is not None
         verified = httpx.get(f"{intranet.url}{item['url']}/verify", headers=police).json()
         assert verified["ok"] is True
-    inside = [e for e in _timeline(intranet, case["id"], police) if e["type"] == "media_attached"]
+    inside = [e for e in timeline_of(intranet, case["id"], police) if e["type"] == "media_attached"]
     assert {(e["actor"], e["data"]["filename"]) for e in inside} == {
         ("system:110-link", "before-forward.jpg"),
         ("system:110-link", "after-forward.png"),
@@ -297,7 +277,7 @@ def test_the_reporters_files_cross_to_the_110_side_unchanged_and_on_both_records
     network = seat_headers(internet.url, "futian.net")
     handed = [
         e
-        for e in _timeline(internet, alarm["incident_id"], network)
+        for e in timeline_of(internet, alarm["incident_id"], network)
         if e["type"] == "media_downloaded" and e["actor"] == "system:110-link"
     ]
     assert sorted(e["data"]["filename"] for e in handed) == ["after-forward.png", "before-forward.jpg"]
@@ -310,9 +290,9 @@ def test_the_reporters_files_cross_to_the_110_side_unchanged_and_on_both_records
 def test_a_photo_the_reporter_sends_in_the_chat_arrives_on_the_110_side_in_its_message(
     internet: Server, intranet: Server
 ) -> None:
-    alarm = _forwarded(internet, "Car thief, photo coming")
+    alarm = forwarded_alarm(internet, "Car thief, photo coming")
     police = seat_headers(intranet.url, "shenzhen.110")
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
     said = httpx.post(
         f"{internet.url}/api/v1/alarms/{alarm['id']}/messages",
         json={"text": "📎 car.jpg"},
@@ -339,9 +319,9 @@ def test_a_file_broken_off_on_the_way_in_goes_on_from_where_it_broke_off(tmp_pat
     proxy = BreakingProxy(internet.url).start()
     intranet = intranet_server(tmp_path / "inside", Server({}, port=proxy.port), TOKEN)
     try:
-        alarm = _forwarded(internet, "Burglary, long video coming")
+        alarm = forwarded_alarm(internet, "Burglary, long video coming")
         police = seat_headers(intranet.url, "shenzhen.110")
-        case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+        case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
         data = photo("PNG", size=(1600, 1200))
         half = len(data) // 2
         proxy.break_next("/media/", after=half)
@@ -357,7 +337,7 @@ def test_a_file_broken_off_on_the_way_in_goes_on_from_where_it_broke_off(tmp_pat
         network = seat_headers(internet.url, "futian.net")
         handed = [
             e["data"]["range"]
-            for e in _timeline(internet, alarm["incident_id"], network)
+            for e in timeline_of(internet, alarm["incident_id"], network)
             if e["type"] == "media_downloaded" and e["actor"] == "system:110-link"
         ]
         assert handed == [None, f"bytes={resumed_at}-{len(data) - 1}"]
@@ -376,13 +356,13 @@ def test_a_file_whose_bytes_no_longer_match_its_hash_is_refused_inside_and_said_
     data = bytearray(stored.read_bytes())
     data[-100] ^= 0xFF  # same length, other bytes
     stored.write_bytes(bytes(data))
-    _forwarded(internet, "Photo of the attacker attached", alarm)
+    forwarded_alarm(internet, "Photo of the attacker attached", alarm)
     police = seat_headers(intranet.url, "shenzhen.110")
-    case = eventually(lambda: _intranet_case(intranet, alarm["case_number"], police))
+    case = eventually(lambda: intranet_case(intranet, alarm["case_number"], police))
 
     refused = eventually(
         lambda: next(
-            (e for e in _timeline(intranet, case["id"], police) if e["type"] == "media_refused"), None
+            (e for e in timeline_of(intranet, case["id"], police) if e["type"] == "media_refused"), None
         )
     )
     assert refused["data"]["media_id"] == media_id
@@ -390,7 +370,7 @@ def test_a_file_whose_bytes_no_longer_match_its_hash_is_refused_inside_and_said_
     assert "SHA-256" in refused["data"]["reason"]
     assert _media(intranet, case["id"], police) == []
     time.sleep(1)  # not fetched, nor said, again
-    entries = _timeline(intranet, case["id"], police)
+    entries = timeline_of(intranet, case["id"], police)
     assert [e["type"] for e in entries].count("media_refused") == 1
 
 
@@ -407,7 +387,7 @@ def test_the_file_doors_need_the_link_token_and_serve_only_forwarded_files(
     assert (unknown.status_code, unknown.json()) == (200, {"media": {}})
     bad = httpx.post(f"{internet.url}/api/v1/link/110/media", json={"forwards": ["nope"]}, headers=LINK)
     assert bad.status_code == 422
-    other = _forwarded(internet, "Another case")
+    other = forwarded_alarm(internet, "Another case")
     forward_id = _forward_id(internet, other)
     door = f"{internet.url}/api/v1/link/110/forwards/{forward_id}/media/{media_id}"
     assert httpx.get(door).status_code == 401
@@ -416,7 +396,7 @@ def test_the_file_doors_need_the_link_token_and_serve_only_forwarded_files(
 
 
 def test_the_file_door_serves_the_range_asked_for_and_refuses_one_past_the_end(internet: Server) -> None:
-    alarm = _forwarded(internet, "Case whose file is read in parts")
+    alarm = forwarded_alarm(internet, "Case whose file is read in parts")
     data = photo()
     media_id = _uploaded(internet, alarm, data, "part.jpg")
     door = f"{internet.url}/api/v1/link/110/forwards/{_forward_id(internet, alarm)}/media/{media_id}"
@@ -428,7 +408,7 @@ def test_the_file_door_serves_the_range_asked_for_and_refuses_one_past_the_end(i
     network = seat_headers(internet.url, "futian.net")
     read = [
         e["data"]["range"]
-        for e in _timeline(internet, alarm["incident_id"], network)
+        for e in timeline_of(internet, alarm["incident_id"], network)
         if e["type"] == "media_downloaded"
     ]
     assert f"bytes=100-{len(data) - 1}" in read
@@ -437,6 +417,6 @@ def test_the_file_door_serves_the_range_asked_for_and_refuses_one_past_the_end(i
 def _forward_id(internet: Server, alarm: dict[str, Any]) -> str:
     network = seat_headers(internet.url, "futian.net")
     entry = next(
-        e for e in _timeline(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
+        e for e in timeline_of(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
     )
     return str(entry["data"]["forward_id"])

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.accounts.models import Reporter
-from netalarm.boundary import inside, outside, puller
+from netalarm.boundary import forwarded_case, inside, outside, puller
 from netalarm.boundary.document import Forward
 from netalarm.boundary.fetcher import Fetcher
 from netalarm.boundary.models import LinkForward
@@ -352,3 +352,24 @@ async def test_the_fetcher_goes_on_with_a_broken_off_file_until_the_sweeper_coul
         again = await fetcher._resumable(media_id)
         assert again is not first and again.offset == 0
         assert not (tmp_path / "uploads" / first.staging).exists()  # dropped, not left to the sweeper
+
+
+async def test_a_case_from_the_link_says_which_network_case_it_is_and_when_the_reporter_alarmed(
+    session: AsyncSession,
+) -> None:
+    t, intranet = await factories.tree(session), await factories.tree(session)
+    incident = await _accepted(session, t)
+    row = await _forward(session, t, incident, "armed man")
+    received = await inside.receive(
+        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    )
+    came = await forwarded_case.from_network(session, received.incident_id)
+    assert came is not None
+    assert (came["case_number"], came["centre"], came["forwarded_by"], came["note"]) == (
+        incident.case_number,
+        t.a.code,
+        t.a_seat.username,
+        "armed man",
+    )
+    assert came["reported_at"] == incident.created_at.isoformat()
+    assert await forwarded_case.from_network(session, incident.id) is None  # a case made here

@@ -150,3 +150,64 @@ def test_a_reclassification_on_the_other_server_reads_as_a_sentence() -> None:
     assert describe({"type": "link_110", "data": back}, "zh") == (
         "110警情 110-7 的分类由 priority P3 改为 priority P1（坐席 shenzhen.110）。"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "resolved", "closed", "undelivered"),
+    [
+        (
+            "en",
+            "Seat futian.net finished case C-1 on its server. Outcome: safe at home",
+            "Seat futian.net closed case C-1 on its server as handled: messages no longer reach the "
+            "reporter.",
+            "Seat 110:shenzhen.110 wrote to the reporter after this case was closed (110 case 110-7); "
+            "not delivered: “Leave now”",
+        ),
+        (
+            "zh",
+            "坐席 futian.net 在其服务器上处置完毕警情 C-1。结果：safe at home",
+            "坐席 futian.net 在其服务器上将警情 C-1 结案：已处置。消息已无法送达报警人。",
+            "坐席 110:shenzhen.110 在本警情结案后发给报警人的消息（110警情 110-7）未送达：“Leave now”",
+        ),
+    ],
+)
+def test_the_end_of_a_forwarded_case_on_either_side_reads_as_a_sentence(
+    lang: str, resolved: str, closed: str, undelivered: str
+) -> None:
+    told = {"seat": "futian.net", "source_case_number": "C-1", "source_at": "2026-11-27T10:00:00Z"}
+    finished = {"stage": "resolved", "outcome": "safe at home", **told}
+    assert describe({"type": "closed_at_source", "data": finished}, lang) == resolved
+    ended = {"stage": "closed", "disposition": "handled", **told}
+    assert describe({"type": "closed_at_source", "data": ended}, lang) == closed
+    late = {
+        "stage": "message_undelivered",
+        "remote_case_number": "110-7",
+        "by": "system:110-link",
+        "seat": "110:shenzhen.110",
+        "text": "Leave now",
+    }
+    assert describe({"type": "link_110", "data": late}, lang) == undelivered
+
+
+@pytest.mark.parametrize(
+    ("lang", "texted", "merged"),
+    [
+        (
+            "en",
+            "The reporter's phone texted the alarm number on the network side (their case S-2): “Help”",
+            "Seat futian.net merged case S-3 into case C-1 on its server; its reporter wrote: “A gun”",
+        ),
+        (
+            "zh",
+            "报警人手机在网络侧向报警号码发来短信（其警情 S-2）：“Help”",
+            "坐席 futian.net 在其服务器上将警情 S-3 并入警情 C-1；其报警内容：“A gun”",
+        ),
+    ],
+)
+def test_what_the_network_side_learnt_from_its_reporters_reads_as_a_sentence_on_the_110_case(
+    lang: str, texted: str, merged: str
+) -> None:
+    sms = {"text": "Help", "sms_case_number": "S-2", "source_case_number": "C-1"}
+    assert describe({"type": "reporter_sms_at_source", "data": sms}, lang) == texted
+    into = {"from_case_number": "S-3", "seat": "futian.net", "text": "A gun", "source_case_number": "C-1"}
+    assert describe({"type": "merged_at_source", "data": into}, lang) == merged

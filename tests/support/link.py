@@ -4,7 +4,11 @@ offering the link, and an intranet 110 server pulling from it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import httpx
+
+from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import Server, netalarm
 
 
@@ -35,3 +39,38 @@ def intranet_server(data: Path, internet: Server, token: str, database_url: str 
     seeded = netalarm(["demo"], env)
     assert seeded.returncode == 0 and "shenzhen.110" in seeded.stdout, seeded.stderr
     return Server(env, log=data / "server.log").start()
+
+
+def forwarded_alarm(
+    internet: Server, note: str = "Armed man at the door, send a unit", alarm: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An alarm (by default a new one with the reporter's name and phone) accepted by seat
+    `futian.net` and forwarded to 110 with `note`."""
+    alarm = alarm or raise_alarm(
+        internet.url, FUTIAN, category="violence", reporter={"name": "Wang", "phone": "13800138000"}
+    )
+    seat = seat_headers(internet.url, "futian.net")
+    base = f"{internet.url}/api/v1/incidents/{alarm['incident_id']}/actions"
+    assert httpx.post(f"{base}/accept", headers=seat).status_code == 200
+    answer = httpx.post(f"{base}/forward-110", json={"note": note}, headers=seat)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "dispatched"
+    return alarm
+
+
+def intranet_case(intranet: Server, source_case_number: str, seat: dict[str, str]) -> dict[str, Any] | None:
+    """The 110 incident made from the network case, once the puller has brought it."""
+    for incident in httpx.get(f"{intranet.url}/api/v1/incidents", headers=seat).json():
+        first = httpx.get(f"{intranet.url}/api/v1/incidents/{incident['id']}/timeline", headers=seat).json()[
+            0
+        ]
+        if first["data"].get("source_case_number") == source_case_number:
+            return {**incident, "first": first}
+    return None
+
+
+def timeline_of(server: Server, incident_id: str, seat: dict[str, str]) -> list[dict[str, Any]]:
+    """The incident's timeline on `server`, read by the seat of `seat` (its headers)."""
+    answer = httpx.get(f"{server.url}/api/v1/incidents/{incident_id}/timeline", headers=seat)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())

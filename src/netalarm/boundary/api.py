@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from netalarm.boundary import outside
+from netalarm.boundary import contacts, outside, outside_files
 from netalarm.boundary.document import LINK_110, AfterMap, ForwardIds, MediaMap, ProgressBatch, ProgressMap
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
 from netalarm.core.settings import Settings
@@ -32,9 +32,13 @@ def _check_link(request: Request, settings: Settings) -> None:
 async def waiting_forwards(
     request: Request, session: Session, rt: RuntimeDep, limit: int = Query(default=50, ge=1, le=500)
 ) -> dict[str, Any]:
-    """Forwards the 110 side has not yet confirmed, oldest first."""
+    """Forwards the 110 side has not yet confirmed, oldest first. Each call is the 110 side's
+    sign of life (the link's status)."""
     _check_link(request, rt.settings)
-    return {"forwards": await outside.waiting(session, LINK_110, limit)}
+    await contacts.called(session, LINK_110)
+    forwards = await outside.waiting(session, LINK_110, limit)
+    await session.commit()
+    return {"forwards": forwards}
 
 
 @router.post("/forwards/{forward_id}/updates")
@@ -50,13 +54,19 @@ async def forward_progress(
 
 
 @router.post("/news")
-async def forward_news(body: AfterMap, request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
+async def forward_news(
+    body: AfterMap,
+    request: Request,
+    session: Session,
+    rt: RuntimeDep,
+    version: int = Query(default=1, ge=1, description="the news version the 110 side reads"),
+) -> dict[str, Any]:
     """Per forward, what happened here after the entry the 110 side has: the reporter's and
-    the network seats' messages, the reporter's positions."""
+    the network seats' messages, the reporter's positions, the network seats finishing the
+    case, and from `version` 2 texts the reporter's phone sent to the alarm number."""
     _check_link(request, rt.settings)
-    return ProgressMap(updates=await outside.news(session, body.after, target=LINK_110)).model_dump(
-        mode="json"
-    )
+    news = await outside.news(session, body.after, target=LINK_110, version=version)
+    return ProgressMap(updates=news).model_dump(mode="json")
 
 
 @router.post("/media")
@@ -66,7 +76,7 @@ async def forward_media(
     """Per forward, the files of its incident so far (id, name, kind, size, SHA-256): the 110
     side fetches those it lacks."""
     _check_link(request, rt.settings)
-    found = await outside.media_of(session, body.forwards, target=LINK_110)
+    found = await outside_files.media_of(session, body.forwards, target=LINK_110)
     return MediaMap(media=found).model_dump(mode="json")
 
 
@@ -77,7 +87,7 @@ async def forward_media_file(
     """The original of a file of a forwarded incident, or the part a `Range` header asks for
     (206; where a transfer broke off); its hand-over to 110 is on that incident's timeline."""
     _check_link(request, rt.settings)
-    found, wanted = await outside.hand_over_file(
+    found, wanted = await outside_files.hand_over_file(
         session,
         parse_uuid(forward_id, "forward_id"),
         parse_uuid(media_id, "media_id"),
@@ -91,13 +101,14 @@ async def forward_media_file(
 @router.get("/status")
 async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: SeatDep) -> dict[str, Any]:
     """Whether this server has a 110 link, and its state: on the Internet side how many
-    forwards wait for the 110 side to take them; on the intranet side when the puller last
-    reached the Internet side and the last error."""
+    forwards wait for the 110 side to take them and since when the oldest, and when the 110
+    side last called (`silent_for_s` ago); on the intranet side when the puller last reached
+    the Internet side, the last error, its kind and since when the rounds fail."""
     settings = rt.settings
     if settings.role == "internet":
-        enabled = settings.forwards_to_110
-        waiting = await outside.waiting_count(session, LINK_110) if enabled else 0
-        return {"role": "internet", "enabled": enabled, "waiting": waiting}
+        if not settings.forwards_to_110:
+            return {"role": "internet", "enabled": False, "waiting": 0}
+        return {"role": "internet", "enabled": True, **await contacts.state(session, LINK_110)}
     puller = getattr(request.app.state, "link", None)
     state = puller.status() if puller else {"last_contact_at": None, "last_error": None}
     return {"role": "intranet", "enabled": puller is not None, **state}

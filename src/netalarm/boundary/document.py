@@ -31,6 +31,17 @@ FIRST_TYPES: Final = ("received_from_network", "escalated_in")
 # reporter's withdrawal of the alarm, and a reporter's request for quiet (their phone may be
 # heard: the other side's seats, whose messages are texted to an SMS reporter, must know).
 NEWS_TYPES: Final = ("message", "location", "classified", "withdrawn", "quiet_requested")
+# The handing side's seats finishing or closing their case, told to the 110 side as news: its
+# reporter is then out of reach (a closed case takes no more messages). An intranet server of
+# the version before reads these stages and skips them.
+CLOSING_TYPES: Final = ("resolved", "closed")
+# Versions of the news: 2 adds a text the reporter's phone sent to the alarm number
+# (`reporter_sms`), the reporter's receipts of the 110 seats' messages, and another case
+# merged into the forwarded one (`merged_in`), which a receiving side of version 1 could not
+# read. The 110 side asks with the version it reads (`?version=`; a server of the version
+# before ignores it).
+NEWS_VERSION: Final = 2
+NEWS_TYPES_V2: Final = ("reporter_sms", "message_delivered", "message_read", "merged_in")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
 RELAYED_TYPES: Final = (
@@ -80,7 +91,7 @@ class Progress(Wire):
     side's progress back, or the handing side's news onwards."""
 
     seq: int = Field(ge=1)
-    type: Literal[(*RELAYED_TYPES, "location", "withdrawn", "quiet_requested")]  # type: ignore[valid-type]
+    type: Literal[(*RELAYED_TYPES, "location", "withdrawn", "quiet_requested", *NEWS_TYPES_V2)]  # type: ignore[valid-type]
     at: datetime
     actor: str = Field(max_length=200)
     case_number: str = Field(max_length=64)
@@ -130,7 +141,8 @@ class MediaMap(Wire):
 
 def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
     """The part of an entry's data that crosses the link: a message's id, sender, seat and text; a
-    position; a withdrawal's reason; else the fields of `RELAYED_FIELDS`."""
+    position; a withdrawal's reason; a reporter's SMS's text and case; else the fields of
+    `RELAYED_FIELDS`."""
     if type == "message":
         message = data.get("message") or {}
         return {
@@ -143,13 +155,20 @@ def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:
         return {name: data.get(name) for name in LOCATION_FIELDS}
     if type == "withdrawn":
         return {"reason": data.get("reason")}
+    if type == "reporter_sms":
+        return {"text": data.get("text") or "", "case_number": data.get("case_number")}
     return {name: data[name] for name in RELAYED_FIELDS if data.get(name) is not None}
 
 
 def relayed_message_key(source: str, message_id: uuid.UUID) -> str:
     """The idempotency key of a message that came over from `source`, where it had the id
     `message_id`: how a file sent with that message finds it here."""
-    return f"relay:{source}:{message_id}"
+    return f"{relayed_message_prefix(source)}{message_id}"
+
+
+def relayed_message_prefix(source: str) -> str:
+    """What the keys of the messages that came over from `source` begin with."""
+    return f"relay:{source}:"
 
 
 def progress_of(entry: TimelineEntry, case_number: str) -> Progress:

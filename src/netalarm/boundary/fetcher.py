@@ -103,7 +103,7 @@ class Fetcher:
                     text = (await answer.aread()).decode(errors="replace")
                     if answer.status_code == 416:  # the bytes kept are not a start of the file
                         await self._drop(remote.id)
-                    raise peer.PeerError(f"GET {path} answered {answer.status_code}: {text[:300]}")
+                    raise peer.refused(f"GET {path}", answer.status_code, text)
                 if arriving.offset and not answer.headers.get("content-range", "").startswith(
                     f"bytes {arriving.offset}-"
                 ):

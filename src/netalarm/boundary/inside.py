@@ -9,14 +9,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from netalarm.accounts.models import Reporter
-from netalarm.boundary import forwarded_case, inside_files
+from netalarm.boundary import forwarded_case, inside_files, relayed_receipts
 from netalarm.boundary.document import (
     ACTORS,
+    CLOSING_TYPES,
     LINK_110,
     LOCATION_FIELDS,
     NETWORK,
@@ -28,7 +30,7 @@ from netalarm.boundary.document import (
     relayed_message_key,
 )
 from netalarm.boundary.models import LinkInbound
-from netalarm.core.clock import utcnow
+from netalarm.core.clock import iso, utcnow
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.case_numbers import take_case_numbers
 from netalarm.incidents.lifecycle import WITHDRAWAL_REASONS
@@ -92,7 +94,7 @@ async def receive(
     await session.flush()
     session.add(
         Alarm(
-            idempotency_key=f"link:{forward.forward_id}",
+            idempotency_key=forwarded_case.relay_key(forward.forward_id),
             incident_id=incident.id,
             reporter_id=person.id,
             channel=forwarded_case.RELAY,
@@ -199,10 +201,15 @@ async def take_news(
     conversation, the reporter's positions onto its trail, a reclassification there onto its
     timeline (`classified_at_source`: this case keeps its own), the reporter's withdrawal onto
     the relay alarm (this case stays open for its seats to close), the reporter's request for
-    quiet onto the relay alarm (`incident_service.ask_quiet`); each once, in `seq` order,
-    however often sent. Returns the last entry recorded. On a closed incident they are skipped."""
+    quiet onto the relay alarm (`incident_service.ask_quiet`), the handing side's seats
+    resolving or closing their case onto its timeline (`closed_at_source`: a closed one takes
+    no more messages to the reporter), a text the reporter's phone sent to the alarm number
+    there (`reporter_sms_at_source`), the reporter's receipts of this side's seats' messages,
+    another case merged into it there with what its reporters wrote (`merged_at_source`);
+    each once, in `seq` order, however often sent. Returns
+    the last entry recorded. On a closed incident they are skipped."""
     inbound, incident = await forwarded_case.locked(session, forward_id, source)
-    alarm = await forwarded_case.relay_alarm(session, incident)
+    alarm = await forwarded_case.relay_alarm(session, forward_id)
     for update in sorted(updates, key=lambda u: u.seq):
         if update.seq <= inbound.news_seq:
             continue
@@ -222,6 +229,47 @@ async def take_news(
                     "from": update.data.get("from"),
                     "to": update.data.get("to"),
                     "seat": update.actor.partition(":")[2] or update.actor,
+                    "source_case_number": inbound.source_case_number,
+                },
+            )
+        elif update.type in CLOSING_TYPES:
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type="closed_at_source",
+                data={
+                    "stage": update.type,
+                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "source_case_number": inbound.source_case_number,
+                    "source_at": iso(update.at),
+                    **{k: update.data[k] for k in ("outcome", "disposition") if k in update.data},
+                },
+            )
+        elif update.type in relayed_receipts.RECEIPT_TYPES:
+            await relayed_receipts.take(session, incident, update, actor=actor)
+        elif update.type == "merged_in":
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type="merged_at_source",
+                data={
+                    "from_case_number": update.data.get("from_case_number"),
+                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "text": str(update.data.get("text") or ""),
+                    "source_case_number": inbound.source_case_number,
+                },
+            )
+        elif update.type == "reporter_sms":
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type="reporter_sms_at_source",
+                data={
+                    "text": str(update.data.get("text") or ""),
+                    "sms_case_number": update.data.get("case_number"),
                     "source_case_number": inbound.source_case_number,
                 },
             )
@@ -273,10 +321,16 @@ async def _take_message(
 
 
 async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
-    """Forwards from `source` whose incident is still open here, with the last news recorded."""
+    """Forwards from `source` whose incident is still open here, or was merged into one that
+    is, with the last news recorded."""
+    into = aliased(Incident)
     rows = await session.execute(
         select(LinkInbound.forward_id, LinkInbound.news_seq)
         .join(Incident, Incident.id == LinkInbound.incident_id)
-        .where(LinkInbound.source == source, Incident.status != "closed")
+        .outerjoin(into, into.id == Incident.merged_into)
+        .where(
+            LinkInbound.source == source,
+            or_(Incident.status != "closed", and_(into.id.is_not(None), into.status != "closed")),
+        )
     )
     return {forward_id: seq for forward_id, seq in rows}

@@ -68,7 +68,7 @@ async def take_media(
     _, incident = await forwarded_case.locked(session, forward_id, source)
     if await media_service.known(session, [remote.id]):
         return None
-    alarm = await forwarded_case.relay_alarm(session, incident)
+    alarm = await forwarded_case.relay_alarm(session, forward_id)
     message = None
     if remote.message_id is not None:
         found = await messaging_service.by_key(session, relayed_message_key(source, remote.message_id))

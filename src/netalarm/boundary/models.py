@@ -58,3 +58,13 @@ class LinkInbound(Base):
     # The last entry of the handing side's timeline recorded here (reporter messages, positions).
     news_seq: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LinkContact(Base):
+    """When the other side of a link last called this server, per `target`: the 110 side
+    pulls, so the Internet side knows the link is up only from these calls."""
+
+    __tablename__ = "link_contacts"
+
+    target: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

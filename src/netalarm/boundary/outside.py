@@ -12,17 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.service import SeatIdentity
+from netalarm.boundary import relayed_receipts
 from netalarm.boundary.document import (
     ACTORS,
+    CLOSING_TYPES,
     FIRST_TYPES,
     LINK_110,
     NEWS_TYPES,
+    NEWS_TYPES_V2,
     SUPERIOR,
     Forward,
     Progress,
-    RemoteMedia,
     progress_of,
     relayable,
+    relayed_message_key,
 )
 from netalarm.boundary.models import LinkForward
 from netalarm.channels.sms import service as sms_service
@@ -31,11 +34,8 @@ from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.incidents import service as incident_service
 from netalarm.incidents.lifecycle import transition
-from netalarm.incidents.models import Incident
+from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
-from netalarm.media import service as media_service
-from netalarm.media.models import Media
-from netalarm.media.ranges import ByteRange, parse_range
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.timeline.models import TimelineEntry
@@ -196,8 +196,25 @@ async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, up
         # The other side's seat writes to the reporter: into the conversation here, and to a
         # reporter who alarmed by SMS as an SMS, as a seat's message here would.
         text = str(update.data.get("text") or "")
-        if text and incident.status != "closed":
-            seat = f"{row.target}:{update.data.get('seat') or ''}"[:64]
+        seat = f"{row.target}:{update.data.get('seat') or ''}"[:64]
+        if text and incident.status == "closed":
+            # Too late for the reporter's conversation, which ended with the case: kept on the
+            # record all the same (the other side learns of the closing from its news).
+            await incident_service.record(
+                session,
+                incident,
+                actor=actor,
+                type=PROGRESS_TYPES[row.target],
+                data={
+                    "stage": "message_undelivered",
+                    "remote_case_number": update.case_number,
+                    "by": update.actor,
+                    "remote_at": iso(update.at),
+                    "seat": seat,
+                    "text": text,
+                },
+            )
+        elif text:
             message = await messaging_service.post(
                 session,
                 incident=incident,
@@ -207,6 +224,8 @@ async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, up
                 text=text,
                 media_ids=[],
                 seat_username=seat,
+                # Under its id there, so the reporter's receipts of it can go back.
+                idempotency_key=_key_of(row.target, update.data.get("id")),
             )
             await sms_service.queue_chat_reply(session, incident, message, actor=actor, sender=seat, cut=True)
         return
@@ -223,6 +242,15 @@ async def _apply(session: AsyncSession, row: LinkForward, incident: Incident, up
     incident.updated_at = utcnow()
     await incident_service.record(session, incident, actor=actor, type=PROGRESS_TYPES[row.target], data=data)
     await _follow(session, incident, update, actor=actor, by=row.target)
+
+
+def _key_of(target: str, message_id: object) -> str | None:
+    """The key of a message that came from `target` with `message_id` (None: an older peer
+    that sent no id)."""
+    try:
+        return relayed_message_key(target, uuid.UUID(str(message_id)))
+    except ValueError:
+        return None
 
 
 # The other side's step -> (the action here, the status it needs here, the entry it writes).
@@ -263,86 +291,58 @@ async def _follow(
     await incident_service.record(session, incident, actor=actor, type=entry, data=data)
 
 
+async def _descriptions(session: AsyncSession, alarm_ids: list[str]) -> str:
+    """What the reporters wrote when raising these alarms, one after the other."""
+    rows = await session.scalars(
+        select(Alarm.description).where(Alarm.id.in_([uuid.UUID(a) for a in alarm_ids])).order_by(Alarm.id)
+    )
+    return " / ".join(text for text in rows if text)
+
+
 async def news(
-    session: AsyncSession, after: dict[uuid.UUID, int], *, target: str
+    session: AsyncSession, after: dict[uuid.UUID, int], *, target: str, version: int = 1
 ) -> dict[uuid.UUID, list[Progress]]:
     """Per forward to `target` in `after`, what happened here since the entry given that the
     other side's seats need: the reporter's messages and this server's seats' (not those
-    that came over the link), and the reporter's positions. Unknown forwards are left out."""
+    that came over the link), the reporter's positions, and, to the 110 side, this server's
+    seats resolving or closing the case and (news `version` 2) texts the reporter's phone sent
+    to the alarm number, the reporter's receipts of the 110 seats' messages, and a case merged
+    into this one with what its reporters wrote. Unknown forwards are left out."""
     if not after:
         return {}
-    rows = await session.execute(
-        select(LinkForward.id, TimelineEntry, Incident.case_number)
-        .join(TimelineEntry, TimelineEntry.incident_id == LinkForward.incident_id)
-        .join(Incident, Incident.id == LinkForward.incident_id)
-        .where(
-            LinkForward.id.in_(list(after)),
-            LinkForward.target == target,
-            TimelineEntry.type.in_(NEWS_TYPES),
+    types = NEWS_TYPES
+    if target == LINK_110:
+        types = (*types, *CLOSING_TYPES, *(NEWS_TYPES_V2 if version >= 2 else ()))
+    found_rows = (
+        await session.execute(
+            select(LinkForward.id, TimelineEntry, Incident.case_number)
+            .join(TimelineEntry, TimelineEntry.incident_id == LinkForward.incident_id)
+            .join(Incident, Incident.id == LinkForward.incident_id)
+            .where(
+                LinkForward.id.in_(list(after)),
+                LinkForward.target == target,
+                TimelineEntry.type.in_(types),
+            )
+            .order_by(TimelineEntry.seq)
         )
-        .order_by(TimelineEntry.seq)
-    )
+    ).all()
+    rows = [(f, entry, number) for f, entry, number in found_rows if entry.seq > after[f]]
+    originals = await relayed_receipts.originals(session, [entry for _, entry, _ in rows])
     found: dict[uuid.UUID, list[Progress]] = {}
     for forward_id, entry, case_number in rows:
-        if entry.seq <= after[forward_id] or not relayable(entry.type, entry.actor):
+        if not relayable(entry.type, entry.actor):
             continue
-        found.setdefault(forward_id, []).append(progress_of(entry, case_number))
+        if entry.type in CLOSING_TYPES and not entry.actor.startswith("seat:"):
+            continue  # resolved here because the 110 side did: it knows
+        update = progress_of(entry, case_number)
+        if entry.type == "merged_in":
+            update.data = {
+                "from_case_number": entry.data.get("from_case_number"),
+                "text": await _descriptions(session, entry.data.get("alarm_ids") or []),
+            }
+        if entry.type in relayed_receipts.RECEIPT_TYPES:
+            if entry.id not in originals:
+                continue  # a receipt of a message that did not come from the 110 side
+            update.data = {"id": originals[entry.id], "at": entry.data.get("at")}
+        found.setdefault(forward_id, []).append(update)
     return found
-
-
-async def media_of(
-    session: AsyncSession, forward_ids: list[uuid.UUID], *, target: str
-) -> dict[uuid.UUID, list[RemoteMedia]]:
-    """Per forward to `target` among `forward_ids`, the files of its incident so far, oldest
-    first (unknown forwards and incidents without files are left out)."""
-    rows = await session.execute(
-        select(LinkForward.id, LinkForward.incident_id).where(
-            LinkForward.id.in_(forward_ids), LinkForward.target == target
-        )
-    )
-    incidents = {forward_id: incident_id for forward_id, incident_id in rows}
-    media = await media_service.for_incidents(session, list(incidents.values()))
-    return {
-        forward_id: [
-            RemoteMedia(
-                id=m.id,
-                filename=m.filename,
-                kind=m.kind,
-                size=m.size,
-                sha256=m.sha256,
-                message_id=m.message_id,
-            )
-            for m in media[incident_id]
-        ]
-        for forward_id, incident_id in incidents.items()
-        if incident_id in media
-    }
-
-
-async def hand_over_file(
-    session: AsyncSession,
-    forward_id: uuid.UUID,
-    media_id: uuid.UUID,
-    *,
-    target: str,
-    range_header: str | None = None,
-) -> tuple[Media, ByteRange | None]:
-    """A file of the incident forwarded to `target`, about to be sent there, and the part of
-    it asked for by `range_header` (None: all; `RangeNotSatisfiable` past its end): the
-    hand-over is on that incident's timeline (a read by the link). 404 for an unknown
-    forward, or a file of any other incident."""
-    row = await session.get(LinkForward, forward_id)
-    if row is None or row.target != target:
-        raise NotFound("no such forward", field="forward_id")
-    incident = await incident_service.lock(session, row.incident_id)
-    media = await media_service.in_incident(session, incident, media_id)
-    wanted = parse_range(range_header, media.size)
-    await media_service.record_download(
-        session,
-        incident,
-        media,
-        actor=ACTORS[target],
-        variant=f"link_{target}",
-        byte_range=wanted.header if wanted else None,
-    )
-    return media, wanted

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -18,8 +18,21 @@ from netalarm.core.clock import iso, utcnow
 log = logging.getLogger(__name__)
 
 
+# Why a round failed, as a seat's console says it in its own language: the other server could
+# not be reached, it refused a request (4xx/5xx), or something else went wrong here.
+UNREACHABLE: Final = "unreachable"
+REFUSED: Final = "refused"
+FAILED: Final = "failed"
+
+
 class PeerError(Exception):
-    """The other server could not be reached, or refused a request."""
+    """The other server could not be reached (`kind` UNREACHABLE), or refused a request
+    (REFUSED, with its HTTP `status`)."""
+
+    def __init__(self, message: str, *, kind: str = UNREACHABLE, status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
 
 
 async def call(
@@ -38,20 +51,56 @@ async def call(
     except httpx.HTTPError as exc:
         raise PeerError(f"{who} is unreachable: {type(exc).__name__}: {exc}") from exc
     if not answer.is_success:
-        raise PeerError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
+        raise refused(f"{method} {path}", answer.status_code, answer.text)
     result: dict[str, Any] = answer.json()
     return result
 
 
+def refused(request: str, status: int, text: str) -> PeerError:
+    """The other server's refusal of `request` ("GET /path") with `status` and its answer."""
+    return PeerError(f"{request} answered {status}: {text[:300]}", kind=REFUSED, status=status)
+
+
 @dataclass
 class PeerState:
-    """When a round last went through, and why the last one did not (None once one does)."""
+    """When a round last went through, and why the last one did not (None once one does):
+    the words of the error, its kind (`UNREACHABLE`, `REFUSED`, `FAILED`) and HTTP status, and
+    since when the rounds fail (the first failure after the last success)."""
 
     last_contact_at: datetime | None = None
     last_error: str | None = None
+    error_kind: str | None = None
+    error_status: int | None = None
+    down_since: datetime | None = None
 
     def status(self) -> dict[str, Any]:
-        return {"last_contact_at": iso(self.last_contact_at), "last_error": self.last_error}
+        return {
+            "last_contact_at": iso(self.last_contact_at),
+            "last_error": self.last_error,
+            "error_kind": self.error_kind,
+            "error_status": self.error_status,
+            "down_since": iso(self.down_since),
+        }
+
+    def status_with(self, files: PeerState | None) -> dict[str, Any]:
+        """The status, or while these rounds go through, that of the `files` rounds beside
+        them (their error said as one about files)."""
+        status = self.status()
+        if status["last_error"] is None and files is not None and files.last_error:
+            status.update(files.status(), last_contact_at=status["last_contact_at"])
+            status["last_error"] = f"files: {files.last_error}"
+        return status
+
+    def went_through(self) -> None:
+        self.last_contact_at, self.down_since = utcnow(), None
+        self.last_error = self.error_kind = self.error_status = None
+
+    def failed(self, exc: Exception) -> None:
+        if isinstance(exc, PeerError):
+            self.last_error, self.error_kind, self.error_status = str(exc), exc.kind, exc.status
+        else:
+            self.last_error, self.error_kind, self.error_status = f"{type(exc).__name__}: {exc}", FAILED, None
+        self.down_since = self.down_since or utcnow()
 
     async def keep_running(
         self, round: Callable[[], Awaitable[object]], *, every_s: float, name: str
@@ -61,8 +110,8 @@ class PeerState:
         while True:
             try:
                 await round()
-                self.last_contact_at, self.last_error = utcnow(), None
+                self.went_through()
             except Exception as exc:  # keep why, try again on the next round
-                self.last_error = str(exc) if isinstance(exc, PeerError) else f"{type(exc).__name__}: {exc}"
+                self.failed(exc)
                 log.warning("%s: %s", name, self.last_error)
             await asyncio.sleep(every_s)

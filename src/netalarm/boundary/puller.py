@@ -5,9 +5,10 @@ incident here (one transaction per forward; a forward it already has is skipped)
 back the progress of every forwarded incident not yet confirmed, and marks what the Internet
 side confirmed; last it fetches what happened outside to the forwarded cases still open here
 (the reporter's messages and positions, the network seats' messages). A failure (the link
-down, the other side refusing) is logged and kept as the link's status; the next round tries
-again, so nothing is lost while the link is down. The cases' files come over beside it, in
-rounds of their own (`fetcher`)."""
+down, the other side refusing) is logged and kept as the link's status, with since when; the
+next round tries again, so nothing is lost while the link is down. The other side refusing one
+case's progress holds up neither the other cases' progress nor the news. The cases' files come
+over beside it, in rounds of their own (`fetcher`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from netalarm.boundary.document import (
     ACTORS,
     LINK_110,
     NETWORK,
+    NEWS_VERSION,
     AfterMap,
     Forward,
     ProgressBatch,
@@ -64,13 +66,29 @@ class Puller:
         async with transaction(self.sessions) as session:
             pending = await inside.unsent(session)
         sent = 0
+        refusals: list[peer.PeerError] = []
         for forward_id, updates in pending.items():
             body = ProgressBatch(updates=updates).model_dump(mode="json")
-            answer = await self._post(f"{FORWARDS}/{forward_id}/updates", body)
+            try:
+                answer = await self._post(f"{FORWARDS}/{forward_id}/updates", body)
+            except peer.PeerError as exc:
+                if exc.kind != peer.REFUSED:
+                    raise
+                # One case refused (kept here, tried again next round) holds up no other case's
+                # progress, nor the news of any.
+                refusals.append(exc)
+                continue
             async with transaction(self.sessions) as session:
                 await inside.confirm(session, forward_id, int(answer["applied_seq"]))
             sent += len(updates)
         await self._news()
+        if refusals:
+            first = refusals[0]
+            raise peer.PeerError(
+                f"the progress of {len(refusals)} case(s) was refused, first: {first}",
+                kind=peer.REFUSED,
+                status=first.status,
+            )
         return made, sent
 
     async def _news(self) -> None:
@@ -79,7 +97,8 @@ class Puller:
             after = await inside.following(session, NETWORK)
         if not after:
             return
-        answer = await self._post(f"{LINK}/news", AfterMap(after=after).model_dump(mode="json"))
+        asked = AfterMap(after=after).model_dump(mode="json")
+        answer = await self._post(f"{LINK}/news?version={NEWS_VERSION}", asked)
         for forward_id, news in ProgressMap.model_validate(answer).updates.items():
             async with transaction(self.sessions) as session:
                 await inside.take_news(session, forward_id, news, source=NETWORK, actor=ACTORS[LINK_110])
@@ -106,10 +125,7 @@ class Puller:
         return await peer.call(self.client, method, path, json=body, who="the Internet-side server")
 
     def status(self) -> dict[str, Any]:
-        status = self.state.status()
-        if status["last_error"] is None and self.fetcher is not None and self.fetcher.state.last_error:
-            status["last_error"] = f"files: {self.fetcher.state.last_error}"
-        return status
+        return self.state.status_with(self.fetcher.state if self.fetcher is not None else None)
 
     def start(self) -> None:
         rounds = [self.state.keep_running(self.run_once, every_s=self.poll_s, name="110 link")]

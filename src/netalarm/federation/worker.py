@@ -21,7 +21,7 @@ import httpx
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.boundary import outside, peer
+from netalarm.boundary import outside, outside_files, peer
 from netalarm.boundary.document import AfterMap, MediaMap, ProgressMap, RemoteMedia
 from netalarm.core import tasks
 from netalarm.core.db import transaction
@@ -100,7 +100,7 @@ class Sender:
         """One round of files: how many the superior wanted and was sent."""
         await self._named()
         async with transaction(self.sessions) as session:
-            listed = await outside.media_of(
+            listed = await outside_files.media_of(
                 session, list(await service.following(session)), target=service.TARGET
             )
         if not listed:
@@ -119,7 +119,9 @@ class Sender:
         """The original as the body of one signed PUT; its hand-over is on the incident's
         timeline here."""
         async with transaction(self.sessions) as session:
-            media, _ = await outside.hand_over_file(session, forward_id, remote.id, target=service.TARGET)
+            media, _ = await outside_files.hand_over_file(
+                session, forward_id, remote.id, target=service.TARGET
+            )
         fields = {"filename": remote.filename, "kind": remote.kind, "size": str(remote.size)}
         if remote.message_id is not None:
             fields["message_id"] = str(remote.message_id)
@@ -142,10 +144,7 @@ class Sender:
         )
 
     def status(self) -> dict[str, Any]:
-        status = self.state.status()
-        if status["last_error"] is None and self.media_state.last_error:
-            status["last_error"] = f"files: {self.media_state.last_error}"
-        return {"name": self.name, **status}
+        return {"name": self.name, **self.state.status_with(self.media_state)}
 
     def start(self) -> None:
         rounds = [

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import Reporter
+from netalarm.boundary import forwarded_case
 from netalarm.channels.sms import service as sms_service
 from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.clock import iso
@@ -93,7 +94,9 @@ async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dic
     """The incident; `reporter_reachable` says whether SMS and call-backs can reach the
     reporter without revealing the number (reading it is `.../reporter`, recorded);
     `sms_reply_max`, on an alarm that came by SMS, how long a seat's chat message may be, as
-    it also goes to the reporter as an SMS (else null)."""
+    it also goes to the reporter as an SMS (else null); on a case that came over the 110 link,
+    `from_network` (the network case, its forwarding seat and note, when the reporter raised
+    the alarm) and `closed_at_source` (how the network seats last finished theirs), else null."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     has_phone = bool(reporter is not None and reporter.phone)
@@ -101,6 +104,8 @@ async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dic
         **await incident_service.public(session, incident),
         "reporter_reachable": has_phone,
         "sms_reply_max": await sms_service.reply_room(session, incident),
+        "from_network": await forwarded_case.from_network(session, incident.id),
+        "closed_at_source": await forwarded_case.closed_at_source(session, incident.id),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from netalarm.boundary import forwarded_case
 from netalarm.channels.sms import service as sms_service
 from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.http import ReporterDep, SeatDep, Session, parse_uuid
@@ -80,12 +81,14 @@ async def reporter_post(
 @router.get("/api/v1/incidents/{incident_id}/messages")
 async def seat_messages(incident_id: str, session: Session, seat: SeatDep) -> list[dict[str, Any]]:
     """The incident's conversations, oldest first. Fetching them delivers the reporters'
-    messages: those not yet marked get their delivered receipt now."""
+    messages: those not yet marked get their delivered receipt now. On a case that came over
+    the 110 link, `waiting_for_link` marks a seat's message not yet taken by the other side."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     messages = await messaging_service.for_incident(session, incident.id)
     await receipts.deliver_all(session, messages, by="seat", actor=seat.actor)
+    waiting = await forwarded_case.waiting_to_cross(session, incident.id)
     await session.commit()
-    return [messaging_service.public(m) for m in messages]
+    return [{**messaging_service.public(m), "waiting_for_link": m.id in waiting} for m in messages]
 
 
 @router.post("/api/v1/incidents/{incident_id}/messages", status_code=201)
@@ -93,10 +96,12 @@ async def seat_post(
     incident_id: str, body: MessageIn, session: Session, seat: SeatDep, worker: WorkerDep
 ) -> dict[str, Any]:
     """A seat's message. In the conversation of an alarm that came by SMS it also goes to
-    the reporter as an SMS (case number first), queued in the same transaction."""
+    the reporter as an SMS (case number first), queued in the same transaction. On a case
+    that came over a link whose handing side has closed it, refused (409 `source_closed`)."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     if body.alarm_id is not None:
         await messaging_service.check_alarm_of(session, incident, body.alarm_id)
+    await forwarded_case.check_reachable(session, incident)
     message = await messaging_service.post(
         session,
         incident=incident,

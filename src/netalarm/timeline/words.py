@@ -125,8 +125,19 @@ SENTENCES: dict[str, dict[str, str]] = {
         "link_110.transferred": "110 moved case {remote_case_number} from centre {from} to centre {to}.",
         "link_110.escalated": "110 escalated case {remote_case_number} from centre {from} to centre {to}.",
         "link_110.merged": "110 merged case {remote_case_number} into case {into_case_number}.",
+        "link_110.message_undelivered": "Seat {seat} wrote to the reporter after this case was closed "
+        "(110 case {remote_case_number}); not delivered: “{text}”",
         "link_110.classified": "110 changed the classification of case {remote_case_number} from {from} "
         "to {to} (by {by}).",
+        "merged_at_source": "Seat {seat} merged case {from_case_number} into case {source_case_number} "
+        "on its server; its reporter wrote: “{text}”",
+        "reporter_sms": "The reporter's phone texted the alarm number (case {case_number}): “{text}”",
+        "reporter_sms_at_source": "The reporter's phone texted the alarm number on the network side "
+        "(their case {sms_case_number}): “{text}”",
+        "closed_at_source.resolved": "Seat {seat} finished case {source_case_number} on its server. "
+        "Outcome: {outcome}",
+        "closed_at_source.closed": "Seat {seat} closed case {source_case_number} on its server as "
+        "{disposition}: messages no longer reach the reporter.",
         "classified_at_source": "Seat {seat} changed the classification of case {source_case_number} "
         "from {from} to {to} on its server; this case keeps its own.",
         "escalated_superior": "Escalated to the superior alarm server ({reason}; was {previous_status})"
@@ -144,6 +155,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "to centre {to}.",
         "superior_update.escalated": "Superior server escalated case {remote_case_number} from centre {from} "
         "to centre {to}.",
+        "superior_update.message_undelivered": "Seat {seat} of the superior server wrote to the reporter "
+        "after this case was closed (its case {remote_case_number}); not delivered: “{text}”",
         "superior_update.merged": "Superior server merged case {remote_case_number} into case "
         "{into_case_number}.",
         "superior_update.classified": "Superior server changed the classification of case "
@@ -202,7 +215,18 @@ SENTENCES: dict[str, dict[str, str]] = {
         "link_110.transferred": "110警情 {remote_case_number} 由中心 {from} 移交至中心 {to}。",
         "link_110.escalated": "110警情 {remote_case_number} 由中心 {from} 上报至中心 {to}。",
         "link_110.merged": "110警情 {remote_case_number} 并入警情 {into_case_number}。",
+        "link_110.message_undelivered": "坐席 {seat} 在本警情结案后发给报警人的消息（110警情 "
+        "{remote_case_number}）未送达：“{text}”",
         "link_110.classified": "110警情 {remote_case_number} 的分类由 {from} 改为 {to}（{by}）。",
+        "merged_at_source": "坐席 {seat} 在其服务器上将警情 {from_case_number} 并入警情 "
+        "{source_case_number}；其报警内容：“{text}”",
+        "reporter_sms": "报警人手机向报警号码发来短信（警情 {case_number}）：“{text}”",
+        "reporter_sms_at_source": "报警人手机在网络侧向报警号码发来短信（其警情 {sms_case_number}）："
+        "“{text}”",
+        "closed_at_source.resolved": "坐席 {seat} 在其服务器上处置完毕警情 {source_case_number}。"
+        "结果：{outcome}",
+        "closed_at_source.closed": "坐席 {seat} 在其服务器上将警情 {source_case_number} 结案：{disposition}。"
+        "消息已无法送达报警人。",
         "classified_at_source": "坐席 {seat} 在其服务器上将警情 {source_case_number} 的分类由 {from} 改为 "
         "{to}；本警情分类不变。",
         "escalated_superior": "上报至上级报警服务器（{reason}；原状态 {previous_status}）{identity}。",
@@ -217,6 +241,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "superior_update.transferred": "上级警情 {remote_case_number} 由中心 {from} 移交至中心 {to}。",
         "superior_update.escalated": "上级警情 {remote_case_number} 由中心 {from} 上报至中心 {to}。",
         "superior_update.merged": "上级警情 {remote_case_number} 并入警情 {into_case_number}。",
+        "superior_update.message_undelivered": "上级服务器坐席 {seat} 在本警情结案后发给报警人的消息"
+        "（上级警情 {remote_case_number}）未送达：“{text}”",
         "superior_update.classified": "上级警情 {remote_case_number} 的分类由 {from} 改为 {to}（{by}）。",
         "sla_alert.escalated_superior": "等待 {waited} 秒仍未受理：已上报至上级报警服务器。",
     },
@@ -334,6 +360,8 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         kind = f"sla_alert.{data.get('stage')}"
     if kind == "sms_withheld" and "delivery_id" in data:
         kind = "sms_withheld.delivery"
+    if kind == "closed_at_source":
+        kind = f"{kind}.{data.get('stage')}"
     if kind in ("link_110", "superior_update"):
         fields["by"] = actor_words(str(data.get("by", "")), lang)
         kind = f"{kind}.{data.get('stage')}"

@@ -7,7 +7,9 @@ the text goes into its conversation (a `message` entry and event, as any reporte
 Otherwise intake stores a new alarm: channel `sms`, category `other`, description the text,
 reporter phone the sender, position the one the text gives (`position`), silent when the
 text asks for quiet (`keywords`); and the sender is sent a receipt with the case number. A
-reply may also give a position (onto the trail), ask for quiet, or cancel the alarm.
+reply may also give a position (onto the trail), ask for quiet, or cancel the alarm. Either
+way, an open case forwarded to 110 whose reporter gave that phone is told the text
+(`boundary.reporter_sms`), so it reaches the 110 seat.
 
 A sender that is not a valid phone number (a short code, an alphanumeric name, garbage)
 never matches an incident and never loses the alarm: the alarm is raised without a phone,
@@ -31,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Reporter
 from netalarm.accounts.validation import normalise_phone
+from netalarm.boundary import reporter_sms
 from netalarm.channels.sms import keywords, position
 from netalarm.channels.sms import service as sms_service
 from netalarm.core.clock import iso, utcnow
@@ -146,6 +149,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
         await _record_gateway_time(session, submitted.incident, sms, message_id=None)
     if submitted.created and phone is not None:
         await sms_service.queue_receipt(session, submitted.incident, phone)
+        await reporter_sms.tell_forwarded(session, phone, submitted.alarm, submitted.incident, text)
     return Received(
         "alarm",
         submitted.alarm,
@@ -180,6 +184,7 @@ async def _reply(
         assert again is not None, "post_once found a message under this key"
         return again
     await _record_gateway_time(session, incident, sms, message_id=message.id)
+    await reporter_sms.tell_forwarded(session, phone, alarm, incident, text)
     fix = position.position_in(text)
     if fix is not None:
         await incident_service.add_location(

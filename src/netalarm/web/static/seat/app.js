@@ -156,13 +156,17 @@ function renderMode() {
 
 // The links to other servers in the header, looked at every 5 s. The 110 link: on the
 // intranet whether the puller reaches the Internet side (and why not); on the Internet side
-// how many forwards wait for 110. The superior server: whether the sender reaches it, and
+// whether the 110 side has called lately, and how many forwards wait for 110 since when. The superior server: whether the sender reaches it, and
 // how many escalations wait for it.
+const SILENT_S = 30; // the 110 side not calling this long: its link is down
+
 function watchLinks(config) {
   const watched = [];
   if ((config.link_110 || {}).enabled) {
     watched.push(watch($("link"), "/api/v1/link/110/status", "link", (s) => {
       if (s.role === "intranet") return s.last_error || !s.last_contact_at ? "down" : "up";
+      // The Internet side knows the link only from the 110 side's calls (every second or so).
+      if (s.silent_for_s === null || s.silent_for_s > SILENT_S) return "down";
       return s.waiting ? "waiting" : "up";
     }));
   }
@@ -173,14 +177,29 @@ function watchLinks(config) {
   return { render: () => watched.forEach((w) => w.render()) };
 }
 
+// A link that is down says since when and why in the console's language (by the kind of
+// failure: the other server unreachable, refusing, or an error here); the server's own words
+// are the badge's tooltip.
 function watch(badge, path, prefix, stateOf) {
   let status = null;
   const render = () => {
     if (!status) return;
-    const { t } = i18n;
+    const { t, lang } = i18n;
     const state = stateOf(status);
     badge.dataset.state = state;
-    badge.textContent = t(`${prefix}_${state}`, { n: status.waiting, error: status.last_error || t("link_never") });
+    badge.title = status.last_error || "";
+    const kind = status.error_kind;
+    const reason = kind ? t(`${prefix}_${kind}`, { status: status.error_status || "" }) : status.last_error || t("link_never");
+    const heard = status.role === "internet" && status.last_contact_at ? time(status.last_contact_at, lang) : null;
+    if (state === "down" && status.role === "internet") {
+      badge.textContent = heard ? t("link_silent", { time: heard }) : t("link_unheard");
+    } else if (state === "down" && status.down_since) {
+      badge.textContent = t(`${prefix}_down_since`, { time: time(status.down_since, lang), reason });
+    } else if (state === "waiting" && status.oldest_waiting_since) {
+      badge.textContent = t(`${prefix}_waiting_since`, { n: status.waiting, time: time(status.oldest_waiting_since, lang) });
+    } else {
+      badge.textContent = t(`${prefix}_${state}`, { n: status.waiting, error: reason });
+    }
   };
   const look = async () => {
     try { status = await api(path, { background: true }); } catch { return; }

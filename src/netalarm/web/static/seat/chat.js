@@ -1,4 +1,5 @@
-// The chat with the reporter: messages of both sides with delivered/read receipts, quick
+// The chat with the reporter: messages of both sides with delivered/read receipts (on a case
+// from the 110 link, a message the link has not taken yet says it waits for it), quick
 // replies in the seat's language, read receipts sent for the reporter's messages, and a
 // visible reason (the text kept) when a message cannot be sent. A message's paperclips show
 // the files sent with it (`onFile`).
@@ -11,6 +12,7 @@ import { icon } from "./words.js";
 const QUICK = ["quick_safe", "quick_stay", "quick_where"];
 const MAX_TEXT = 4000; // the server's longest message (messaging.service.MAX_TEXT)
 const NEAR_LIMIT = 0.9; // share of the longest message from which the box counts characters
+const RECHECK_MS = 3000; // how often a case looks again while a message waits for the 110 link
 
 export class Chat {
   constructor({ root, i18n, onSent, onFile }) {
@@ -28,6 +30,7 @@ export class Chat {
     this.failure = null; // why the last message could not be sent, until one is
     this.acknowledged = new Set();
     this.sending = false;
+    this.recheck = null; // a timer looking again at a case whose message waits for the 110 link
     this.form.addEventListener("submit", (e) => { e.preventDefault(); this.send(this.input.value); });
     this.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.send(this.input.value); }
@@ -56,11 +59,15 @@ export class Chat {
     // on a silent one the note warns that it may be heard.
     this.limit = incident.sms_reply_max || MAX_TEXT;
     this.input.maxLength = this.limit;
-    this.smsNote.hidden = !incident.sms_reply_max;
-    const note = incident.silent ? "chat_sms_quiet" : "chat_sms";
-    this.smsNote.textContent = incident.sms_reply_max ? t(note, { max: incident.sms_reply_max }) : "";
-    this.smsNote.classList.toggle("quiet-warning", Boolean(incident.silent));
-    const closed = incident.status === "closed";
+    // A case from the network side that its seats have closed: the reporter is out of reach.
+    const unreachable = (incident.closed_at_source || {}).stage === "closed";
+    const sms = incident.sms_reply_max
+      ? t(incident.silent ? "chat_sms_quiet" : "chat_sms", { max: incident.sms_reply_max }) : "";
+    const note = unreachable ? t("chat_source_closed") : sms;
+    this.smsNote.hidden = !note;
+    this.smsNote.textContent = note;
+    this.smsNote.classList.toggle("quiet-warning", Boolean(sms && incident.silent && !unreachable));
+    const closed = incident.status === "closed" || unreachable;
     this.renderQuick(closed);
     this.renderError();
     this.renderCount();
@@ -69,7 +76,9 @@ export class Chat {
     const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 8;
     this.list.innerHTML = messages.map((m) => {
       const who = m.from === "seat" ? t("from_seat", { seat: m.seat || "" }) : t("from_reporter");
-      const receipt = m.from === "seat" ? (m.read_at ? `✓✓ ${t("read")}` : m.delivered_at ? `✓ ${t("delivered")}` : "") : "";
+      const receipt = m.from !== "seat" ? ""
+        : m.read_at ? `✓✓ ${t("read")}` : m.delivered_at ? `✓ ${t("delivered")}`
+          : m.waiting_for_link ? `⏳ ${t("waiting_for_link")}` : "";
       const media = (m.media_ids || []).map((id) => ` <button type="button" class="attachment" data-media="${esc(id)}"
         title="${esc(t("show_file"))}" aria-label="${esc(t("show_file"))}">${icon("paperclip")}</button>`).join("");
       return `<li class="msg from-${m.from}" data-id="${m.id}">
@@ -79,6 +88,11 @@ export class Chat {
     }).join("");
     if (atBottom) this.list.scrollTop = this.list.scrollHeight;
     this.acknowledge(messages);
+    // The link confirming a message raises no event: look again while one waits for it.
+    clearTimeout(this.recheck);
+    if (messages.some((m) => m.waiting_for_link)) {
+      this.recheck = setTimeout(() => Promise.resolve(this.onSent()).catch(() => {}), RECHECK_MS);
+    }
   }
 
   // Read receipts for the reporter's messages now on screen (once each): not while the tab,
@@ -114,7 +128,7 @@ export class Chat {
       return;
     } finally {
       this.sending = false;
-      button.disabled = Boolean(this.incident && this.incident.status === "closed");
+      button.disabled = this.input.disabled;
     }
     this.failure = null;
     this.renderError();

@@ -132,12 +132,31 @@ export class IncidentView {
       <span class="wait" id="inc-wait"></span>
       ${i.accepted_by ? `<span class="by" id="inc-accepted-by">${esc(i.accepted_by)}</span>` : ""}`;
     this.$("#description").textContent = i.description || t("no_description");
+    this.renderFrom(i);
     this.renderWithdrawals(i);
     this.tickWaiting();
   }
 
+  // A case from the 110 link: which network case it is, who forwarded it, and when the
+  // reporter raised the alarm (the case here began when it arrived, maybe long after).
+  renderFrom(i) {
+    const { t, lang } = this.i18n;
+    const box = this.$("#inc-from");
+    const from = i.from_network;
+    box.hidden = !from;
+    if (!from) return;
+    const reported = from.reported_at || i.created_at;
+    box.textContent = t("from_network", {
+      case: from.case_number, centre: from.centre || "", seat: from.forwarded_by || "",
+      reported: dateTime(reported, lang),
+      minutes: Math.max(0, Math.round((Date.parse(from.received_at || i.created_at) - Date.parse(reported)) / 60000)),
+    });
+  }
+
   // The reporter took the alarm back: said above the actions until the case is closed, with
-  // what the seat still owes them (a withdrawal may be made under duress).
+  // what the seat still owes them (a withdrawal may be made under duress). Likewise a case
+  // from the network side that its seats finished or closed there (the reporter then out of
+  // reach of the chat).
   renderWithdrawals(i) {
     const { t, lang } = this.i18n;
     const box = this.$("#inc-withdrawn");
@@ -146,6 +165,13 @@ export class IncidentView {
     box.innerHTML = withdrawals.map((w) => `<p>${icon("undo-2")} ${esc(t("withdrawn_banner", {
       time: time(w.at, lang), reason: t(`withdrawn_${w.reason}`),
     }))}${i.status === "closed" ? "" : ` ${esc(t("withdrawn_check"))}`}</p>`).join("");
+    const source = i.closed_at_source;
+    const outside = this.$("#inc-source-closed");
+    outside.hidden = !source;
+    outside.innerHTML = source ? `<p>${icon("circle-check")} ${esc(t(`source_${source.stage}_banner`, {
+      case: source.source_case_number, seat: source.seat, time: time(source.at, lang),
+      outcome: source.outcome || "", disposition: t(`disp_${source.disposition}`),
+    }))}</p>` : "";
   }
 
   tickWaiting() {

@@ -3,7 +3,10 @@
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // A reporter taking an alarm back is told at once, in a note that opens the case; so is a
-// reporter's message on a case this seat answers for and is not reading (with a chime).
+// reporter's message on a case this seat answers for and is not reading (with a chime), or a
+// text the reporter's phone sent to the alarm number after the case came over the 110 link (or
+// another report merged into it there), and
+// the network seats finishing or closing a case they forwarded to this (110) seat.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
 
@@ -31,6 +34,16 @@ export class Notices {
     }
     if (frame.type === "message") {
       this.message(frame);
+      return;
+    }
+    if (frame.type === "reporter_sms_at_source" || frame.type === "merged_at_source") {
+      const words = frame.data.text || "";
+      const note = frame.type === "merged_at_source" ? "merged_note" : "sms_note";
+      this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words, note);
+      return;
+    }
+    if (frame.type === "closed_at_source") {
+      this.closedAtSource(frame);
       return;
     }
     const overdue = frame.type === "sla_alert" && frame.data.stage === "overdue";
@@ -98,6 +111,18 @@ export class Notices {
     });
   }
 
+  // The network seats finished or closed the case a forward made here: a note that opens it.
+  closedAtSource(frame) {
+    const known = this.queue.find(frame.incident_id);
+    if (!known) return;
+    const text = this.i18n.t(`source_${frame.data.stage}_note`, {
+      case: known.case_number, outcome: frame.data.outcome || "",
+    });
+    this.toasts.show({
+      text, glyph: "circle-check", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(frame.incident_id),
+    });
+  }
+
   // A reporter wrote on a case this seat has taken, or that nobody has taken yet: unless the
   // seat is reading that case now, a chime and a note with the first words, which opens it;
   // with the console's tab out of sight, a browser notification too.
@@ -109,8 +134,10 @@ export class Notices {
     this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words);
   }
 
-  // `snippet`: the message's first words, or null when only its arrival is known (polling).
-  wrote(incidentId, snippet) {
+  // `snippet`: the message's first words, or null when only its arrival is known (polling);
+  // `note`: the words of the note (a chat message, or a text the reporter's phone sent to
+  // the alarm number on the network side).
+  wrote(incidentId, snippet, note = "message_note") {
     const { t } = this.i18n;
     const known = this.queue.find(incidentId);
     if (!known || (known.accepted_by !== this.seat.username && known.status !== "received")) return;
@@ -118,7 +145,7 @@ export class Notices {
     if (visible && this.reading() === incidentId) return;
     const text = snippet === null
       ? t("message_note_unseen", { case: known.case_number })
-      : t("message_note", { case: known.case_number, text: snippet });
+      : t(note, { case: known.case_number, text: snippet });
     chime();
     this.toasts.show({
       text, glyph: "message-circle", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(incidentId),

@@ -3,7 +3,7 @@
 // message, so nothing is ever hidden.
 const KNOWN = new Set([
   "incident_closed", "already_escalated", "already_forwarded", "no_110_link", "no_parent_centre",
-  "no_phone", "own_message", "too_many_attempts",
+  "no_phone", "own_message", "too_many_attempts", "source_closed",
 ]);
 const TEXT_FIELDS = new Set(["text", "note", "outcome"]);
 
