@@ -19,7 +19,15 @@ log = logging.getLogger(__name__)
 
 
 class PeerError(Exception):
-    """The other server could not be reached, or refused a request."""
+    """The other server could not be reached, or refused a request: then `status` is its
+    answer's status and `error` the `error` object of its JSON body (empty if it has none)."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, error: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error or {}
 
 
 async def call(
@@ -38,9 +46,22 @@ async def call(
     except httpx.HTTPError as exc:
         raise PeerError(f"{who} is unreachable: {type(exc).__name__}: {exc}") from exc
     if not answer.is_success:
-        raise PeerError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
+        raise PeerError(
+            f"{method} {path} answered {answer.status_code}: {answer.text[:300]}",
+            status=answer.status_code,
+            error=_error_of(answer),
+        )
     result: dict[str, Any] = answer.json()
     return result
+
+
+def _error_of(answer: httpx.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
 
 
 @dataclass
