@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import os
 import secrets
 import uuid
@@ -16,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +29,7 @@ from netalarm.media.models import Media
 from netalarm.media.storage import Storage, from_url
 from netalarm.media.storage.s3 import S3Storage
 from netalarm.timeline import service as timeline_service
+from tests.media.samples import noise_png
 from tests.support import factories
 from tests.support.factories import Tree
 
@@ -49,13 +48,6 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     await store.open()
     yield store
     await store.close()
-
-
-def noise_png(side: int) -> bytes:
-    """A PNG that does not compress: about 3·side² bytes."""
-    out = io.BytesIO()
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG")
-    return out.getvalue()
 
 
 @dataclass
