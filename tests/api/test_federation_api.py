@@ -8,17 +8,27 @@ import hashlib
 import secrets
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.federation import signing
+from netalarm.boundary import outside
+from netalarm.core.db import transaction
+from netalarm.federation import service as federation_service
+from netalarm.federation import signing, worker
+from netalarm.incidents import actions
+from netalarm.media import files
+from netalarm.media.storage.local import LocalStorage
+from netalarm.timeline import service as timeline_service
 from tests.media import tus
 from tests.media.samples import noise_png, photo
+from tests.support import factories
+from tests.support.factories import Tree
 from tests.support.federation import SUPERIOR_SEAT, subordinate_server, superior_server
 from tests.support.http import raise_alarm, reporter_headers, seat_headers
 from tests.support.proxy import CuttingProxy
@@ -475,3 +485,64 @@ def test_a_file_whose_transfer_breaks_off_on_the_way_up_goes_on_from_there(tmp_p
         below.stop()
         above.stop()
         link.stop()
+
+
+async def test_a_sender_told_another_offset_by_the_superior_sends_from_the_offset_named(
+    pair: tuple[Server, Server], own_database: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """As when the rest lands on another of the superior's processes (which holds other bytes,
+    or none): the sender's PUT from the offset it was told is answered 409 with the offset
+    held there, and it sends from that one at once."""
+    _, above = pair
+    storage = LocalStorage(tmp_path)
+    data = noise_png(500)
+    async with transaction(own_database) as session:
+        t = await factories.tree(session)
+        made = await factories.alarm(session, t.city, Tree.OUTSIDE)
+        arriving = await files.arrive(storage, media_id := uuid.uuid4())
+        await files.take(storage, arriving, _once(data))
+        await files.complete(storage, arriving, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        examined = await files.examine(storage, media_id)
+        session.add(
+            files.media_row(
+                media_id,
+                examined,
+                alarm_id=made.alarm.id,
+                reporter_id=made.alarm.reporter_id,
+                message_id=None,
+                incident=made.incident,
+                filename="evidence.png",
+            )
+        )
+        await actions.act(session, t.city_seat, made.incident.id, "escalate", superior=True)
+    async with httpx.AsyncClient(base_url=above.url, timeout=10) as client:
+        sender = worker.Sender(own_database, client, KEY, "", storage, name="440300")
+        await sender.run_once()  # the escalation goes up
+        async with transaction(own_database) as session:
+            [forward_id] = await federation_service.following(session)
+            [remote] = (await outside.media_of(session, [forward_id], target="superior"))[forward_id]
+        door = f"/api/v1/federation/escalations/{forward_id}/media/{media_id}"
+        door += f"?filename=evidence.png&kind=image&size={len(data)}"
+        signed = signing.headers("440300", KEY, "PUT", door, body_sha256=remote.sha256)
+        _cut_off_put(above, door, signed, len(data), data[:300_000])
+        listed = remote.model_dump(mode="json")
+        held: int = eventually(lambda: _wanted(above, str(forward_id), listed)["offsets"].get(str(media_id)))
+
+        await sender._send_file(forward_id, remote, held + 1000)
+
+        guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+        case = eventually(lambda: _above_case(above, made.incident.case_number, guangdong))
+        [item] = (await client.get(f"/api/v1/incidents/{case['id']}/media", headers=guangdong)).json()
+        assert (item["id"], item["sha256"]) == (str(media_id), remote.sha256)
+        assert (await client.get(item["url"], headers=guangdong)).content == data
+    async with own_database() as session:
+        handed = [
+            e.data["range"]
+            for e in await timeline_service.entries(session, made.incident.id)
+            if e.type == "media_downloaded"
+        ]
+    assert handed == [f"bytes={held + 1000}-{len(data) - 1}", f"bytes={held}-{len(data) - 1}"]
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
