@@ -24,6 +24,7 @@ from netalarm.core.db import make_engine, make_sessionmaker
 from netalarm.core.http import Runtime, RuntimeDep, install_error_handlers
 from netalarm.core.settings import Settings, get_settings
 from netalarm.exports.api import router as exports_router
+from netalarm.federation import incoming as federation_incoming
 from netalarm.federation import worker as federation_worker
 from netalarm.federation.api import router as federation_router
 from netalarm.incidents.api import router as incidents_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.realtime = await realtime.start(app.state.runtime)
         app.state.media = await media_runtime.start(settings, app.state.runtime.sessions)
+        app.state.partials = federation_incoming.Partials()
         app.state.intake = IntakeBatcher(
             app.state.runtime.sessions, centre=settings.centre, timezone=settings.timezone
         )
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await app.state.link.stop()
             await app.state.sms.stop()
             await app.state.intake.stop()
+            await app.state.partials.drop_all(app.state.media.storage)
             await app.state.media.stop()
             await app.state.realtime.stop()
             await engine.dispose()

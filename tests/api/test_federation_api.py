@@ -6,20 +6,32 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.federation import signing
+from netalarm.boundary import outside_files
+from netalarm.core.db import transaction
+from netalarm.federation import service as federation_service
+from netalarm.federation import signing, worker
+from netalarm.incidents import actions
+from netalarm.media import files
+from netalarm.media.storage.local import LocalStorage
+from netalarm.timeline import service as timeline_service
 from tests.media import tus
-from tests.media.samples import photo
+from tests.media.samples import noise_png, photo
+from tests.support import factories
+from tests.support.factories import Tree
 from tests.support.federation import SUPERIOR_SEAT, subordinate_server, superior_server
 from tests.support.http import raise_alarm, reporter_headers, seat_headers
+from tests.support.proxy import CuttingProxy
 from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
 
@@ -357,3 +369,180 @@ def test_a_file_that_comes_up_before_its_message_is_put_in_it_when_the_message_c
     )
     assert again.status_code == 200, again.text
     assert [m["text"] for m in _conversation(above, case, guangdong)].count("📎 door.jpg") == 1
+
+
+def _wanted(above: Server, forward_id: str, listed: dict[str, Any]) -> dict[str, Any]:
+    """The superior's answer to the signed question which of `listed` it wants."""
+    body = orjson.dumps({"media": {forward_id: [listed]}})
+    path = "/api/v1/federation/media/wanted"
+    answer = httpx.post(
+        f"{above.url}{path}", content=body, headers=signing.headers("440300", KEY, "POST", path, body)
+    )
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def _cut_off_put(server: Server, path: str, headers: dict[str, str], size: int, part: bytes) -> None:
+    """A PUT announcing `size` bytes whose connection closes after `part` of them."""
+    lines = [f"PUT {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {size}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    with socket.create_connection(("127.0.0.1", httpx.URL(server.url).port or 80)) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + part)
+
+
+def test_a_put_cut_off_is_held_above_and_a_resume_must_name_the_bytes_held(
+    pair: tuple[Server, Server],
+) -> None:
+    below, above = pair
+    shenzhen = seat_headers(below.url, "shenzhen.net")
+    alarm = raise_alarm(below.url, None, description="Case whose file comes in two goes")
+    case = _escalated(below, above, alarm)
+    guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+    forward_id = _forward_id(below, alarm, shenzhen)
+    data, media_id = noise_png(500), str(uuid.uuid4())
+    digest = hashlib.sha256(data).hexdigest()
+    listed = {"id": media_id, "filename": "cut.png", "kind": "image", "size": len(data), "sha256": digest}
+    door = f"/api/v1/federation/escalations/{forward_id}/media/{media_id}"
+    door += f"?filename=cut.png&kind=image&size={len(data)}"
+
+    def put(offset: int, body: bytes) -> httpx.Response:
+        path = f"{door}&offset={offset}"
+        signed = signing.headers("440300", KEY, "PUT", path, body_sha256=digest)
+        return httpx.put(f"{above.url}{path}", content=body, headers=signed)
+
+    _cut_off_put(
+        above,
+        door,
+        signing.headers("440300", KEY, "PUT", door, body_sha256=digest),
+        len(data),
+        data[:400_000],
+    )
+    held: int = eventually(lambda: _wanted(above, forward_id, listed)["offsets"].get(media_id))
+    assert 0 < held <= 400_000
+    assert _wanted(above, forward_id, listed)["wanted"] == {forward_id: [media_id]}
+
+    negative = put(-1, data)
+    assert (negative.status_code, negative.json()["error"]["field"]) == (422, "offset")
+    past = put(len(data) + 1, b"")
+    assert (past.status_code, past.json()["error"]["field"]) == (422, "offset")
+    for wrong in (held + 1, held - 1):
+        mismatch = put(wrong, data[wrong : wrong + 10])
+        assert mismatch.status_code == 409, mismatch.text
+        error = mismatch.json()["error"]
+        assert (error["code"], error["field"], error["offset"]) == ("offset_mismatch", "offset", held)
+    unsigned = httpx.put(f"{above.url}{door}&offset={held}", content=data[held:])
+    assert unsigned.status_code == 401
+    assert _wanted(above, forward_id, listed)["offsets"] == {media_id: held}  # nothing spoilt
+
+    rest = put(held, data[held:])
+    assert (rest.status_code, rest.json()) == (201, {"media_id": media_id, "created": True})
+    [item] = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json()
+    assert (item["sha256"], item["size"]) == (digest, len(data))
+    assert httpx.get(f"{above.url}{item['url']}", headers=guangdong).content == data
+    assert httpx.get(f"{above.url}{item['url']}/verify", headers=guangdong).json()["ok"] is True
+
+
+def test_a_file_whose_transfer_breaks_off_on_the_way_up_goes_on_from_there(tmp_path: Path) -> None:
+    data = noise_png(1400)  # about 5.6 MiB
+    cut = 3 * 1024 * 1024
+    above = superior_server(tmp_path / "above", f"440300={KEY}")
+    link = CuttingProxy(target=httpx.URL(above.url).port or 80, cut_after=cut).start()
+    below = subordinate_server(tmp_path / "below", above, KEY, superior_url=link.url, federation_poll_s="0.5")
+    try:
+        shenzhen = seat_headers(below.url, "shenzhen.net")
+        alarm = raise_alarm(below.url, None, description="A long video over a flaky link")
+        url, answer = tus.upload(below.url, alarm, data, "evidence.png")
+        assert answer.status_code == 204, answer.text
+        case = _escalated(below, above, alarm)
+        guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+
+        def arrived() -> list[dict[str, Any]] | None:
+            found = httpx.get(f"{above.url}/api/v1/incidents/{case['id']}/media", headers=guangdong).json()
+            return found or None
+
+        [item] = eventually(arrived, timeout=60)
+        assert link.up_at_cut is not None
+        # Every byte sent up after the cut: the rest of the file, and the rounds' chatter.
+        second = link.up - link.up_at_cut
+        assert (item["id"], item["sha256"]) == (tus.media_id(url), hashlib.sha256(data).hexdigest())
+        assert httpx.get(f"{above.url}{item['url']}", headers=guangdong).content == data
+        handed = [
+            e["data"]["range"]
+            for e in httpx.get(
+                f"{below.url}/api/v1/incidents/{alarm['incident_id']}/timeline", headers=shenzhen
+            ).json()
+            if e["type"] == "media_downloaded"
+        ]
+        assert handed[0] is None and len(handed) == 2, handed  # all of it, then the rest
+        start, _, end = handed[1].removeprefix("bytes=").partition("-")
+        held = int(start)
+        assert int(end) == len(data) - 1
+        assert 0 < held <= cut
+        print(f"size {len(data)}, held after the cut {held}, sent up after the cut {second}")
+        assert len(data) - held <= second < len(data) - held + 200_000
+    finally:
+        below.stop()
+        above.stop()
+        link.stop()
+
+
+async def test_a_sender_told_another_offset_by_the_superior_sends_from_the_offset_named(
+    pair: tuple[Server, Server], own_database: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """As when the rest lands on another of the superior's processes (which holds other bytes,
+    or none): the sender's PUT from the offset it was told is answered 409 with the offset
+    held there, and it sends from that one at once."""
+    _, above = pair
+    storage = LocalStorage(tmp_path)
+    data = noise_png(500)
+    async with transaction(own_database) as session:
+        t = await factories.tree(session)
+        made = await factories.alarm(session, t.city, Tree.OUTSIDE)
+        arriving = await files.arrive(storage, media_id := uuid.uuid4())
+        await files.take(storage, arriving, _once(data))
+        await files.complete(storage, arriving, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        examined = await files.examine(storage, media_id)
+        session.add(
+            files.media_row(
+                media_id,
+                examined,
+                alarm_id=made.alarm.id,
+                reporter_id=made.alarm.reporter_id,
+                message_id=None,
+                incident=made.incident,
+                filename="evidence.png",
+            )
+        )
+        await actions.act(session, t.city_seat, made.incident.id, "escalate", superior=True)
+    async with httpx.AsyncClient(base_url=above.url, timeout=10) as client:
+        sender = worker.Sender(own_database, client, KEY, "", storage, name="440300")
+        await sender.run_once()  # the escalation goes up
+        async with transaction(own_database) as session:
+            [forward_id] = await federation_service.following(session)
+            [remote] = (await outside_files.media_of(session, [forward_id], target="superior"))[forward_id]
+        door = f"/api/v1/federation/escalations/{forward_id}/media/{media_id}"
+        door += f"?filename=evidence.png&kind=image&size={len(data)}"
+        signed = signing.headers("440300", KEY, "PUT", door, body_sha256=remote.sha256)
+        _cut_off_put(above, door, signed, len(data), data[:300_000])
+        listed = remote.model_dump(mode="json")
+        held: int = eventually(lambda: _wanted(above, str(forward_id), listed)["offsets"].get(str(media_id)))
+
+        await sender._send_file(forward_id, remote, held + 1000)
+
+        guangdong = seat_headers(above.url, SUPERIOR_SEAT)
+        case = eventually(lambda: _above_case(above, made.incident.case_number, guangdong))
+        [item] = (await client.get(f"/api/v1/incidents/{case['id']}/media", headers=guangdong)).json()
+        assert (item["id"], item["sha256"]) == (str(media_id), remote.sha256)
+        assert (await client.get(item["url"], headers=guangdong)).content == data
+    async with own_database() as session:
+        handed = [
+            e.data["range"]
+            for e in await timeline_service.entries(session, made.incident.id)
+            if e.type == "media_downloaded"
+        ]
+    assert handed == [f"bytes={held + 1000}-{len(data) - 1}", f"bytes={held}-{len(data) - 1}"]
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data

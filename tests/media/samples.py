@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -30,6 +31,13 @@ def photo(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), gps: bool = Fal
         image.save(out, fmt, exif=exif)
     else:
         image.save(out, fmt)
+    return out.getvalue()
+
+
+def noise_png(side: int) -> bytes:
+    """A PNG that does not compress: about 3·side² bytes."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG")
     return out.getvalue()
 
 

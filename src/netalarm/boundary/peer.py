@@ -27,12 +27,21 @@ FAILED: Final = "failed"
 
 class PeerError(Exception):
     """The other server could not be reached (`kind` UNREACHABLE), or refused a request
-    (REFUSED, with its HTTP `status`)."""
+    (REFUSED, with its HTTP `status`, and `error` the `error` object of its JSON body, empty if
+    it has none)."""
 
-    def __init__(self, message: str, *, kind: str = UNREACHABLE, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = UNREACHABLE,
+        status: int | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.status = status
+        self.error = error or {}
 
 
 async def call(
@@ -51,14 +60,23 @@ async def call(
     except httpx.HTTPError as exc:
         raise PeerError(f"{who} is unreachable: {type(exc).__name__}: {exc}") from exc
     if not answer.is_success:
-        raise refused(f"{method} {path}", answer.status_code, answer.text)
+        raise refused(f"{method} {path}", answer.status_code, answer.text, error=_error_of(answer))
     result: dict[str, Any] = answer.json()
     return result
 
 
-def refused(request: str, status: int, text: str) -> PeerError:
+def refused(request: str, status: int, text: str, *, error: dict[str, Any] | None = None) -> PeerError:
     """The other server's refusal of `request` ("GET /path") with `status` and its answer."""
-    return PeerError(f"{request} answered {status}: {text[:300]}", kind=REFUSED, status=status)
+    return PeerError(f"{request} answered {status}: {text[:300]}", kind=REFUSED, status=status, error=error)
+
+
+def _error_of(answer: httpx.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
 
 
 @dataclass

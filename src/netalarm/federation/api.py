@@ -4,24 +4,33 @@ link to the superior, for seats."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
+from starlette.requests import ClientDisconnect
 
 from netalarm.boundary import inside, inside_files, outside
 from netalarm.boundary.document import ACTORS, SUPERIOR, AfterMap, Forward, MediaMap, ProgressMap, RemoteMedia
-from netalarm.core.errors import Forbidden, Invalid, UnsupportedMedia
+from netalarm.core.errors import Forbidden, Invalid
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
+from netalarm.federation import incoming, signing
 from netalarm.federation import service as federation_service
-from netalarm.federation import signing
-from netalarm.media import files
 from netalarm.media.runtime import MediaDep
 from netalarm.routing import service as routing_service
 
 router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
+
+
+def _partials(request: Request) -> incoming.Partials:
+    held: incoming.Partials = request.app.state.partials
+    return held
+
+
+PartialsDep = Annotated[incoming.Partials, Depends(_partials)]
 
 
 def _keys(rt: RuntimeDep) -> dict[str, str]:
@@ -112,13 +121,21 @@ async def escalation_news(request: Request, session: Session, rt: RuntimeDep) ->
 
 
 @router.post("/media/wanted")
-async def wanted_media(request: Request, session: Session, rt: RuntimeDep) -> dict[str, Any]:
+async def wanted_media(
+    request: Request, session: Session, rt: RuntimeDep, partials: PartialsDep
+) -> dict[str, Any]:
     """Of the files the sender lists per escalation (id, name, kind, size, SHA-256), those this
-    server wants sent: its case is open, and it has neither got nor refused the file."""
+    server wants sent: its case is open, and it has neither got nor refused the file; and, in
+    `offsets`, how many bytes of each this process holds from a transfer that broke off (the
+    sender sends the rest)."""
     sender, body = await _signed(request, rt)
     listed = _parse(MediaMap, body)
     wanted = await inside_files.wanted_media(session, listed.media, source=sender)
-    return {"wanted": {str(forward_id): [str(i) for i in ids] for forward_id, ids in wanted.items()}}
+    wanted_files = {f: [m for m in listed.media[f] if m.id in ids] for f, ids in wanted.items()}
+    return {
+        "wanted": {str(forward_id): [str(i) for i in ids] for forward_id, ids in wanted.items()},
+        "offsets": {str(i): n for i, n in partials.offsets(sender, wanted_files).items()},
+    }
 
 
 @router.put("/escalations/{forward_id}/media/{media_id}", status_code=201)
@@ -129,17 +146,22 @@ async def receive_media(
     session: Session,
     rt: RuntimeDep,
     media: MediaDep,
+    partials: PartialsDep,
     filename: str = Query(max_length=255),
     kind: str = Query(max_length=8),
     size: int = Query(ge=0),
     message_id: str | None = Query(default=None, max_length=36),
+    offset: int = Query(default=0, ge=0),
 ) -> Any:
-    """One file of an escalated case, as the body, signed by its SHA-256 (`X-Netalarm-Body-SHA256`);
-    `message_id`: the chat message it was sent with below.
-    Kept if the body has that hash and passes this server's checks (type by content, full
-    decode): attached to the case (201; 200 if it was here already). A file that fails the
-    checks, or whose bytes are whole but not the ones signed, is refused and said on the case
-    (415 or 422) and not asked for again."""
+    """One file of an escalated case, signed by its SHA-256 (`X-Netalarm-Body-SHA256`); the body
+    is its bytes from `offset` on (0: all of it; more: the rest of a transfer that broke off,
+    from as many bytes as this server said it holds). `message_id`: the chat message it was
+    sent with below. Kept if the whole bytes have that hash and pass this server's checks
+    (type by content, full decode): attached to the case (201; 200 if it was here already). A
+    body that ends early is held: 422 `incomplete` with the `offset` to go on from. An `offset`
+    other than the bytes held is 409 `offset_mismatch` with the `offset` held (422 past the
+    file's end). A file that fails the checks, or whose bytes are whole but not the ones
+    signed, is refused and said on the case (415 or 422) and not asked for again."""
     sha256 = request.headers.get(signing.BODY_SHA256, "")
     sender = signing.verify_digest(_keys(rt), request.headers, "PUT", _signed_path(request), sha256)
     try:
@@ -156,32 +178,33 @@ async def receive_media(
             f"{signing.BODY_SHA256} must be the body's SHA-256 in hex", field=signing.BODY_SHA256
         ) from exc
     forward = parse_uuid(forward_id, "forward_id")
-    if forward not in await inside_files.wanted_media(session, {forward: [remote]}, source=sender):
-        return JSONResponse({"media_id": str(remote.id), "created": False})
-    await session.rollback()  # no transaction open while the file streams in
-    actor = ACTORS[SUPERIOR]
-
-    async def refuse(reason: str) -> None:
-        await inside_files.refuse_media(session, forward, remote, reason, source=sender, actor=actor)
-        await session.commit()
-
     try:
-        await files.store(media.storage, remote.id, request.stream(), size=remote.size, sha256=remote.sha256)
-    except files.WrongBytes as exc:
-        if not exc.length_differs:  # whole, but not the file signed: asking again would not help
-            await refuse(str(exc))
-        raise Invalid(f"body: {exc}", field="body", code="wrong_bytes") from exc
-    try:
-        examined = await files.examine(media.storage, remote.id, sha256=remote.sha256)
-    except UnsupportedMedia as exc:
-        await files.discard(media.storage, remote.id)
-        await refuse(exc.message)
-        raise
-    made = await inside_files.take_media(session, forward, remote, examined, source=sender, actor=actor)
+        made = await incoming.receive(
+            session,
+            media.storage,
+            partials,
+            forward,
+            remote,
+            _until_cut(request),
+            offset=offset,
+            source=sender,
+            actor=ACTORS[SUPERIOR],
+        )
+    except incoming.Refused as refused:
+        await session.commit()  # the refusal is on the case
+        raise refused.error from refused
     await session.commit()
-    return JSONResponse(
-        {"media_id": str(remote.id), "created": made is not None}, status_code=201 if made else 200
-    )
+    return JSONResponse({"media_id": str(remote.id), "created": made}, status_code=201 if made else 200)
+
+
+async def _until_cut(request: Request) -> AsyncIterator[bytes]:
+    """The request's body, ending (not raising) where the sender's connection broke off, so
+    what arrived is held for the rest."""
+    try:
+        async for block in request.stream():
+            yield block
+    except ClientDisconnect:
+        return
 
 
 @router.get("/status")

@@ -3,7 +3,8 @@ taken yet, then asks the superior for its progress on those it has and records i
 question is asked every round, so a superior that is down or refuses the key shows at once),
 and last sends what happened here to those cases since (the reporter's messages and positions).
 The cases' files go up beside it, in rounds of their own (`send_media_once`): the superior
-says which it wants, and each is sent whole as the body of a PUT, signed by its SHA-256.
+says which it wants, and each is sent as the body of a PUT, signed by its SHA-256 — whole,
+or from where a transfer that broke off stopped (the superior says how many bytes it holds).
 Every message is signed (`signing`). A failure is kept on the escalation (`attempts`,
 `last_error`) and as the sender's status; the next round tries again, so an escalation made
 while the superior is down reaches it when it is back."""
@@ -106,32 +107,49 @@ class Sender:
         if not listed:
             return 0
         answer = await self._call(MEDIA_WANTED, MediaMap(media=listed).model_dump(mode="json"))
+        # A superior one version older says no offsets: every file is sent whole.
+        offsets = {str(k): int(v) for k, v in answer.get("offsets", {}).items()}
         sent = 0
         for forward_id, ids in answer["wanted"].items():
             wanted = set(ids)
             for remote in listed.get(uuid.UUID(forward_id), []):
                 if str(remote.id) in wanted:
-                    await self._send_file(uuid.UUID(forward_id), remote)
+                    await self._send_file(uuid.UUID(forward_id), remote, offsets.get(str(remote.id), 0))
                     sent += 1
         return sent
 
-    async def _send_file(self, forward_id: uuid.UUID, remote: RemoteMedia) -> None:
-        """The original as the body of one signed PUT; its hand-over is on the incident's
-        timeline here."""
+    async def _send_file(self, forward_id: uuid.UUID, remote: RemoteMedia, offset: int) -> None:
+        """The original from `offset` on (the bytes the superior said it holds of a transfer
+        that broke off) as the body of one signed PUT. If the process answering holds another
+        number of bytes (the superior runs several), it says which, and the rest is sent from
+        there at once."""
+        try:
+            await self._put_file(forward_id, remote, offset)
+        except peer.PeerError as exc:
+            if exc.error.get("code") != "offset_mismatch" or not isinstance(exc.error.get("offset"), int):
+                raise
+            await self._put_file(forward_id, remote, exc.error["offset"])
+
+    async def _put_file(self, forward_id: uuid.UUID, remote: RemoteMedia, offset: int) -> None:
+        """The original's bytes from `offset` on, signed with the whole file's SHA-256 and the
+        offset; the hand-over (with its range, when not all) is on the incident's timeline here."""
+        wanted = f"bytes={offset}-" if offset else None
         async with transaction(self.sessions) as session:
             media, _ = await outside_files.hand_over_file(
-                session, forward_id, remote.id, target=service.TARGET
+                session, forward_id, remote.id, target=service.TARGET, range_header=wanted
             )
         fields = {"filename": remote.filename, "kind": remote.kind, "size": str(remote.size)}
         if remote.message_id is not None:
             fields["message_id"] = str(remote.message_id)
+        if offset:  # only then: a superior one version older knows no offset
+            fields["offset"] = str(offset)
         query = urlencode(fields)
         path = f"/api/v1/federation/escalations/{forward_id}/media/{remote.id}?{query}"
         headers = signing.headers(self.name, self.key, "PUT", path, body_sha256=remote.sha256)
-        headers["Content-Length"] = str(remote.size)
+        headers["Content-Length"] = str(remote.size - offset)
 
         async def body() -> AsyncIterator[bytes]:
-            async for block in self.storage.read(media_service.original_key(media.id)):
+            async for block in self.storage.read(media_service.original_key(media.id), start=offset):
                 yield block
 
         await peer.call(self.client, "PUT", path, content=body(), headers=headers, who="the superior server")

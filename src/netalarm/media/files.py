@@ -2,7 +2,8 @@
 decode, the derived preview, its SHA-256 — and the `media_attached` entry that puts the hash
 on the incident's timeline. The ways a file arrives share these steps: a reporter's finished
 upload (`uploads.complete`), and a file handed over by another server (the 110 link's
-fetcher, a subordinate's sender), which is first stored whole with `store`."""
+fetcher, a subordinate's sender), which is first stored with `arrive`, `take` (once, or
+again after a break-off) and `complete`."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from netalarm.media.models import Media
 from netalarm.media.sniff import HEAD_BYTES, Sniffed, sniff
 from netalarm.media.storage import State, Storage
 
-# The id of a `store` staging starts so; nothing else's does (tus uploads are named by UUID).
+# The id of an `arrive` staging starts so; nothing else's does (tus uploads are named by UUID).
 STAGING_PREFIX = "in-"
 # A hand-over lasts minutes; a staging untouched this long lost its process (a crash, a kill).
 STAGING_LOST_AFTER = timedelta(hours=6)
@@ -99,28 +100,14 @@ async def complete(storage: Storage, arriving: Arriving, *, size: int, sha256: s
     await storage.finish(arriving.staging, arriving.state)
 
 
-async def store(
-    storage: Storage, media_id: uuid.UUID, blocks: AsyncIterator[bytes], *, size: int, sha256: str
-) -> None:
-    """Store `blocks` as the original of `media_id` in one go, if they are the `size` bytes
-    with the SHA-256 `sha256` announced (else `WrongBytes`, and nothing is kept)."""
-    arriving = await arrive(storage, media_id)
-    try:
-        await take(storage, arriving, blocks)
-    except BaseException:
-        await storage.abort(arriving.staging, arriving.state)
-        raise
-    await complete(storage, arriving, size=size, sha256=sha256)
-
-
 async def sweep_lost(storage: Storage, now: datetime) -> int:
-    """Delete the stagings of `store` calls that a process left behind when it died: the only
+    """Delete the stagings of `arrive` calls that a process left behind when it died: the only
     trace of a hand-over cut off mid-file, since no row records it. Returns how many."""
     return await storage.sweep_staging(STAGING_PREFIX, now - STAGING_LOST_AFTER)
 
 
 async def discard(storage: Storage, media_id: uuid.UUID) -> None:
-    """Delete a stored original and its preview (a file refused after `store`)."""
+    """Delete a stored original and its preview (a file refused after `complete`)."""
     await storage.delete(media_service.original_key(media_id))
     await storage.delete(media_service.preview_key(media_id))
 
