@@ -65,10 +65,14 @@ async def list_incidents(
     q: str | None = Query(default=None, description="text in the case number or the description"),
     since: datetime | None = Query(default=None, description="created at or after (with a time zone)"),
     until: datetime | None = Query(default=None, description="created before (with a time zone)"),
+    order: str = Query(
+        default="newest", description="newest first, or queue: by priority, then waiting time"
+    ),
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Incidents of the seat's centre and those below it, newest first, each with its
+    """Incidents of the seat's centre and those below it, newest first (or with
+    `order=queue` the most urgent priority first, then the longest waiting), each with its
     `media_count` and `unread_count`; open and closed alike unless `status` says. The total
     count of matches is in `X-Total-Count`."""
     rows, total = await incident_service.list_visible(
@@ -80,12 +84,12 @@ async def list_incidents(
         text=q,
         since=since,
         until=until,
+        order=order,
         limit=limit,
         offset=offset,
     )
     response.headers["X-Total-Count"] = str(total)
-    counts = await incident_service.queue_counts(session, [i.id for i in rows])
-    return [{**await incident_service.public(session, i), **counts[i.id]} for i in rows]
+    return await incident_service.listed(session, rows)
 
 
 @router.get("/{incident_id}")
