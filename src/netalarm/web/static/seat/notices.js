@@ -3,7 +3,8 @@
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // A reporter taking an alarm back is told at once, in a note that opens the case; so is a
-// reporter's message on a case this seat answers for and is not reading (with a chime).
+// reporter's message on a case this seat answers for and is not reading (with a chime, at
+// most every CHIME_MS).
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
 
@@ -13,6 +14,7 @@ const KEEP_MS = 15000; // an event not yet settled by a refresh is given up afte
 const NOTE_MS = 30000;
 
 const SNIPPET = 80; // characters of a message shown in its note
+const CHIME_MS = 3000; // messages chime at most this often (many reporters write at once)
 
 export class Notices {
   // `reading()`: the id of the incident open in front of the seat, if any.
@@ -21,6 +23,7 @@ export class Notices {
     this.left = new Map(); // incident id -> why it left this seat's view
     this.pending = [];
     this.seenCounts = null; // incident id -> unread messages and withdrawals at the last refresh
+    this.lastChime = 0;
   }
 
   // Every event of the feed, before the refresh it leads to.
@@ -110,6 +113,7 @@ export class Notices {
   }
 
   // `snippet`: the message's first words, or null when only its arrival is known (polling).
+  // A case's newer message replaces its note, so one reporter writing on fills no stack.
   wrote(incidentId, snippet) {
     const { t } = this.i18n;
     const known = this.queue.find(incidentId);
@@ -119,9 +123,13 @@ export class Notices {
     const text = snippet === null
       ? t("message_note_unseen", { case: known.case_number })
       : t("message_note", { case: known.case_number, text: snippet });
-    chime();
+    if (Date.now() - this.lastChime >= CHIME_MS) {
+      this.lastChime = Date.now();
+      chime();
+    }
     this.toasts.show({
-      text, glyph: "message-circle", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(incidentId),
+      text, glyph: "message-circle", kind: "note", ms: NOTE_MS, key: `message-${incidentId}`,
+      onClick: () => this.queue.onOpen(incidentId),
     });
     if (!visible) notify(t("message_title"), text, `message-${incidentId}`);
   }
