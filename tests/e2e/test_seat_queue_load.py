@@ -1,7 +1,8 @@
-"""The queue on a disaster's worst day: more open cases than it lists, new P1s in a burst.
-The P1 waiting longest is listed first however many newer cases there are, and the seat is
-told how many are not listed; a burst of new P1s is one alert counting them, not one toast
-and one siren each; rows that did not change are not redrawn."""
+"""The queue on a disaster's worst day: more open cases than it lists, new P1s in a burst, a
+wave of escalations. The P1 waiting longest is listed first however many newer cases there
+are, and the seat is told how many are not listed; a burst of new P1s, or of cases escalated
+to the centre, is one alert counting them, not one toast, notification and siren each; rows
+that did not change are not redrawn."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, row, sign_in
-from tests.support.http import FUTIAN, raise_alarm
+from tests.support.http import FUTIAN, raise_alarm, seat_headers
 from tests.support.servers import demo_with
 
 LISTED = 500  # queue.js LIMIT
@@ -76,4 +78,27 @@ def test_a_burst_of_new_p1s_is_one_alert_counting_them_and_unchanged_rows_are_no
         alerts.click()
         cases = [alarm["case_number"] for alarm in burst]
         expect(console.locator("#inc-case")).to_have_text(re.compile("|".join(cases)))
+        context.close()
+
+
+def test_a_wave_of_cases_escalated_to_the_centre_is_one_alert_and_one_notification_counting_them(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with demo_with(tmp_path, **LONG_SLA) as server:
+        wave = _raise_many(server.url, 5, category="fraud")
+        context = desk(browser)
+        city = sign_in(context, server.url, "shenzhen.net")
+        futian = seat_headers(server.url, "futian.net")
+        for alarm in wave:
+            up = httpx.post(
+                f"{server.url}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=futian
+            )
+            assert up.status_code == 200, up.text
+        alerts = city.locator("#toasts .toast:not(.left)")
+        expect(alerts).to_contain_text("5 cases escalated to you from 福田分局 Futian by futian.net: ")
+        expect(alerts).to_have_count(1)
+        expect(alerts).to_contain_text(" and 2 more")
+        titles = city.evaluate("window.__notifications")
+        assert titles[-1] == "Cases escalated to your centre"
+        assert len(titles) < len(wave)
         context.close()

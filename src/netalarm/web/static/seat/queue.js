@@ -43,8 +43,6 @@ export class Queue {
     this.selected = null;
     this.lastRepeat = 0;
     this.lastSound = 0;
-    this.newP1 = []; // the new P1s told in `newP1Toast`, while it is up
-    this.newP1Toast = null;
     // A row may move between press and release; a press and a release on rows of the same
     // incident open it.
     let pressed = null;
@@ -223,23 +221,20 @@ export class Queue {
       if (fresh) this.sound(false);
       return;
     }
-    this.newP1 = [...(this.newP1Toast && this.newP1Toast.isConnected ? this.newP1 : []), ...p1s];
-    const [first] = this.newP1;
-    const many = this.newP1.length > 1;
-    const text = many ? t("new_p1_many", { n: this.newP1.length, case: first.case_number }) : t("new_p1", { case: first.case_number });
-    this.sound(true);
-    notify(t(many ? "notification_title_many" : "notification_title"), text, "new-p1");
-    this.newP1Toast = this.toasts.show({
-      text, glyph: "siren", kind: "alert", ms: ALERT_MS, id: first.id, key: "new-p1", onClick: () => this.onOpen(first.id),
-    });
+    const all = this.toasts.gather("new-p1", p1s);
+    const [first] = all;
+    const many = all.length > 1;
+    const text = many ? t("new_p1_many", { n: all.length, case: first.case_number }) : t("new_p1", { case: first.case_number });
+    this.alert(first, text, t(many ? "notification_title_many" : "notification_title"), "new-p1");
   }
 
-  // A case to act on: handed to this centre, or overdue (see notices.js).
-  alert(incident, text, title = this.i18n.t("notification_title")) {
+  // A case to act on: new, handed to this centre, or overdue (see notices.js). `key` makes it
+  // replace the alert (and notification) of that key still up, which counts a burst.
+  alert(incident, text, title, key) {
     this.sound(true);
-    notify(title, text, incident.id);
+    notify(title, text, key);
     this.toasts.show({
-      text, glyph: "siren", kind: "alert", ms: ALERT_MS, id: incident.id, onClick: () => this.onOpen(incident.id),
+      text, glyph: "siren", kind: "alert", ms: ALERT_MS, id: incident.id, key, onClick: () => this.onOpen(incident.id),
     });
   }
 }

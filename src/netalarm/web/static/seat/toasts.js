@@ -15,6 +15,16 @@ const MAX = 8;
 export class Toasts {
   constructor(stack) {
     this.stack = stack;
+    this.gathered = new Map(); // key -> the items told in the toast of that key
+  }
+
+  // `items` added to those told under `key` while its toast is still up (else alone): what a
+  // toast counting a burst ("12 new P1 alarms") should now tell.
+  gather(key, items) {
+    const up = [...this.stack.children].some((t) => t.dataset.key === key);
+    const all = [...(up ? this.gathered.get(key) || [] : []), ...items];
+    this.gathered.set(key, all);
+    return all;
   }
 
   // Shows `text` for `ms`; a click runs `onClick` (if any) and takes it down. `id` ties an
