@@ -12,13 +12,13 @@ cases out of Futian's view would be another workload). `--incidents` alarms (def
   this process on the same database, each statement counted). Whether every open P1 is on
   the page (`p1_on_page` of `p1_open`).
 - `console`: Chromium signs in as futian.net: ms from the sign-in click to the first row and
-  to every row drawn. Then alarms are posted at `--rate` a second for `--seconds`, every tenth
-  a P1; measured in the page: the main thread's long tasks (sum and longest), queue rows
-  replaced (rows removed from the DOM: a full redraw replaces all of them), the rows in the
-  DOM at the end, toasts shown (a toast replaced by its update counts again) and the most up
-  at once, oscillator notes played (a siren is four, a new case's tone two), and for each new
-  P1 the ms from its 201 until its row is in the queue (p50, max; one never shown counts as
-  missing).
+  to every row drawn, and the oscillator notes the sign-in played (the open P1s announced).
+  Then alarms are posted at `--rate` a second for `--seconds`, every tenth a P1; measured in
+  the page: the main thread's long tasks (sum and longest), queue rows replaced (rows removed
+  from the DOM: a full redraw replaces all of them), the rows in the DOM at the end, toasts
+  shown (a toast replaced by its update counts again) and the most up at once, oscillator
+  notes played (a siren is four, a new case's tone two), and for each new P1 the ms from its
+  201 until its row is in the queue (p50, max; one never shown counts as missing).
 
 Targets (`targets_met`): the page in under 200 ms (median) and at most 10 statements
 whatever its length, every open P1 on it (while they fit), no long task over 200 ms while the
@@ -219,6 +219,7 @@ def console(base: str, rate: float, seconds: float) -> dict[str, Any]:
         page.wait_for_function("document.querySelectorAll('#queue > li.row').length >= 500", timeout=120_000)
         all_rows_ms = (time.monotonic() - started) * 1000
         page.wait_for_timeout(2000)
+        sign_in_tones = page.evaluate("window.__tones")
         page.evaluate("window.__long = []; window.__tones = 0; window.__watch()")
 
         sent_p1: dict[str, float] = {}
@@ -245,6 +246,7 @@ def console(base: str, rate: float, seconds: float) -> dict[str, Any]:
     return {
         "first_row_ms": round(first_row_ms),
         "all_rows_ms": round(all_rows_ms),
+        "sign_in_tones": sign_in_tones,
         "alarms_during": acknowledged[0] if acknowledged else 0,
         "long_tasks": len(probe["long"]),
         "long_task_ms_sum": round(sum(probe["long"])),
