@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.support.http import FUTIAN, LUOHU, raise_alarm, reporter_headers, seat_headers
+from tests.support.http import FUTIAN, LUOHU, NANSHAN, raise_alarm, reporter_headers, seat_headers
 from tests.support.servers import Server
 
 
@@ -205,6 +205,27 @@ def test_listing_filters_by_status_priority_and_centre(demo_server: Server) -> N
     for offset in ("-1", "10000001", "9223372036854775808", "99999999999999999999999"):
         paged = httpx.get(f"{base}/api/v1/incidents", params={"offset": offset}, headers=city)
         assert paged.status_code == 422 and paged.json()["error"]["field"] == "offset", paged.text
+
+
+def test_the_queue_order_puts_an_older_p1_first_and_an_unknown_order_names_its_field(
+    demo_server: Server,
+) -> None:
+    base, nanshan = demo_server.url, seat_headers(demo_server.url, "nanshan.net")
+    waiting_p1 = raise_alarm(base, NANSHAN, silent=True)
+    newer = [raise_alarm(base, NANSHAN, category=c)["incident_id"] for c in ("fraud", "fire", "traffic")]
+
+    def listed(**params: str) -> httpx.Response:
+        return httpx.get(f"{base}/api/v1/incidents", params={"status": "received", **params}, headers=nanshan)
+
+    newest = [i["id"] for i in listed().json()]
+    assert newest.index(newer[-1]) < newest.index(waiting_p1["incident_id"])
+    queue = listed(order="queue").json()
+    ranks = [i["priority"] for i in queue]
+    assert ranks == sorted(ranks)
+    p1s = [i["id"] for i in queue if i["priority"] == "P1"]
+    assert p1s.index(waiting_p1["incident_id"]) < p1s.index(newer[1])
+    refused = listed(order="oldest")
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "order", refused.text
 
 
 def test_a_seat_writes_notes_on_the_record_the_reporter_never_sees(demo_server: Server) -> None:

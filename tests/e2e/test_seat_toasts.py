@@ -1,6 +1,7 @@
 """The console's pop-up stack stays small: a burst of cases leaving a seat's view (a wave
-of escalations in a disaster) never grows it over the open incident's controls, and the
-alerts a seat must act on stay on top of, and outlast, the notes that only tell."""
+of escalations in a disaster) is one note counting them, notes of many cases never grow the
+stack over the open incident's controls, and the alerts a seat must act on stay on top of,
+and outlast, the notes that only tell."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import DESKTOP, desk, open_incident, sign_in
-from tests.support.http import FUTIAN, raise_alarm, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_post, seat_headers
 from tests.support.servers import demo_with
 
 ESCALATED = 10
@@ -24,7 +25,7 @@ UNCOVERED = """selector => [...document.querySelectorAll(selector)].map((el) => 
 })"""
 
 
-def test_a_burst_of_escalations_keeps_the_p1_alert_on_top_the_newest_notes_and_the_controls_uncovered(
+def test_a_burst_of_escalations_is_one_note_under_the_p1_alert_and_many_notes_leave_the_controls_uncovered(
     browser: Browser, tmp_path: Path
 ) -> None:
     with demo_with(tmp_path) as server:
@@ -43,15 +44,24 @@ def test_a_burst_of_escalations_keeps_the_p1_alert_on_top_the_newest_notes_and_t
         for alarm in gone:
             up = httpx.post(f"{base}/api/v1/incidents/{alarm['incident_id']}/actions/escalate", headers=seat)
             assert up.status_code == 200, up.text
-
-        def told(alarm: dict[str, str]) -> str:
-            return f"{alarm['case_number']} was escalated to 深圳市公安局 Shenzhen by futian.net."
-
         notes = toasts.locator(".toast.left")
-        expect(notes.first).to_have_text(told(gone[-1]))
+        expect(notes).to_have_count(1)
+        first = ", ".join(a["case_number"] for a in gone[:3])
+        expect(notes).to_have_text(
+            f"{ESCALATED} cases were escalated to 深圳市公安局 Shenzhen by futian.net: "
+            f"{first} and {ESCALATED - 3} more."
+        )
+        expect(toasts.locator(".toast").first).to_have_text(f"New P1 alarm {urgent['case_number']}")
+
+        # Messages on as many cases: a note each, the stack held to its height and depth.
+        writing = [raise_alarm(base, FUTIAN, category="fraud") for _ in range(HELD)]
+        for n, alarm in enumerate(writing):
+            said = reporter_post(base, alarm, "messages", {"text": f"message {n}"})
+            assert said.status_code == 201, said.text
+        expect(notes.first).to_contain_text("message 7")
         expect(toasts.locator(".toast")).to_have_count(HELD)
         expect(toasts.locator(".toast").first).to_have_text(f"New P1 alarm {urgent['case_number']}")
-        expect(notes.last).to_have_text(told(gone[ESCALATED - HELD + 1]))  # the oldest gave way
+        expect(notes.last).to_contain_text("message 1")  # the escalations' note and message 0 gave way
         expect(alert).to_be_in_viewport()
         box = toasts.bounding_box()
         assert box is not None and box["height"] <= 0.4 * DESKTOP["height"] + 1

@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.incidents import actions
@@ -188,6 +189,58 @@ async def test_listing_filters_newest_first_and_paginates(session: AsyncSession)
     assert [r.id for r in p1] == [made[1].incident.id]
     with pytest.raises(Invalid):
         await incident_service.list_visible(session, t.b_seat, statuses=["lost"])
+
+
+async def test_the_queue_order_lists_the_most_urgent_priority_first_then_the_longest_waiting(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    old_p3, old_p1, new_p1, p2 = [
+        (await factories.alarm(session, t.city, Tree.B_POINT, category=c, silent=c == "other")).incident
+        for c in ("fraud", "other", "fire", "traffic")
+    ]
+    # A case handed over to this centre waits from the hand-over: younger than it was made.
+    old_p1.sla_started_at = new_p1.created_at + timedelta(seconds=1)
+    await session.flush()
+    rows, total = await incident_service.list_visible(session, t.b_seat, order="queue")
+    assert total == 4 and [r.id for r in rows] == [new_p1.id, old_p1.id, p2.id, old_p3.id]
+    first, _ = await incident_service.list_visible(session, t.b_seat, order="queue", limit=1)
+    assert [r.id for r in first] == [new_p1.id]
+    with pytest.raises(Invalid) as unknown:
+        await incident_service.list_visible(session, t.b_seat, order="oldest")
+    assert unknown.value.field == "order"
+
+
+async def test_a_listing_runs_the_same_number_of_queries_for_two_rows_as_for_twenty(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    made = [(await factories.alarm(session, t.city, Tree.B_POINT)).incident for _ in range(20)]
+    statements: list[str] = []
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        two = await incident_service.listed(session, made[:2])
+        for_two = len(statements)
+        statements.clear()
+        twenty = await incident_service.listed(session, made)
+        for_twenty = len(statements)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert for_twenty == for_two <= 4
+    assert [row["id"] for row in twenty] == [str(i.id) for i in made]
+    assert twenty[:2] == two
+    assert twenty[5] == {
+        **await incident_service.public(session, made[5]),
+        "media_count": 0,
+        "unread_count": 0,
+    }
+    assert await incident_service.listed(session, []) == []
 
 
 async def test_a_seat_finds_its_cases_open_or_closed_by_case_number_words_and_time(

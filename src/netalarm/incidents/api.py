@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,23 +56,27 @@ def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-@router.get("")
+@router.get("", response_model=list[dict[str, Any]])
 async def list_incidents(
     session: Session,
     seat: SeatDep,
-    response: Response,
     status: str | None = Query(default=None, description="comma-separated statuses"),
     priority: str | None = Query(default=None, description="comma-separated priorities"),
     centre: str | None = Query(default=None, description="a centre code within the seat's subtree"),
     q: str | None = Query(default=None, description="text in the case number or the description"),
     since: datetime | None = Query(default=None, description="created at or after (with a time zone)"),
     until: datetime | None = Query(default=None, description="created before (with a time zone)"),
+    order: str = Query(
+        default="newest", description="newest first, or queue: by priority, then waiting time"
+    ),
     limit: int = 50,
     offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Incidents of the seat's centre and those below it, newest first, each with its
+) -> Response:
+    """Incidents of the seat's centre and those below it, newest first (or with
+    `order=queue` the most urgent priority first, then the longest waiting), each with its
     `media_count` and `unread_count`; open and closed alike unless `status` says. The total
-    count of matches is in `X-Total-Count`."""
+    count of matches is in `X-Total-Count`. The body is encoded by orjson: a queue's page of
+    500 rows took FastAPI's validation and encoding several times as long."""
     rows, total = await incident_service.list_visible(
         session,
         seat,
@@ -81,12 +86,12 @@ async def list_incidents(
         text=q,
         since=since,
         until=until,
+        order=order,
         limit=limit,
         offset=offset,
     )
-    response.headers["X-Total-Count"] = str(total)
-    counts = await incident_service.queue_counts(session, [i.id for i in rows])
-    return [{**await incident_service.public(session, i), **counts[i.id]} for i in rows]
+    body = orjson.dumps(await incident_service.listed(session, rows))
+    return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})
 
 
 @router.get("/{incident_id}")

@@ -28,6 +28,9 @@ from netalarm.timeline.models import TimelineEntry
 TEXT_MAX = 100
 # The furthest a listing may page (a larger number is no page at all, and overflows SQLite).
 OFFSET_MAX = 10_000_000
+# How a listing is ordered: `newest` first (the case history), or as the seat's `queue` is:
+# the most urgent priority first, then the longest waiting (by its SLA clock).
+ORDERS = ("newest", "queue")
 
 
 @dataclass(frozen=True)
@@ -113,12 +116,13 @@ async def list_visible(
     text: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    order: str = "newest",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Incident], int]:
-    """The seat's incidents, newest first, and how many match in all. `text` finds those whose
-    case number or description holds it (any case); `since` and `until` (with a time zone)
-    bound when they were created, `until` excluded."""
+    """The seat's incidents in `order` (one of `ORDERS`), and how many match in all. `text`
+    finds those whose case number or description holds it (any case); `since` and `until`
+    (with a time zone) bound when they were created, `until` excluded."""
     for name, bound in (("since", since), ("until", until)):
         if bound is not None and bound.utcoffset() is None:
             raise Invalid(f"{name} must be a date and time with a time zone", field=name)
@@ -130,6 +134,8 @@ async def list_visible(
     for priority in priorities or []:
         if priority not in PRIORITIES:
             raise Invalid(f"priority must be among {', '.join(PRIORITIES)}", field="priority")
+    if order not in ORDERS:
+        raise Invalid(f"order must be one of {', '.join(ORDERS)}", field="order")
     if not 1 <= limit <= 500:
         raise Invalid("limit must be between 1 and 500", field="limit")
     if not 0 <= offset <= OFFSET_MAX:
@@ -158,9 +164,13 @@ async def list_visible(
     if until is not None:
         query = query.where(Incident.created_at < until)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(Incident.created_at.desc(), Incident.id.desc()).limit(limit).offset(offset)
-    )
+    if order == "queue":
+        # "P1" < "P2" < …: the lesser code is the more urgent.
+        clock = func.coalesce(Incident.sla_started_at, Incident.created_at)
+        query = query.order_by(Incident.priority, clock, Incident.id)
+    else:
+        query = query.order_by(Incident.created_at.desc(), Incident.id.desc())
+    rows = await session.scalars(query.limit(limit).offset(offset))
     return list(rows), total
 
 
@@ -186,6 +196,16 @@ async def queue_counts(
     for incident_id, count in media:
         counts[incident_id]["media_count"] = count
     return counts
+
+
+async def listed(session: AsyncSession, incidents: list[Incident]) -> list[dict[str, Any]]:
+    """A listing's rows: each incident as `public` shows it, with its `queue_counts`, in a
+    fixed number of queries however long the list."""
+    counts = await queue_counts(session, [i.id for i in incidents])
+    return [
+        {**view, **counts[i.id]}
+        for i, view in zip(incidents, await public_many(session, incidents), strict=True)
+    ]
 
 
 async def alarm_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:
@@ -344,14 +364,29 @@ async def trail(session: AsyncSession, incident_id: uuid.UUID) -> list[LocationU
 
 async def public(session: AsyncSession, incident: Incident) -> dict[str, Any]:
     """The incident as seats see it (identity fields excluded: they are read separately)."""
-    centre = await routing_service.get(session, incident.centre_id)
-    alarms = (
-        await session.execute(
-            select(Alarm.id, Alarm.withdrawn_at, Alarm.withdrawn_reason)
-            .where(Alarm.incident_id == incident.id)
-            .order_by(Alarm.id)
-        )
-    ).all()
+    return (await public_many(session, [incident]))[0]
+
+
+async def public_many(session: AsyncSession, incidents: list[Incident]) -> list[dict[str, Any]]:
+    """`public` of each incident, in their order, in one query per related table (their
+    centres, their alarms) however many there are."""
+    if not incidents:
+        return []
+    centres = {
+        c.id: c
+        for c in await session.scalars(select(Centre).where(Centre.id.in_({i.centre_id for i in incidents})))
+    }
+    alarms: dict[uuid.UUID, list[Any]] = {i.id: [] for i in incidents}
+    for row in await session.execute(
+        select(Alarm.incident_id, Alarm.id, Alarm.withdrawn_at, Alarm.withdrawn_reason)
+        .where(Alarm.incident_id.in_(list(alarms)))
+        .order_by(Alarm.id)
+    ):
+        alarms[row.incident_id].append(row)
+    return [_public(i, centres[i.centre_id], alarms[i.id]) for i in incidents]
+
+
+def _public(incident: Incident, centre: Centre, alarms: list[Any]) -> dict[str, Any]:
     return {
         "id": str(incident.id),
         "case_number": incident.case_number,
@@ -377,12 +412,12 @@ async def public(session: AsyncSession, incident: Incident) -> dict[str, Any]:
         "disposition": incident.disposition,
         "merged_into": str(incident.merged_into) if incident.merged_into else None,
         "version": incident.version,
-        "alarm_ids": [str(alarm_id) for alarm_id, _, _ in alarms],
+        "alarm_ids": [str(alarm_id) for _, alarm_id, _, _ in alarms],
         # The alarms their reporters took back (`withdraw`), oldest first.
         "withdrawals": sorted(
             (
                 {"alarm_id": str(alarm_id), "at": iso(at), "reason": reason}
-                for alarm_id, at, reason in alarms
+                for _, alarm_id, at, reason in alarms
                 if at is not None
             ),
             key=lambda w: str(w["at"]),

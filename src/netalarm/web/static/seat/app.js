@@ -22,6 +22,8 @@ let feed = null;
 let started = false;
 let titleKey = "title"; // "title_110" on an intranet server: the console of the 110 seats
 const CLOCK_SYNC_MS = 10 * 60 * 1000;
+const EVENT_READ_MS = 100; // an event's read of the queue waits this long for its fellows
+const BUSY_READ_MS = 1000; // and at least this long after the previous one began
 
 function setLanguage(next) {
   i18n.set(next);
@@ -113,8 +115,25 @@ async function boot(login) {
     if (view.id) await view.refresh().catch(() => {});
     if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, centres, open);
   };
+  // An event reads the queue again 100 ms later (events of the same moment share the read);
+  // under a stream of events, once a second at most: waiting for a lull would starve it. An
+  // event that comes while a read is under way gets a read of its own after it.
   let pending = null;
-  const soon = () => { clearTimeout(pending); pending = setTimeout(() => poll().catch(() => {}), 100); };
+  let inFlight = false;
+  let again = false;
+  let lastRead = 0;
+  const soon = () => {
+    if (inFlight) again = true;
+    if (pending || inFlight) return;
+    pending = setTimeout(async () => {
+      pending = null;
+      inFlight = true;
+      lastRead = Date.now();
+      await poll().catch(() => {});
+      inFlight = false;
+      if (again) { again = false; soon(); }
+    }, Math.max(EVENT_READ_MS, lastRead + BUSY_READ_MS - Date.now()));
+  };
   feed = startFeed({
     token: login.access_token,
     onEvent: (frame) => { notices.take(frame); soon(); },

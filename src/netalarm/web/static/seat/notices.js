@@ -3,10 +3,10 @@
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
 // A reporter taking an alarm back is told at once, in a note that opens the case; so is a
-// reporter's message on a case this seat answers for and is not reading (with a chime), or a
-// text the reporter's phone sent to the alarm number after the case came over the 110 link (or
-// another report merged into it there), and
-// the network seats finishing or closing a case they forwarded to this (110) seat.
+// reporter's message on a case this seat answers for and is not reading (with a chime, at
+// most every CHIME_MS), or a text the reporter's phone sent to the alarm number after the case
+// came over the 110 link (or another report merged into it there), and the network seats
+// finishing or closing a case they forwarded to this (110) seat.
 // Events are told once the queue has been refreshed after them, so "lost" means no longer
 // in this seat's view.
 
@@ -16,6 +16,8 @@ const KEEP_MS = 15000; // an event not yet settled by a refresh is given up afte
 const NOTE_MS = 30000;
 
 const SNIPPET = 80; // characters of a message shown in its note
+const NAMED = 3; // case numbers named in a toast telling of several
+const CHIME_MS = 3000; // messages chime at most this often (many reporters write at once)
 
 export class Notices {
   // `reading()`: the id of the incident open in front of the seat, if any.
@@ -24,6 +26,8 @@ export class Notices {
     this.left = new Map(); // incident id -> why it left this seat's view
     this.pending = [];
     this.seenCounts = null; // incident id -> unread messages and withdrawals at the last refresh
+    this.lastChime = 0;
+    this.unlisted = []; // messages on cases not in the queue yet (read before the refresh after them)
   }
 
   // Every event of the feed, before the refresh it leads to.
@@ -39,7 +43,7 @@ export class Notices {
     if (frame.type === "reporter_sms_at_source" || frame.type === "merged_at_source") {
       const words = frame.data.text || "";
       const note = frame.type === "merged_at_source" ? "merged_note" : "sms_note";
-      this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words, note);
+      this.wrote(frame.incident_id, words.length > SNIPPET ? `${words.slice(0, SNIPPET)}…` : words, { note });
       return;
     }
     if (frame.type === "closed_at_source") {
@@ -52,32 +56,59 @@ export class Notices {
     this.pending.push({ ...frame, case_number: known && known.case_number, seen: Date.now() });
   }
 
-  // After a queue refresh: the ids of the cases this seat has just lost.
+  // After a queue refresh: the ids of the cases this seat has just lost. Cases that moved the
+  // same way (to the same centre, for the same reason) are told together while their toast
+  // is up: a wave of escalations is one alert counting them, not one per case.
   settle() {
+    const unlisted = this.unlisted;
+    this.unlisted = [];
+    unlisted.forEach((m) => this.wrote(m.incidentId, m.snippet, { note: m.note, seen: m.seen }));
     const lost = [];
+    const told = new Map(); // group key -> {side, e, cases: [{id, case_number}]}
+    const tell = (side, e, here, caseNumber) => {
+      const { how, centre, seat } = this.parts(e, side);
+      const key = `${side}:${how}:${centre}:${seat}`;
+      if (!told.has(key)) told.set(key, { side, e, key, cases: [] });
+      told.get(key).cases.push({ id: e.incident_id, case_number: caseNumber, here });
+    };
     this.pending = this.pending.filter((e) => {
       const here = this.queue.find(e.incident_id);
       const caseNumber = (here && here.case_number) || e.case_number || e.data.case_number || "";
       if (e.type === "sla_alert") {
-        if (here) this.queue.alert(here, this.i18n.t("sla_overdue", { case: caseNumber }));
+        if (here) tell("overdue", e, here, caseNumber);
         return false;
       }
       const toYou = (e.type === "escalated" && e.data.to === this.seat.centre)
         || (e.type === "received_by_transfer" && e.data.centre === this.seat.centre);
       if (toYou) {
         if (!here) return Date.now() - e.seen < KEEP_MS;
-        const title = e.type === "escalated" ? "escalated_title" : "transferred_title";
-        this.queue.alert(here, this.say(e, "to_you", caseNumber), this.i18n.t(title));
+        tell("to_you", e, here, caseNumber);
         return false;
       }
       if (e.type === "received_by_transfer") return false; // a transfer within this seat's view
       if (here) return Date.now() - e.seen < KEEP_MS; // a refresh from before the move
       this.left.set(e.incident_id, { ...e, case_number: caseNumber });
-      this.note(this.say(e, "left", caseNumber));
+      tell("left", e, null, caseNumber);
       lost.push(e.incident_id);
       return false;
     });
+    told.forEach((group) => this.show(group));
     return lost;
+  }
+
+  // One toast for a group of cases that moved alike, counting those told under its key while
+  // it is up; an alert (a tone, a notification) for those handed to this seat or overdue.
+  show({ side, e, key, cases }) {
+    const { t } = this.i18n;
+    const all = this.toasts.gather(key, cases);
+    const [first] = all;
+    const text = all.length === 1 ? this.say(e, side, first.case_number) : this.sayMany(e, side, all);
+    if (side === "left") {
+      this.toasts.show({ text, glyph: "arrow-up-right", kind: "note", ms: NOTE_MS, key });
+      return;
+    }
+    const title = side === "overdue" ? "notification_title" : e.type === "escalated" ? "escalated_title" : "transferred_title";
+    this.queue.alert(first.here, text, t(all.length === 1 ? title : `${title}_many`), key);
   }
 
   // Why the case left this seat's view, in the console's language (null if not known).
@@ -87,11 +118,28 @@ export class Notices {
   }
 
   say(e, side, caseNumber) {
+    if (side === "overdue") return this.i18n.t("sla_overdue", { case: caseNumber });
+    const { how, centre, seat } = this.parts(e, side);
+    return this.i18n.t(`${side}_${how}`, { case: caseNumber, centre, seat });
+  }
+
+  sayMany(e, side, all) {
     const { t } = this.i18n;
+    const shown = all.slice(0, NAMED).map((c) => c.case_number).join(", ");
+    const cases = all.length > NAMED ? t("cases_more", { cases: shown, n: all.length - NAMED }) : shown;
+    if (side === "overdue") return t("sla_overdue_many", { n: all.length, cases });
+    const { how, centre, seat } = this.parts(e, side);
+    return t(`${side}_${how}_many`, { n: all.length, cases, centre, seat });
+  }
+
+  // How a case moved (`how`: transferred, sla or by a seat), the centre on the other side and
+  // the seat that moved it.
+  parts(e, side) {
+    if (side === "overdue") return { how: "overdue", centre: "", seat: "" };
     const moved = ["transferred", "received_by_transfer"].includes(e.type);
     const how = moved ? "transferred" : e.data.reason === "sla" ? "sla" : "by";
     const centre = this.centreName(side === "left" ? e.data.to : e.data.from);
-    return t(`${side}_${how}`, { case: caseNumber, centre, seat: String(e.data.actor || "").replace(/^seat:/, "") });
+    return { how, centre, seat: String(e.data.actor || "").replace(/^seat:/, "") };
   }
 
   centreName(code) {
@@ -136,19 +184,29 @@ export class Notices {
 
   // `snippet`: the message's first words, or null when only its arrival is known (polling);
   // `note`: the words of the note (a chat message, or a text the reporter's phone sent to
-  // the alarm number on the network side).
-  wrote(incidentId, snippet, note = "message_note") {
+  // the alarm number on the network side). A case's newer message replaces its note, so one
+  // reporter writing on fills no stack. A message on a case the queue does not list yet (it
+  // came in a moment ago) waits for the refreshes after it, up to KEEP_MS.
+  wrote(incidentId, snippet, { note = "message_note", seen = Date.now() } = {}) {
     const { t } = this.i18n;
     const known = this.queue.find(incidentId);
-    if (!known || (known.accepted_by !== this.seat.username && known.status !== "received")) return;
+    if (!known) {
+      if (Date.now() - seen < KEEP_MS) this.unlisted.push({ incidentId, snippet, note, seen });
+      return;
+    }
+    if (known.accepted_by !== this.seat.username && known.status !== "received") return;
     const visible = document.visibilityState === "visible";
     if (visible && this.reading() === incidentId) return;
     const text = snippet === null
       ? t("message_note_unseen", { case: known.case_number })
       : t(note, { case: known.case_number, text: snippet });
-    chime();
+    if (Date.now() - this.lastChime >= CHIME_MS) {
+      this.lastChime = Date.now();
+      chime();
+    }
     this.toasts.show({
-      text, glyph: "message-circle", kind: "note", ms: NOTE_MS, onClick: () => this.queue.onOpen(incidentId),
+      text, glyph: "message-circle", kind: "note", ms: NOTE_MS, key: `message-${incidentId}`,
+      onClick: () => this.queue.onOpen(incidentId),
     });
     if (!visible) notify(t("message_title"), text, `message-${incidentId}`);
   }
@@ -168,9 +226,5 @@ export class Notices {
       }
       if ((i.unread_count || 0) > was.unread) this.wrote(i.id, null);
     }
-  }
-
-  note(text) {
-    this.toasts.show({ text, glyph: "arrow-up-right", kind: "note", ms: NOTE_MS });
   }
 }

@@ -1,20 +1,25 @@
-// The live queue: open incidents of the seat's subtree, ordered by priority and then by
-// waiting time, each with its waiting time counting up (amber as the SLA to accept nears,
-// red once it has passed), and the alerts a seat cannot miss: a tone and a notification for
-// every new P1, a softer tone for any other new case, and a red banner (with a repeated tone)
-// while any incident is over its SLA.
+// The live queue: the open incidents of the seat's subtree, the most urgent priority first and
+// then the longest waiting (the server orders them, `order=queue`, and sends at most LIMIT:
+// on a disaster's worst day the P1s waiting longest are listed, never cut off by newer
+// cases), each with its waiting time counting up (amber as the SLA to accept nears, red once
+// it has passed), and the alerts a seat cannot miss: a tone and a notification for new P1s, a
+// softer tone for any other new case, and a red banner (with a repeated tone) while any
+// incident is over its SLA. A refresh redraws only the rows that changed; new P1s arriving
+// together are told in one toast ("12 new P1 alarms"), and the queue's tones sound at most
+// every SOUND_GAP_MS, so a wave of alarms neither freezes the page nor drowns the seat.
 import { api } from "./api.js";
 import { flashTitle, notify, stopFlash, tone } from "./alerts.js";
 import { now as serverNow } from "./clock.js";
 import { icon, pictogram } from "./words.js";
 
 const OPEN = "received,accepted,dispatched,resolved";
+const LIMIT = 500; // rows listed at most (the server's largest page)
 const NEAR = 2 / 3; // share of the SLA after which a waiting incident turns amber
 const REPEAT_MS = 5000;
 const ALERT_MS = 20000;
+const SOUND_GAP_MS = 3000;
+const BANNER_CASES = 12; // late cases named in the banner; the rest are counted
 
-// Counted from `sla_started_at`, on the server's clock: a case handed over to another centre
-// waits there anew.
 export function waited(incident, now = serverNow()) {
   return Math.max(0, (now - Date.parse(incident.sla_started_at)) / 1000);
 }
@@ -31,12 +36,15 @@ export class Queue {
   constructor({ list, banner, toasts, i18n, config, onOpen }) {
     Object.assign(this, { list, banner, toasts, i18n, config, onOpen });
     this.incidents = [];
+    this.total = 0; // open incidents in all, listed or not
+    this.rows = new Map(); // incident id -> its row in the list
     this.alerted = new Set();
     this.seen = null; // ids of the cases shown so far (null before the first refresh)
     this.selected = null;
     this.lastRepeat = 0;
-    // The queue re-renders on every event; a row replaced between press and release would
-    // swallow a click, so a press and a release on rows of the same incident open it.
+    this.lastSound = 0;
+    // A row may move between press and release; a press and a release on rows of the same
+    // incident open it.
     let pressed = null;
     this.list.addEventListener("pointerdown", (e) => {
       pressed = e.button === 0 ? e.target.closest("[data-id]")?.dataset.id ?? null : null;
@@ -64,10 +72,10 @@ export class Queue {
   }
 
   async refresh() {
-    const rows = await api(`/api/v1/incidents?status=${OPEN}&limit=500`, { background: true });
-    const order = { P1: 1, P2: 2, P3: 3, P4: 4 };
-    rows.sort((a, b) => order[a.priority] - order[b.priority] || Date.parse(a.sla_started_at) - Date.parse(b.sla_started_at));
+    const answer = await api(`/api/v1/incidents?status=${OPEN}&order=queue&limit=${LIMIT}`, { background: true, raw: true });
+    const rows = await answer.json();
     this.incidents = rows;
+    this.total = Number(answer.headers.get("X-Total-Count")) || rows.length;
     this.render();
     this.announce();
     return rows;
@@ -78,27 +86,54 @@ export class Queue {
 
   select(id) {
     this.selected = id;
-    this.list.querySelectorAll("[data-id]").forEach((row) => row.classList.toggle("selected", row.dataset.id === id));
+    this.rows.forEach((row, rowId) => row.classList.toggle("selected", rowId === id));
   }
 
   render() {
-    // A seat moving through the queue by keyboard keeps its place when the rows are redrawn.
+    // A seat moving through the queue by keyboard keeps its place when rows move.
     const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     this.draw();
-    const again = focused && this.list.querySelector(`[data-id="${focused}"]`);
-    if (again) again.focus();
+    const again = focused && this.rows.get(focused);
+    if (again && document.activeElement !== again) again.focus();
   }
 
+  // Puts the rows in the queue's order, reusing each incident's row and rewriting it only
+  // when what it shows has changed.
   draw() {
     const { t } = this.i18n;
-    if (!this.incidents.length) {
-      this.list.innerHTML = `<li class="empty">${t("queue_empty")}</li>`;
-      this.tick();
-      return;
+    this.list.querySelectorAll(":scope > li:not([data-id])").forEach((li) => li.remove());
+    const rows = new Map();
+    let next = this.list.firstElementChild;
+    for (const incident of this.incidents) {
+      const row = this.rows.get(incident.id) || document.createElement("li");
+      this.fill(row, incident, t);
+      rows.set(incident.id, row);
+      if (row === next) next = next.nextElementSibling;
+      else this.list.insertBefore(row, next);
     }
-    this.list.innerHTML = this.incidents.map((i) => `
-      <li class="row prio-${i.priority} status-${i.status}${i.id === this.selected ? " selected" : ""}" data-id="${i.id}"
-          data-case="${i.case_number}" data-priority="${i.priority}" tabindex="0">
+    while (next) {
+      const after = next.nextElementSibling;
+      next.remove();
+      next = after;
+    }
+    this.rows = rows;
+    if (!this.incidents.length) this.list.insertAdjacentHTML("beforeend", `<li class="empty">${t("queue_empty")}</li>`);
+    if (this.total > this.incidents.length) {
+      const more = t("queue_more", { shown: this.incidents.length, total: this.total });
+      this.list.insertAdjacentHTML("beforeend", `<li class="more">${more}</li>`);
+    }
+    this.tick();
+  }
+
+  fill(row, i, t) {
+    const withdrawn = i.withdrawals && i.withdrawals.length;
+    const shows = [this.i18n.lang, i.priority, i.status, i.case_number, i.category, i.silent, withdrawn, i.media_count, i.unread_count].join("|");
+    row.classList.toggle("selected", i.id === this.selected);
+    if (row.dataset.shows === shows) return;
+    row.className = `row prio-${i.priority} status-${i.status}${i.id === this.selected ? " selected" : ""}`;
+    Object.assign(row.dataset, { id: i.id, case: i.case_number, priority: i.priority, shows });
+    row.tabIndex = 0;
+    row.innerHTML = `
         <span class="picto">${pictogram(i.category, t(`cat_${i.category}`))}</span>
         <span class="prio">${i.priority}</span>
         <span class="case">${i.case_number}</span>
@@ -106,12 +141,10 @@ export class Queue {
         <span class="wait" title="${t("waiting")}">00:00</span>
         <span class="marks">
           ${i.silent ? `<span class="silent">${icon("volume-x")} ${t("silent")}</span>` : ""}
-          ${i.withdrawals && i.withdrawals.length ? `<span class="withdrawn">${icon("undo-2")} ${t("withdrawn_mark")}</span>` : ""}
+          ${withdrawn ? `<span class="withdrawn">${icon("undo-2")} ${t("withdrawn_mark")}</span>` : ""}
           ${i.media_count ? `<span class="media-count" title="${t("media")}">${icon("paperclip")}${i.media_count}</span>` : ""}
           ${i.unread_count ? `<span class="unread-count" title="${t("unread")}">${icon("message-circle")}${i.unread_count}</span>` : ""}
-        </span>
-      </li>`).join("");
-    this.tick();
+        </span>`;
   }
 
   // Every second: waiting times, colours, the SLA banner.
@@ -119,11 +152,13 @@ export class Queue {
     const now = serverNow();
     const over = [];
     for (const incident of this.incidents) {
-      const row = this.list.querySelector(`[data-id="${incident.id}"]`);
+      const row = this.rows.get(incident.id);
       const level = this.slaLevel(incident, now);
       if (level === "over") over.push(incident);
       if (!row) continue;
-      row.querySelector(".wait").textContent = clock(waited(incident, now));
+      const wait = row.querySelector(".wait");
+      const text = clock(waited(incident, now));
+      if (wait.textContent !== text) wait.textContent = text;
       row.classList.toggle("sla-near", level === "near");
       row.classList.toggle("sla-over", level === "over");
     }
@@ -138,45 +173,68 @@ export class Queue {
       stopFlash();
       return;
     }
-    const key = `${this.i18n.lang}:${over.map((i) => i.id).join()}`; // redrawn for a new language too
+    const named = over.slice(0, BANNER_CASES);
+    const key = `${this.i18n.lang}:${named.map((i) => i.id).join()}:${over.length}`; // redrawn for a new language too
     if (this.banner.dataset.key !== key) {
-      const cases = over.map((i) => `<button type="button" data-id="${i.id}">${i.case_number}</button>`).join(" ");
-      this.banner.innerHTML = t("sla_banner", { cases });
+      const buttons = named.map((i) => `<button type="button" data-id="${i.id}">${i.case_number}</button>`);
+      if (over.length > named.length) buttons.push(t("sla_banner_more", { n: over.length - named.length }));
+      this.banner.innerHTML = t("sla_banner", { cases: buttons.join(" ") });
       this.banner.dataset.key = key;
     }
     this.banner.hidden = false;
     document.body.classList.add("sla-breach");
-    flashTitle(t("sla_banner", { cases: over.map((i) => i.case_number).join(", ") }));
+    const cases = named.map((i) => i.case_number);
+    if (over.length > named.length) cases.push(t("sla_banner_more", { n: over.length - named.length }));
+    flashTitle(t("sla_banner", { cases: cases.join(", ") }));
     if (now - this.lastRepeat >= REPEAT_MS) {
       this.lastRepeat = now;
       tone(true);
     }
   }
 
-  // A tone, a toast and a browser notification for each P1 not yet announced; the alerts of
-  // cases no longer in this seat's view are taken down.
+  // A new case's or an alert's tone, unless one sounded less than SOUND_GAP_MS ago: a wave of
+  // arrivals or escalations is one siren, not dozens at once.
+  sound(urgent) {
+    if (Date.now() - this.lastSound < SOUND_GAP_MS) return;
+    this.lastSound = Date.now();
+    tone(urgent);
+  }
+
+  // The P1s not yet announced, in one alert: a tone, a toast and a browser notification
+  // naming the case; when more come while it is up, it counts them instead ("12 new P1
+  // alarms") and still opens the longest waiting. A new case of another priority sounds a
+  // softer tone. The alerts of cases no longer in this seat's view are taken down.
   announce() {
     const { t } = this.i18n;
     const ids = new Set(this.ids());
     this.toasts.keep(ids);
     let fresh = false;
-    let alarmed = false;
+    const p1s = [];
     for (const incident of this.incidents) {
       if (this.seen && !this.seen.has(incident.id) && incident.status === "received") fresh = true;
       if (incident.priority !== "P1" || incident.status !== "received" || this.alerted.has(incident.id)) continue;
       this.alerted.add(incident.id);
-      this.alert(incident, t("new_p1", { case: incident.case_number }));
-      alarmed = true;
+      p1s.push(incident);
     }
-    if (fresh && !alarmed) tone(false); // a P1's own tone is enough
     this.seen = new Set([...(this.seen || []), ...ids]);
+    if (!p1s.length) {
+      if (fresh) this.sound(false);
+      return;
+    }
+    const all = this.toasts.gather("new-p1", p1s);
+    const [first] = all;
+    const many = all.length > 1;
+    const text = many ? t("new_p1_many", { n: all.length, case: first.case_number }) : t("new_p1", { case: first.case_number });
+    this.alert(first, text, t(many ? "notification_title_many" : "notification_title"), "new-p1");
   }
 
-  alert(incident, text, title = this.i18n.t("notification_title")) {
-    tone(true);
-    notify(title, text, incident.id);
+  // A case to act on: new, handed to this centre, or overdue (see notices.js). `key` makes it
+  // replace the alert (and notification) of that key still up, which counts a burst.
+  alert(incident, text, title, key) {
+    this.sound(true);
+    notify(title, text, key);
     this.toasts.show({
-      text, glyph: "siren", kind: "alert", ms: ALERT_MS, id: incident.id, onClick: () => this.onOpen(incident.id),
+      text, glyph: "siren", kind: "alert", ms: ALERT_MS, id: incident.id, key, onClick: () => this.onOpen(incident.id),
     });
   }
 }

@@ -5,6 +5,8 @@
 // controls nor pushes an alert out of sight; when full, the oldest note gives way first,
 // then the oldest alert.
 // Everything taken down is still in the queue (alerts) or in the case's placeholder (notes).
+// A toast shown with a `key` replaces the one of the same key still up, so a burst of news
+// of one kind ("12 new P1 alarms", one reporter writing on and on) stays one toast.
 import { esc } from "./dom.js";
 import { icon } from "./words.js";
 
@@ -13,15 +15,29 @@ const MAX = 8;
 export class Toasts {
   constructor(stack) {
     this.stack = stack;
+    this.gathered = new Map(); // key -> the items told in the toast of that key
+  }
+
+  // `items` added to those told under `key` while its toast is still up (else alone): what a
+  // toast counting a burst ("12 new P1 alarms") should now tell.
+  gather(key, items) {
+    const up = [...this.stack.children].some((t) => t.dataset.key === key);
+    const all = [...(up ? this.gathered.get(key) || [] : []), ...items];
+    this.gathered.set(key, all);
+    return all;
   }
 
   // Shows `text` for `ms`; a click runs `onClick` (if any) and takes it down. `id` ties an
-  // alert to its incident (see `keep`).
-  show({ text, glyph, kind, ms, id = null, onClick = null }) {
+  // alert to its incident (see `keep`); `key` replaces the toast shown with the same key.
+  show({ text, glyph, kind, ms, id = null, key = null, onClick = null }) {
     const toast = document.createElement("button");
     toast.type = "button";
     toast.className = kind === "note" ? "toast left" : "toast";
     if (id) toast.dataset.id = id;
+    if (key) {
+      toast.dataset.key = key;
+      [...this.stack.children].filter((t) => t.dataset.key === key).forEach((t) => t.remove());
+    }
     toast.innerHTML = `${icon(glyph)} ${esc(text)}`;
     toast.onclick = () => { toast.remove(); if (onClick) onClick(); };
     if (kind === "note") {
