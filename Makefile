@@ -58,7 +58,7 @@ system: system-packages.txt
 
 test: $(STAMP) system
 	$(MAKE) lint
-	$(PY) -m pytest
+	scripts/run-tests
 
 # Each benchmark prints one JSON object and writes bench/results/<name>.json.
 bench: $(STAMP) system
