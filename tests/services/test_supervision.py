@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import SeatToken
-from netalarm.accounts.service import SeatIdentity
+from netalarm.accounts.service import PRESENCE_S, SeatIdentity
 from netalarm.core.clock import iso, utcnow
 from netalarm.incidents import sla
 from netalarm.incidents.models import Incident
-from netalarm.supervision.service import PRESENCE_S, compliance, overview, start_of_day
+from netalarm.supervision.service import compliance, overview, start_of_day
 from tests.support import factories
 from tests.support.factories import Tree
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts import lockout
@@ -147,6 +147,30 @@ async def login(
     )
     await session.flush()
     return token, seat, await routing_service.get(session, seat.centre_id)
+
+
+# A console polls at least every 30 s (its keep-alive): unseen for longer than this, it is gone.
+PRESENCE_S = 90.0
+
+
+def console_present(now: datetime) -> ColumnElement[bool]:
+    """Whether a seat token's console is there at `now`: seen (or signed in) within
+    `PRESENCE_S`. The one rule for the supervisor's overview, the metrics and the queue."""
+    return func.coalesce(SeatToken.seen_at, SeatToken.created_at) > now - timedelta(seconds=PRESENCE_S)
+
+
+async def present_usernames(session: AsyncSession, usernames: set[str]) -> set[str]:
+    """Those of `usernames` whose seat has a live token with its console there now."""
+    if not usernames:
+        return set()
+    now = utcnow()
+    rows = await session.scalars(
+        select(Seat.username)
+        .join(SeatToken, SeatToken.seat_id == Seat.id)
+        .where(Seat.username.in_(usernames), SeatToken.expires_at > now, console_present(now))
+        .distinct()
+    )
+    return set(rows)
 
 
 # A token's `last_used_at` is written at most this often, so a busy console does not turn

@@ -55,7 +55,7 @@ from netalarm.timeline.words import value_words
 COMMON_PRIORITY: Final = {"P1": 10, "P2": 7, "P3": 4, "P4": 1}
 # Timeline entries that tell the incident's course; each becomes a note in its own words.
 NOTED: Final = frozenset(
-    {"accepted", "dispatched", "resolved", "closed", "transferred", "received_by_transfer"}
+    {"accepted", "taken_over", "dispatched", "resolved", "closed", "transferred", "received_by_transfer"}
     | {"escalated", "sla_alert", "merged", "merged_in"}
     | {"forwarded_110", "link_110", "escalated_superior", "superior_update"}
     | {"received_from_network", "escalated_in", "withdrawn", "seat_note"}

@@ -1,5 +1,6 @@
-"""What a seat does to an incident: accept, dispatch, resolve, close, transfer, escalate,
-forward to 110, merge, changes of priority and category, and notes on its record. Each use
+"""What a seat does to an incident: accept, take over from another seat, dispatch, resolve,
+close, transfer, escalate, forward to 110, merge, changes of priority and category, and notes
+on its record. Each use
 case locks the incident, checks, changes, and writes its timeline entry in the caller's
 transaction."""
 
@@ -98,6 +99,8 @@ async def act(
     await classify(session, seat, incident, priority=priority, category=category)
     if action == "accept":
         await _accept(session, seat, incident)
+    elif action == "take-over":
+        await _take_over(session, seat, incident)
     elif action == "dispatch":
         transition(incident, "dispatch")
         incident.dispatch_note = _text(note, "note")
@@ -149,6 +152,30 @@ async def _accept(session: AsyncSession, seat: SeatIdentity, incident: Incident)
     waited = (incident.accepted_at - incident.created_at).total_seconds() if incident.accepted_at else None
     await incident_service.record(
         session, incident, actor=seat.actor, type="accepted", data={"seat": seat.username, "waited_s": waited}
+    )
+
+
+# Statuses in which a seat holds the case (`accepted_by`), so another may take it over.
+HELD_STATUSES = ("accepted", "dispatched", "resolved")
+
+
+async def _take_over(session: AsyncSession, seat: SeatIdentity, incident: Incident) -> None:
+    """The case, held by another seat (gone home, its console lost), becomes this seat's: its
+    messages and alerts come here from now on. Nothing else changes: status, times and SLA."""
+    if incident.status not in HELD_STATUSES:
+        raise Conflict(
+            f"only a case a seat holds can be taken over, not a {incident.status} one",
+            code="illegal_transition",
+            details={"status": incident.status},
+        )
+    if incident.accepted_by == seat.username:
+        raise Conflict("this seat already holds the case", code="already_yours")
+    previous = incident.accepted_by
+    incident.accepted_by = seat.username
+    incident.updated_at = utcnow()
+    incident.version += 1
+    await incident_service.record(
+        session, incident, actor=seat.actor, type="taken_over", data={"seat": seat.username, "from": previous}
     )
 
 

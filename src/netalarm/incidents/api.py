@@ -28,7 +28,9 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["seat"])
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-Action = Literal["accept", "dispatch", "resolve", "close", "transfer", "escalate", "forward-110", "merge"]
+Action = Literal[
+    "accept", "take-over", "dispatch", "resolve", "close", "transfer", "escalate", "forward-110", "merge"
+]
 
 
 class ActionIn(BaseModel):
@@ -106,7 +108,7 @@ async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dic
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     has_phone = bool(reporter is not None and reporter.phone)
     return {
-        **await incident_service.public(session, incident),
+        **(await incident_service.listed(session, [incident]))[0],
         "reporter_reachable": has_phone,
         "sms_reply_max": await sms_service.reply_room(session, incident),
         "from_network": await forwarded_case.from_network(session, incident.id),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from netalarm.accounts import service as accounts_service
 from netalarm.accounts.service import SeatIdentity
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.db import new_row
@@ -199,13 +200,23 @@ async def queue_counts(
 
 
 async def listed(session: AsyncSession, incidents: list[Incident]) -> list[dict[str, Any]]:
-    """A listing's rows: each incident as `public` shows it, with its `queue_counts`, in a
-    fixed number of queries however long the list."""
+    """A listing's rows: each incident as `public` shows it, with its `queue_counts` and
+    `holder_present` (whether the seat holding it has its console open now: a case whose seat
+    has gone is every seat's to watch; None when no seat of this server holds it), in a fixed
+    number of queries however long the list."""
     counts = await queue_counts(session, [i.id for i in incidents])
+    holders = {i.accepted_by for i in incidents if _local_holder(i)}
+    present = await accounts_service.present_usernames(session, {h for h in holders if h})
     return [
-        {**view, **counts[i.id]}
+        {**view, **counts[i.id], "holder_present": (i.accepted_by in present) if _local_holder(i) else None}
         for i, view in zip(incidents, await public_many(session, incidents), strict=True)
     ]
+
+
+def _local_holder(incident: Incident) -> bool:
+    """Whether a seat of this server holds the incident (not nobody, not the superior's seat,
+    `superior:<seat>`, nor another system actor)."""
+    return bool(incident.accepted_by) and ":" not in (incident.accepted_by or "")
 
 
 async def alarm_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:

@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import SeatToken
+from netalarm.accounts.service import console_present
 from netalarm.boundary import outside
 from netalarm.channels.sms.models import SmsDelivery
 from netalarm.core.clock import utcnow
 from netalarm.core.outbox import OutboxEvent
 from netalarm.incidents.lifecycle import OPEN_STATUSES, PRIORITIES
 from netalarm.incidents.models import Incident
-from netalarm.supervision.service import console_present
 
 SMS_STATES = ("pending", "sending", "failed")
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import Seat, SeatToken
-from netalarm.accounts.service import SeatIdentity
+from netalarm.accounts.service import SeatIdentity, console_present
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Forbidden
 from netalarm.incidents.lifecycle import OPEN_STATUSES
@@ -25,14 +25,6 @@ from netalarm.routing.models import Centre
 from netalarm.timeline.models import TimelineEntry
 
 SUPERVISING_ROLES = ("supervisor", "admin")
-# A console polls at least every 30 s (its keep-alive): unseen for longer than this, it is gone.
-PRESENCE_S = 90.0
-
-
-def console_present(now: datetime) -> ColumnElement[bool]:
-    """Whether a seat token's console is there at `now`: seen (or signed in) within
-    `PRESENCE_S`. The one rule for the overview and the metrics."""
-    return func.coalesce(SeatToken.seen_at, SeatToken.created_at) > now - timedelta(seconds=PRESENCE_S)
 
 
 def check_supervisor(seat: SeatIdentity) -> None:
@@ -87,7 +79,7 @@ async def overview(
 ) -> dict[str, Any]:
     """Seats of the supervisor's subtree with a live, not idle token, each with the open
     incidents it accepted and whether its console is there now (`present`: a console polls
-    every few seconds, so one not seen for `PRESENCE_S` was closed or lost its network); and
+    every few seconds, so one not seen for `accounts_service.PRESENCE_S` was closed or lost its network); and
     today's SLA compliance of the subtree."""
     check_supervisor(seat)
     now = utcnow()

@@ -73,6 +73,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "alarm_received": "Alarm received through {channel}: category {category}, "
         "priority {priority}{silent}, routed to centre {centre}, case {case_number}.",
         "accepted": "Accepted by seat {seat} after {waited_s} s.",
+        "taken_over": "Taken over by seat {seat} from seat {from}.",
         "classified": "Classification changed from {from} to {to}.",
         "dispatched": "Dispatched. Note: {note}",
         "resolved": "Resolved. Outcome: {outcome}",
@@ -168,6 +169,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "alarm_received": "通过{channel}收到报警：类别 {category}，优先级 {priority}{silent}，"
         "分派至中心 {centre}，警情编号 {case_number}。",
         "accepted": "坐席 {seat} 受理，等待 {waited_s} 秒。",
+        "taken_over": "坐席 {seat} 接手了此警情（原由坐席 {from} 受理）。",
         "classified": "分类由 {from} 改为 {to}。",
         "dispatched": "已派警。备注：{note}",
         "resolved": "处置完毕。结果：{outcome}",

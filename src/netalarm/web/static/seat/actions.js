@@ -1,4 +1,5 @@
-// The actions on the open incident, as buttons and keyboard shortcuts: accept, priority and
+// The actions on the open incident, as buttons and keyboard shortcuts: accept, take over a case
+// another seat holds (its console gone, its shift over), priority and
 // category, dispatch with a note, resolve with an outcome, close with a disposition,
 // transfer to another centre, escalate to the parent centre, forward to the 110 seat (when this
 // server has the 110 link), merge into another incident, a note on the case's record (any
@@ -11,6 +12,7 @@ import { CATEGORIES, DISPOSITIONS, PRIORITIES } from "./words.js";
 // action -> [shortcut, statuses it applies to]
 const ACTIONS = {
   accept: ["a", ["received"]],
+  "take-over": ["o", ["accepted", "dispatched", "resolved"]],
   classify: ["p", ["received", "accepted", "dispatched", "resolved"]],
   dispatch: ["d", ["accepted"]],
   resolve: ["r", ["dispatched"]],
@@ -51,6 +53,7 @@ export class Actions {
     if (!i || !from.includes(i.status)) return false;
     if (name === "forward-110") return this.forwarding;
     if (name === "escalate") return Boolean(this.parent(i)) || this.superior;
+    if (name === "take-over") return Boolean(i.accepted_by) && i.accepted_by !== this.view.seat.username;
     return true;
   }
 
@@ -58,6 +61,7 @@ export class Actions {
   why(name) {
     const { t } = this.i18n;
     if (name === "forward-110" && !this.forwarding) return t("no_link");
+    if (name === "take-over" && this.view.incident && this.view.incident.accepted_by === this.view.seat.username) return t("take_over_yours");
     if (name === "escalate" && this.view.incident && !this.parent(this.view.incident) && !this.superior) return t("no_superior");
     return t("not_now");
   }
@@ -119,6 +123,7 @@ export class Actions {
       transfer: `<label>${t("centre_to")} <select name="centre">${this.centres.filter((c) => c.code !== i.centre)
         .map((c) => `<option value="${esc(c.code)}">${esc(c.code)} ${esc(c.name)}</option>`).join("")}</select></label>`,
       escalate: `<p>${esc(this.escalationText(i))}</p>`,
+      "take-over": `<p>${esc(t(i.holder_present === false ? "take_over_hint_away" : "take_over_hint", { seat: i.accepted_by }))}</p>`,
       "forward-110": `<p>${esc(t("forward_hint"))}</p>
         <label>${t("forward_note")} <textarea name="note" rows="3" required></textarea></label>`,
       add_note: `<label>${t("note_text")} <textarea name="text" rows="4" maxlength="10000" required></textarea></label>

@@ -194,7 +194,9 @@ export class Notices {
       if (Date.now() - seen < KEEP_MS) this.unlisted.push({ incidentId, snippet, note, seen });
       return;
     }
-    if (known.accepted_by !== this.seat.username && known.status !== "received") return;
+    // A case another seat holds is that seat's to answer, unless its console has gone.
+    const mine = known.accepted_by === this.seat.username || known.status === "received" || known.holder_present === false;
+    if (!mine) return;
     const visible = document.visibilityState === "visible";
     if (visible && this.reading() === incidentId) return;
     const text = snippet === null

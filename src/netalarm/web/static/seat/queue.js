@@ -10,6 +10,7 @@
 import { api } from "./api.js";
 import { flashTitle, notify, stopFlash, tone } from "./alerts.js";
 import { now as serverNow } from "./clock.js";
+import { esc } from "./dom.js";
 import { icon, pictogram } from "./words.js";
 
 const OPEN = "received,accepted,dispatched,resolved";
@@ -127,7 +128,8 @@ export class Queue {
 
   fill(row, i, t) {
     const withdrawn = i.withdrawals && i.withdrawals.length;
-    const shows = [this.i18n.lang, i.priority, i.status, i.case_number, i.category, i.silent, withdrawn, i.media_count, i.unread_count].join("|");
+    const away = i.holder_present === false;
+    const shows = [this.i18n.lang, i.priority, i.status, i.case_number, i.category, i.silent, withdrawn, away, i.media_count, i.unread_count].join("|");
     row.classList.toggle("selected", i.id === this.selected);
     if (row.dataset.shows === shows) return;
     row.className = `row prio-${i.priority} status-${i.status}${i.id === this.selected ? " selected" : ""}`;
@@ -142,6 +144,7 @@ export class Queue {
         <span class="marks">
           ${i.silent ? `<span class="silent">${icon("volume-x")} ${t("silent")}</span>` : ""}
           ${withdrawn ? `<span class="withdrawn">${icon("undo-2")} ${t("withdrawn_mark")}</span>` : ""}
+          ${away ? `<span class="holder-away" title="${esc(t("holder_away_title", { seat: i.accepted_by }))}">${icon("user-x")} ${t("holder_away")}</span>` : ""}
           ${i.media_count ? `<span class="media-count" title="${t("media")}">${icon("paperclip")}${i.media_count}</span>` : ""}
           ${i.unread_count ? `<span class="unread-count" title="${t("unread")}">${icon("message-circle")}${i.unread_count}</span>` : ""}
         </span>`;
