@@ -39,7 +39,7 @@ function after(before, entry) {
     state.locationAt = entry.at;
     state.trail = [...before.trail, state.location];
   }
-  if (entry.type === "accepted") state.acceptedBy = data.seat;
+  if (entry.type === "accepted" || entry.type === "taken_over") state.acceptedBy = data.seat;
   if (entry.type === "transferred" || entry.type === "escalated") state.centre = data.to;
   if (entry.type === "classified" && data.to) {
     if (data.to.priority) state.priority = data.to.priority;
