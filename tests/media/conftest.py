@@ -9,7 +9,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from netalarm.media.storage import Storage, from_url
+from netalarm.media.storage.s3 import S3Storage
 from tests.media.samples import all_samples
 from tests.support.servers import Server, free_port, netalarm
 
@@ -138,3 +139,18 @@ def strict_server(
     )
     yield started
     started.server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """An opened storage, once a folder and once an S3 bucket of its own; on S3 a part is the
+    smallest S3 allows, so a few MiB make several parts and a tail."""
+    if request.param == "local":
+        store = from_url("", tmp_path)
+    else:
+        endpoint = request.getfixturevalue("s3_endpoint")
+        store = S3Storage(bucket=f"test-{secrets.token_hex(4)}", prefix="p", endpoint_url=endpoint)
+        store.part_size = 5 * 1024 * 1024
+    await store.open()
+    yield store
+    await store.close()

@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -26,28 +24,13 @@ from netalarm.core.errors import Conflict, Invalid
 from netalarm.federation import incoming
 from netalarm.incidents import actions
 from netalarm.media.models import Media
-from netalarm.media.storage import Storage, from_url
-from netalarm.media.storage.s3 import S3Storage
+from netalarm.media.storage import Storage
 from netalarm.timeline import service as timeline_service
 from tests.media.samples import noise_png
 from tests.support import factories
 from tests.support.factories import Tree
 
 ACTOR = "system:federation"
-
-
-@pytest.fixture(params=["local", "s3"])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    if request.param == "local":
-        store = from_url("", tmp_path)
-    else:
-        endpoint = request.getfixturevalue("s3_endpoint")
-        # The smallest part S3 allows, so a few MiB make a part and a tail.
-        store = S3Storage(bucket=f"fed-{secrets.token_hex(4)}", prefix="p", endpoint_url=endpoint)
-        store.part_size = 5 * 1024 * 1024
-    await store.open()
-    yield store
-    await store.close()
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,20 +22,6 @@ from netalarm.media.storage.s3 import S3Storage
 async def chunks(data: bytes, size: int = 100_000) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
         yield data[start : start + size]
-
-
-@pytest.fixture(params=["local", "s3"])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    if request.param == "local":
-        store = from_url("", tmp_path)
-    else:
-        endpoint = request.getfixturevalue("s3_endpoint")
-        # The smallest part S3 allows, so a few MiB exercise several parts and a tail.
-        store = S3Storage(bucket=f"contract-{secrets.token_hex(4)}", prefix="p", endpoint_url=endpoint)
-        store.part_size = 5 * 1024 * 1024
-    await store.open()
-    yield store
-    await store.close()
 
 
 async def read_all(store: Storage, key: str, start: int = 0, end: int | None = None) -> bytes:

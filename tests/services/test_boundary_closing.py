@@ -6,11 +6,10 @@ Internet side's view of the link: when the 110 side last called, since when forw
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.boundary import contacts, forwarded_case, inside, outside
-from netalarm.boundary.document import Forward, Progress
+from netalarm.boundary.document import Progress
 from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict
 from netalarm.incidents import actions
@@ -24,15 +23,8 @@ from tests.support.factories import Tree
 async def _forwarded(session: AsyncSession) -> tuple[Tree, Tree, Incident, LinkForward, Incident]:
     """A network case forwarded to 110 and the case it became inside."""
     t, intranet = await factories.tree(session), await factories.tree(session)
-    made = await factories.alarm(session, t.city, Tree.A_POINT, category="violence")
-    incident = await actions.act(session, t.a_seat, made.incident.id, "accept")
-    await actions.act(session, t.a_seat, incident.id, "forward-110", note="armed man", link_110=True)
-    row = await session.scalar(select(LinkForward).where(LinkForward.incident_id == incident.id))
-    assert row is not None
-    received = await inside.receive(
-        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
-    )
-    here = await session.get(Incident, received.incident_id)
+    _, incident, row, inside_id = await factories.forwarded_to_110(session, t, intranet, category="violence")
+    here = await session.get(Incident, inside_id)
     assert here is not None
     return t, intranet, incident, row, here
 

@@ -4,34 +4,24 @@ read as on any chat; no other message's receipts come."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.boundary import forwarded_case, inside, outside
-from netalarm.boundary.document import Forward
-from netalarm.boundary.models import LinkForward
-from netalarm.incidents import actions
 from netalarm.incidents.models import Incident
 from netalarm.messaging import receipts
 from netalarm.messaging import service as messaging_service
 from netalarm.messaging.models import Message
 from tests.support import factories
-from tests.support.factories import Tree
 
 
 async def test_the_reporters_receipts_of_a_110_message_come_back_once_and_stamp_it_inside(
     session: AsyncSession,
 ) -> None:
     t, intranet = await factories.tree(session), await factories.tree(session)
-    made = await factories.alarm(session, t.city, Tree.A_POINT, category="violence")
-    incident = await actions.act(session, t.a_seat, made.incident.id, "accept")
-    await actions.act(session, t.a_seat, incident.id, "forward-110", note="armed man", link_110=True)
-    row = await session.scalar(select(LinkForward).where(LinkForward.incident_id == incident.id))
-    assert row is not None
-    received = await inside.receive(
-        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    made, incident, row, inside_id = await factories.forwarded_to_110(
+        session, t, intranet, category="violence"
     )
-    here = await session.get(Incident, received.incident_id)
+    here = await session.get(Incident, inside_id)
     assert here is not None
     said = await messaging_service.post(
         session,

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.boundary import inside, outside
-from netalarm.boundary.document import Forward
 from netalarm.boundary.models import LinkForward
 from netalarm.channels.sms import inbound
 from netalarm.incidents import actions
@@ -30,15 +29,8 @@ async def _forwarded(
 ) -> tuple[Incident, LinkForward, uuid.UUID]:
     """A case of `t` accepted and forwarded to 110, its forward, and the case it became on
     `intranet`."""
-    made = await factories.alarm(session, t.city, Tree.A_POINT, **fields)
-    incident = await actions.act(session, t.a_seat, made.incident.id, "accept")
-    await actions.act(session, t.a_seat, incident.id, "forward-110", note="armed man", link_110=True)
-    row = await session.scalar(select(LinkForward).where(LinkForward.incident_id == incident.id))
-    assert row is not None
-    received = await inside.receive(
-        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
-    )
-    return incident, row, received.incident_id
+    _, incident, row, inside_id = await factories.forwarded_to_110(session, t, intranet, **fields)
+    return incident, row, inside_id
 
 
 async def _texted(session: AsyncSession, t: Tree, sender: str, text: str) -> inbound.Received:

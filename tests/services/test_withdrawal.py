@@ -4,12 +4,9 @@ case stays as it was until a seat closes it — on this server and across the 11
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.boundary import inside, outside
-from netalarm.boundary.document import Forward
-from netalarm.boundary.models import LinkForward
 from netalarm.core.errors import Conflict, Invalid
 from netalarm.exports import eido
 from netalarm.incidents import actions
@@ -95,21 +92,14 @@ async def test_a_withdrawal_after_a_forward_reaches_the_110_side_once_and_is_not
     session: AsyncSession,
 ) -> None:
     t, intranet = await factories.tree(session), await factories.tree(session)
-    made = await factories.alarm(session, t.city, Tree.A_POINT)
-    incident = await actions.act(session, t.a_seat, made.incident.id, "accept")
-    await actions.act(session, t.a_seat, incident.id, "forward-110", note="armed man", link_110=True)
-    row = await session.scalar(select(LinkForward).where(LinkForward.incident_id == incident.id))
-    assert row is not None
-    received = await inside.receive(
-        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
-    )
+    made, _, row, inside_id = await factories.forwarded_to_110(session, t, intranet)
     await incident_service.withdraw(session, made.alarm, "safe", actor=_reporter(made))
 
     news = (await outside.news(session, {row.id: 0}, target="110"))[row.id]
     assert [(n.type, n.data) for n in news] == [("withdrawn", {"reason": "safe"})]
     for _ in range(2):
         await inside.take_news(session, row.id, news, source="network", actor="system:110-link")
-    here = await session.get(Incident, received.incident_id)
+    here = await session.get(Incident, inside_id)
     assert here is not None
     view = await incident_service.public(session, here)
     assert [w["reason"] for w in view["withdrawals"]] == ["safe"]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.service import SeatIdentity
+from netalarm.boundary import inside
+from netalarm.boundary.document import Forward
+from netalarm.boundary.models import LinkForward
+from netalarm.incidents import actions
+from netalarm.incidents.models import Incident
 from netalarm.intake import service as intake_service
 from netalarm.intake.schemas import AlarmIn
 from netalarm.routing import service as routing_service
@@ -69,3 +76,20 @@ async def alarm(
     if point:
         body["location"] = {"lat": point[0], "lon": point[1], "accuracy_m": 10, "source": "gps"}
     return await intake_service.submit(session, AlarmIn(**body), root=root, timezone="Asia/Shanghai")
+
+
+async def forwarded_to_110(
+    session: AsyncSession, t: Tree, intranet: Tree, **fields: Any
+) -> tuple[intake_service.Submitted, Incident, LinkForward, uuid.UUID]:
+    """An alarm in `t`'s district A (with `fields`), accepted there and forwarded to 110 with
+    the note "armed man", and received by `intranet`'s server: the alarm, the network case, its
+    forward, and the id of the case it became inside."""
+    made = await alarm(session, t.city, Tree.A_POINT, **fields)
+    incident = await actions.act(session, t.a_seat, made.incident.id, "accept")
+    await actions.act(session, t.a_seat, incident.id, "forward-110", note="armed man", link_110=True)
+    row = await session.scalar(select(LinkForward).where(LinkForward.incident_id == incident.id))
+    assert row is not None
+    received = await inside.receive(
+        session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
+    )
+    return made, incident, row, received.incident_id
