@@ -239,6 +239,7 @@ async def test_a_listing_runs_the_same_number_of_queries_for_two_rows_as_for_twe
         **await incident_service.public(session, made[5]),
         "media_count": 0,
         "unread_count": 0,
+        "holder_present": None,  # nobody has taken it
     }
     assert await incident_service.listed(session, []) == []
 
