@@ -479,7 +479,6 @@ def test_a_file_whose_transfer_breaks_off_on_the_way_up_goes_on_from_there(tmp_p
         held = int(start)
         assert int(end) == len(data) - 1
         assert 0 < held <= cut
-        print(f"size {len(data)}, held after the cut {held}, sent up after the cut {second}")
         assert len(data) - held <= second < len(data) - held + 200_000
     finally:
         below.stop()
