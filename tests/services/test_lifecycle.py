@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.incidents import actions
 from netalarm.incidents import service as incident_service
+from netalarm.incidents import views as incident_views
 from netalarm.incidents.models import Incident
 from netalarm.timeline import service as timeline_service
 from tests.support import factories
@@ -56,13 +57,13 @@ async def test_an_illegal_action_is_a_conflict_and_changes_nothing(
     for step in steps:
         extra: dict[str, Any] = {"disposition": "false_alarm"} if step == "close" else {}
         await actions.act(session, t.a_seat, made.incident.id, step, **extra)
-    before = await incident_service.public(session, made.incident)
+    before = await incident_views.public(session, made.incident)
     count = len(await timeline_service.entries(session, made.incident.id))
     with pytest.raises(Conflict):
         async with session.begin_nested():
             await actions.act(session, t.a_seat, made.incident.id, illegal[0], **illegal[1])
     await session.refresh(made.incident)
-    assert await incident_service.public(session, made.incident) == before
+    assert await incident_views.public(session, made.incident) == before
     assert len(await timeline_service.entries(session, made.incident.id)) == count
 
 
@@ -165,12 +166,12 @@ async def test_a_sibling_district_gets_not_found_and_the_city_sees_all(session: 
     with pytest.raises(NotFound):
         await actions.act(session, t.b_seat, made.incident.id, "accept")
     assert (await incident_service.get_visible(session, t.city_seat, made.incident.id)).id == made.incident.id
-    seen_by_b, _ = await incident_service.list_visible(session, t.b_seat)
+    seen_by_b, _ = await incident_views.list_visible(session, t.b_seat)
     assert made.incident.id not in {i.id for i in seen_by_b}
-    seen_by_city, _ = await incident_service.list_visible(session, t.city_seat, centre_code=t.a.code)
+    seen_by_city, _ = await incident_views.list_visible(session, t.city_seat, centre_code=t.a.code)
     assert made.incident.id in {i.id for i in seen_by_city}
     with pytest.raises(NotFound):
-        await incident_service.list_visible(session, t.b_seat, centre_code=t.a.code)
+        await incident_views.list_visible(session, t.b_seat, centre_code=t.a.code)
 
 
 async def test_listing_filters_newest_first_and_paginates(session: AsyncSession) -> None:
@@ -179,16 +180,16 @@ async def test_listing_filters_newest_first_and_paginates(session: AsyncSession)
         await factories.alarm(session, t.city, Tree.B_POINT, category=c) for c in ("fraud", "fire", "other")
     ]
     await actions.act(session, t.b_seat, made[0].incident.id, "accept")
-    rows, total = await incident_service.list_visible(session, t.b_seat)
+    rows, total = await incident_views.list_visible(session, t.b_seat)
     assert total == 3 and [r.id for r in rows] == [m.incident.id for m in reversed(made)]
-    page, _ = await incident_service.list_visible(session, t.b_seat, limit=1, offset=1)
+    page, _ = await incident_views.list_visible(session, t.b_seat, limit=1, offset=1)
     assert [r.id for r in page] == [made[1].incident.id]
-    accepted, n = await incident_service.list_visible(session, t.b_seat, statuses=["accepted"])
+    accepted, n = await incident_views.list_visible(session, t.b_seat, statuses=["accepted"])
     assert n == 1 and accepted[0].id == made[0].incident.id
-    p1, _ = await incident_service.list_visible(session, t.b_seat, priorities=["P1"])
+    p1, _ = await incident_views.list_visible(session, t.b_seat, priorities=["P1"])
     assert [r.id for r in p1] == [made[1].incident.id]
     with pytest.raises(Invalid):
-        await incident_service.list_visible(session, t.b_seat, statuses=["lost"])
+        await incident_views.list_visible(session, t.b_seat, statuses=["lost"])
 
 
 async def test_the_queue_order_lists_the_most_urgent_priority_first_then_the_longest_waiting(
@@ -202,12 +203,12 @@ async def test_the_queue_order_lists_the_most_urgent_priority_first_then_the_lon
     # A case handed over to this centre waits from the hand-over: younger than it was made.
     old_p1.sla_started_at = new_p1.created_at + timedelta(seconds=1)
     await session.flush()
-    rows, total = await incident_service.list_visible(session, t.b_seat, order="queue")
+    rows, total = await incident_views.list_visible(session, t.b_seat, order="queue")
     assert total == 4 and [r.id for r in rows] == [new_p1.id, old_p1.id, p2.id, old_p3.id]
-    first, _ = await incident_service.list_visible(session, t.b_seat, order="queue", limit=1)
+    first, _ = await incident_views.list_visible(session, t.b_seat, order="queue", limit=1)
     assert [r.id for r in first] == [new_p1.id]
     with pytest.raises(Invalid) as unknown:
-        await incident_service.list_visible(session, t.b_seat, order="oldest")
+        await incident_views.list_visible(session, t.b_seat, order="oldest")
     assert unknown.value.field == "order"
 
 
@@ -225,10 +226,10 @@ async def test_a_listing_runs_the_same_number_of_queries_for_two_rows_as_for_twe
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
-        two = await incident_service.listed(session, made[:2])
+        two = await incident_views.listed(session, made[:2])
         for_two = len(statements)
         statements.clear()
-        twenty = await incident_service.listed(session, made)
+        twenty = await incident_views.listed(session, made)
         for_twenty = len(statements)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
@@ -236,12 +237,12 @@ async def test_a_listing_runs_the_same_number_of_queries_for_two_rows_as_for_twe
     assert [row["id"] for row in twenty] == [str(i.id) for i in made]
     assert twenty[:2] == two
     assert twenty[5] == {
-        **await incident_service.public(session, made[5]),
+        **await incident_views.public(session, made[5]),
         "media_count": 0,
         "unread_count": 0,
         "holder_present": None,  # nobody has taken it
     }
-    assert await incident_service.listed(session, []) == []
+    assert await incident_views.listed(session, []) == []
 
 
 async def test_a_seat_finds_its_cases_open_or_closed_by_case_number_words_and_time(
@@ -254,7 +255,7 @@ async def test_a_seat_finds_its_cases_open_or_closed_by_case_number_words_and_ti
     await actions.act(session, t.b_seat, fire.incident.id, "close", disposition="false_alarm")
 
     async def found(**filters: Any) -> list[uuid.UUID]:
-        rows, total = await incident_service.list_visible(session, t.b_seat, **filters)
+        rows, total = await incident_views.list_visible(session, t.b_seat, **filters)
         assert total == len(rows)
         return [r.id for r in rows]
 
@@ -269,10 +270,10 @@ async def test_a_seat_finds_its_cases_open_or_closed_by_case_number_words_and_ti
     assert await found(until=created) == [fire.incident.id]
     assert await found(since=created + timedelta(hours=1)) == []
     with pytest.raises(Invalid) as naive:
-        await incident_service.list_visible(session, t.b_seat, since=created.replace(tzinfo=None))
+        await incident_views.list_visible(session, t.b_seat, since=created.replace(tzinfo=None))
     assert naive.value.field == "since"
     with pytest.raises(Invalid) as long:
-        await incident_service.list_visible(session, t.b_seat, text="x" * 101)
+        await incident_views.list_visible(session, t.b_seat, text="x" * 101)
     assert long.value.field == "q"
 
 

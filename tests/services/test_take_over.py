@@ -16,7 +16,7 @@ from netalarm.accounts.service import PRESENCE_S
 from netalarm.core.clock import utcnow
 from netalarm.core.errors import Conflict, NotFound
 from netalarm.incidents import actions
-from netalarm.incidents import service as incident_service
+from netalarm.incidents import views as incident_views
 from netalarm.timeline.models import TimelineEntry
 from tests.support import factories
 from tests.support.factories import Tree
@@ -81,7 +81,7 @@ async def test_the_queue_says_whether_the_holding_seats_console_is_there(session
     incidents = [held.incident, waiting.incident, by_nobody_here.incident]
 
     async def present() -> list[bool | None]:
-        return [row["holder_present"] for row in await incident_service.listed(session, incidents)]
+        return [row["holder_present"] for row in await incident_views.listed(session, incidents)]
 
     assert await present() == [True, None, False]
     stored = await session.get(SeatToken, hashlib.sha256(token.encode()).hexdigest())

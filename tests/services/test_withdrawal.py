@@ -11,6 +11,7 @@ from netalarm.core.errors import Conflict, Invalid
 from netalarm.exports import eido
 from netalarm.incidents import actions
 from netalarm.incidents import service as incident_service
+from netalarm.incidents import views as incident_views
 from netalarm.incidents.models import Incident
 from netalarm.intake.service import Submitted
 from netalarm.timeline import service as timeline_service
@@ -40,7 +41,7 @@ async def test_a_withdrawal_tells_the_seats_and_leaves_status_priority_and_sla_c
         _reporter(made),
         {"alarm_id": str(made.alarm.id), "reason": "mistake"},
     )
-    view = await incident_service.public(session, incident)
+    view = await incident_views.public(session, incident)
     assert [(w["alarm_id"], w["reason"]) for w in view["withdrawals"]] == [(str(made.alarm.id), "mistake")]
     words = describe({"type": "withdrawn", "data": entry.data}, "en")
     assert "sent by mistake" in words and "stays open" in words
@@ -83,7 +84,7 @@ async def test_a_withdrawal_goes_with_its_alarm_into_the_case_it_is_merged_into(
     second = await factories.alarm(session, t.city, Tree.A_POINT)
     await incident_service.withdraw(session, second.alarm, "mistake", actor=_reporter(second))
     await actions.act(session, t.a_seat, second.incident.id, "merge", into=first.incident.id)
-    view = await incident_service.public(session, first.incident)
+    view = await incident_views.public(session, first.incident)
     assert [w["alarm_id"] for w in view["withdrawals"]] == [str(second.alarm.id)]
     assert view["status"] == "received"
 
@@ -101,7 +102,7 @@ async def test_a_withdrawal_after_a_forward_reaches_the_110_side_once_and_is_not
         await inside.take_news(session, row.id, news, source="network", actor="system:110-link")
     here = await session.get(Incident, inside_id)
     assert here is not None
-    view = await incident_service.public(session, here)
+    view = await incident_views.public(session, here)
     assert [w["reason"] for w in view["withdrawals"]] == ["safe"]
     assert view["status"] == "received"
     told = [e for e in await timeline_service.entries(session, here.id) if e.type == "withdrawn"]

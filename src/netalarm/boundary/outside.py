@@ -33,6 +33,7 @@ from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.incidents import service as incident_service
+from netalarm.incidents import views as incident_views
 from netalarm.incidents.lifecycle import transition
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake.schemas import LocationIn, ReporterIn
@@ -122,8 +123,8 @@ async def _document(session: AsyncSession, incident: Incident, note: str, by: st
     centre = await routing_service.get(session, incident.centre_id)
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     given = reporter is not None and any((reporter.name, reporter.phone, reporter.id_number))
-    counts = await incident_service.queue_counts(session, [incident.id])
-    location = incident_service.location_of(incident)
+    counts = await incident_views.queue_counts(session, [incident.id])
+    location = incident_views.location_of(incident)
     return Forward(
         forward_id=uuid7(),
         case_number=incident.case_number,

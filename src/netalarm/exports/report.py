@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from netalarm.accounts.service import SeatIdentity
 from netalarm.core.clock import iso, utcnow
 from netalarm.incidents import service as incident_service
+from netalarm.incidents import views as incident_views
 from netalarm.incidents.models import Incident
 from netalarm.messaging import service as messaging_service
 from netalarm.timeline import service as timeline_service
@@ -40,7 +41,7 @@ async def gather(
     server keeps media."""
     entries = await timeline_service.entries(session, incident.id)
     return Report(
-        incident=await incident_service.public(session, incident),
+        incident=await incident_views.public(session, incident),
         trail=[
             {"lat": p.lat, "lon": p.lon, "accuracy_m": p.accuracy_m, "source": p.source, "at": iso(p.at)}
             for p in await incident_service.trail(session, incident.id)

@@ -20,6 +20,7 @@ from netalarm.core.errors import NotFound
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid
 from netalarm.incidents import actions, history, nearby
 from netalarm.incidents import service as incident_service
+from netalarm.incidents import views as incident_views
 from netalarm.incidents.lifecycle import CATEGORIES
 from netalarm.timeline import service as timeline_service
 from netalarm.timeline.words import Language
@@ -79,7 +80,7 @@ async def list_incidents(
     `media_count` and `unread_count`; open and closed alike unless `status` says. The total
     count of matches is in `X-Total-Count`. The body is encoded by orjson: a queue's page of
     500 rows took FastAPI's validation and encoding several times as long."""
-    rows, total = await incident_service.list_visible(
+    rows, total = await incident_views.list_visible(
         session,
         seat,
         statuses=_csv(status),
@@ -92,7 +93,7 @@ async def list_incidents(
         limit=limit,
         offset=offset,
     )
-    body = orjson.dumps(await incident_service.listed(session, rows))
+    body = orjson.dumps(await incident_views.listed(session, rows))
     return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})
 
 
@@ -108,7 +109,7 @@ async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dic
     reporter = await session.get(Reporter, incident.reporter_id) if incident.reporter_id else None
     has_phone = bool(reporter is not None and reporter.phone)
     return {
-        **(await incident_service.listed(session, [incident]))[0],
+        **(await incident_views.listed(session, [incident]))[0],
         "reporter_reachable": has_phone,
         "sms_reply_max": await sms_service.reply_room(session, incident),
         "from_network": await forwarded_case.from_network(session, incident.id),
@@ -147,7 +148,7 @@ async def act(
         superior=rt.settings.has_superior,
     )
     told = await sms_service.queue_status(session, incident, actor=seat.actor)
-    view = await incident_service.public(session, incident)
+    view = await incident_views.public(session, incident)
     await session.commit()
     if told is not None:
         worker.wake()
@@ -164,7 +165,7 @@ async def classify(incident_id: str, body: ClassifyIn, session: Session, seat: S
         priority=body.priority,
         category=body.category,
     )
-    view = await incident_service.public(session, incident)
+    view = await incident_views.public(session, incident)
     await session.commit()
     return view
 

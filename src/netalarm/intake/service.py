@@ -29,6 +29,7 @@ from netalarm.core.errors import DomainError, NotFound
 from netalarm.core.ids import uuid7
 from netalarm.core.outbox import OutboxEvent
 from netalarm.incidents import service as incident_service
+from netalarm.incidents import views as incident_views
 from netalarm.incidents.case_numbers import take_case_numbers
 from netalarm.incidents.models import Alarm, Incident
 from netalarm.intake.schemas import AlarmIn
@@ -279,7 +280,7 @@ def _alarm(plan: _Plan, incident: Incident, now: datetime) -> tuple[Row, Row, Ro
             "priority": incident.priority,
             "silent": body.silent,
             "description": body.description,
-            "location": incident_service.location_of(incident),
+            "location": incident_views.location_of(incident),
             "centre": plan.centre.code,
             "identity_given": bool(person and (person.name or person.phone or person.id_number)),
         },
@@ -354,7 +355,7 @@ def reporter_view(found: Submitted) -> dict[str, Any]:
         "resolved_at": iso(incident.resolved_at),
         "closed_at": iso(incident.closed_at),
         "disposition": incident.disposition,
-        "location": incident_service.location_of(incident),
+        "location": incident_views.location_of(incident),
         "withdrawn_at": iso(found.alarm.withdrawn_at),
         "withdrawn_reason": found.alarm.withdrawn_reason,
     }
