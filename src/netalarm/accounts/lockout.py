@@ -19,14 +19,13 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.models import SignInFailures
 from netalarm.core.clock import utcnow
+from netalarm.core.db import upsert_insert
 from netalarm.core.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
@@ -61,10 +60,6 @@ async def locked_until(session: AsyncSession, username: str, now: datetime | Non
     return until
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def record_failure(
     session: AsyncSession, username: str, *, max_failures: int, lockout_s: float, known: bool = True
 ) -> datetime | None:
@@ -88,7 +83,7 @@ async def record_failure(
         .with_for_update(skip_locked=True)
     )
     await session.execute(delete(SignInFailures).where(SignInFailures.username.in_(lapsed)))
-    stmt = _insert(session)(table).values(username=username, failures=1, last_failed_at=now)
+    stmt = upsert_insert(session)(table).values(username=username, failures=1, last_failed_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.username],
         set_={

@@ -45,6 +45,11 @@ class SeatIdentity:
         return f"seat:{self.username}"
 
 
+def actor_name(actor: str) -> str:
+    """The name in an actor (`seat:futian.net` → `futian.net`); an actor of no kind is its name."""
+    return actor.partition(":")[2] or actor
+
+
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200  # what sign-in accepts (`accounts.api.LoginIn`)
 

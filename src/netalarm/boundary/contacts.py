@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any, Final
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.boundary.models import LinkContact, LinkForward
 from netalarm.core.clock import iso, utcnow
+from netalarm.core.db import upsert_insert
 
 # How often at most the other side's calls are written down (it calls every second or so).
 CONTACT_EVERY_S: Final = 2
@@ -23,8 +23,7 @@ async def called(session: AsyncSession, target: str) -> None:
     by one atomic upsert)."""
     now = utcnow()
     table = LinkContact.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(target=target, last_seen_at=now)
+    stmt = upsert_insert(session)(table).values(target=target, last_seen_at=now)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[table.c.target],

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from netalarm.accounts.models import Reporter
+from netalarm.accounts.service import actor_name
 from netalarm.boundary import forwarded_case, inside_files, relayed_receipts
 from netalarm.boundary.document import (
     ACTORS,
@@ -228,7 +229,7 @@ async def take_news(
                 data={
                     "from": update.data.get("from"),
                     "to": update.data.get("to"),
-                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "seat": actor_name(update.actor),
                     "source_case_number": inbound.source_case_number,
                 },
             )
@@ -240,7 +241,7 @@ async def take_news(
                 type="closed_at_source",
                 data={
                     "stage": update.type,
-                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "seat": actor_name(update.actor),
                     "source_case_number": inbound.source_case_number,
                     "source_at": iso(update.at),
                     **{k: update.data[k] for k in ("outcome", "disposition") if k in update.data},
@@ -256,7 +257,7 @@ async def take_news(
                 type="merged_at_source",
                 data={
                     "from_case_number": update.data.get("from_case_number"),
-                    "seat": update.actor.partition(":")[2] or update.actor,
+                    "seat": actor_name(update.actor),
                     "text": str(update.data.get("text") or ""),
                     "source_case_number": inbound.source_case_number,
                 },

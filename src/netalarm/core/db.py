@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import JSON, DateTime, MetaData, Table, event, insert, inspect, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -149,6 +149,12 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 INSERTED_TABLES = "netalarm_inserted_tables"
 
 Rows = tuple[Table, Sequence[dict[str, Any]]]
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The `insert` of the session's back end (PostgreSQL's or SQLite's), whose statements
+    take `on_conflict_do_update` for an atomic upsert on either."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def table(model: type[Base]) -> Table:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from netalarm.accounts.service import actor_name
 from netalarm.boundary import outside
 from netalarm.boundary.document import SUPERIOR
 from netalarm.boundary.models import LinkForward
@@ -28,7 +29,7 @@ async def escalate_up(session: AsyncSession, incident: Incident, *, actor: str, 
         raise Conflict("a closed incident cannot be escalated", code="illegal_transition")
     if await escalated_up(session, incident):
         raise Conflict("the incident was already escalated to the superior server", code="already_escalated")
-    by = actor.partition(":")[2] or actor
+    by = actor_name(actor)
     row = await outside.queue(session, incident, target=TARGET, note=REASONS.get(reason, reason), by=by)
     await incident_service.record(
         session,
