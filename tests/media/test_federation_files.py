@@ -13,16 +13,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from netalarm.boundary import inside, inside_files
-from netalarm.boundary.document import Forward, RemoteMedia
-from netalarm.boundary.models import LinkForward
+from netalarm.boundary import inside_files
+from netalarm.boundary.document import RemoteMedia
 from netalarm.core.db import transaction
 from netalarm.core.errors import Conflict, Invalid
 from netalarm.federation import incoming
-from netalarm.incidents import actions
 from netalarm.media.models import Media
 from netalarm.media.storage import Storage
 from netalarm.timeline import service as timeline_service
@@ -45,18 +42,7 @@ async def escalated(sessions: async_sessionmaker[AsyncSession]) -> Escalated:
     async with transaction(sessions) as session:
         below, above = await factories.tree(session), await factories.tree(session)
         made = await factories.alarm(session, below.city, Tree.OUTSIDE)
-        await actions.act(session, below.city_seat, made.incident.id, "escalate", superior=True)
-        row = await session.scalar(select(LinkForward).where(LinkForward.incident_id == made.incident.id))
-        assert row is not None
-        forward = Forward.model_validate(row.document)
-        received = await inside.receive(
-            session,
-            forward,
-            root=above.city,
-            timezone="Asia/Shanghai",
-            source=below.city.code,
-            first_type="escalated_in",
-        )
+        _, forward, received = await factories.handed_up(session, below, above, made.incident.id)
     return Escalated(forward.forward_id, below.city.code, received.incident_id)
 
 

@@ -108,29 +108,10 @@ async def test_a_case_handed_up_by_hand_is_not_handed_up_again_by_the_watchdog(s
     assert (made.incident.id, "overdue") in raised
 
 
-async def _handed_up(
-    session: AsyncSession, below: Tree, above: Tree, incident_id: uuid.UUID
-) -> tuple[LinkForward, Forward, inside.Received]:
-    """The root seat below escalates the incident; the superior (`above`) takes the forward."""
-    await actions.act(session, below.city_seat, incident_id, "escalate", superior=True)
-    row = await _up(session, incident_id)
-    assert row is not None
-    forward = Forward.model_validate(row.document)
-    received = await inside.receive(
-        session,
-        forward,
-        root=above.city,
-        timezone="Asia/Shanghai",
-        source=below.city.code,
-        first_type="escalated_in",
-    )
-    return row, forward, received
-
-
 async def test_the_superiors_steps_are_followed_below_until_resolved(session: AsyncSession) -> None:
     below, above = await factories.tree(session), await factories.tree(session)
     made = await factories.alarm(session, below.city, Tree.OUTSIDE)
-    row, forward, received = await _handed_up(session, below, above, made.incident.id)
+    row, forward, received = await factories.handed_up(session, below, above, made.incident.id)
     upper = await session.get(Incident, received.incident_id)
     assert upper is not None and (upper.centre_id, upper.status) == (above.city.id, "received")
     await actions.act(session, above.city_seat, upper.id, "accept")
@@ -166,7 +147,7 @@ async def test_a_dispatch_by_the_superior_is_texted_to_a_reporter_who_alarmed_by
         message_id="gw-fed-1", sender="13900135555", text="Kidnapping, white van", received_at=None
     )
     made = await inbound.receive(session, sms, root=below.city, timezone="Asia/Shanghai")
-    row, forward, received = await _handed_up(session, below, above, made.incident.id)
+    row, forward, received = await factories.handed_up(session, below, above, made.incident.id)
     await actions.act(session, above.city_seat, received.incident_id, "accept")
     await actions.act(session, above.city_seat, received.incident_id, "dispatch", note="province unit 2")
     updates = (await inside.progress(session, {forward.forward_id: 0}, source=below.city.code))[

@@ -93,3 +93,25 @@ async def forwarded_to_110(
         session, Forward.model_validate(row.document), root=intranet.city, timezone="Asia/Shanghai"
     )
     return made, incident, row, received.incident_id
+
+
+async def handed_up(
+    session: AsyncSession, below: Tree, above: Tree, incident_id: uuid.UUID
+) -> tuple[LinkForward, Forward, inside.Received]:
+    """The root seat below escalates the incident to the superior server, and the superior
+    (`above`) takes the forward: the forward, its document, and what the superior made of it."""
+    await actions.act(session, below.city_seat, incident_id, "escalate", superior=True)
+    row = await session.scalar(
+        select(LinkForward).where(LinkForward.incident_id == incident_id, LinkForward.target == "superior")
+    )
+    assert row is not None
+    forward = Forward.model_validate(row.document)
+    received = await inside.receive(
+        session,
+        forward,
+        root=above.city,
+        timezone="Asia/Shanghai",
+        source=below.city.code,
+        first_type="escalated_in",
+    )
+    return row, forward, received
