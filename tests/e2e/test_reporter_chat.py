@@ -91,19 +91,30 @@ def test_a_message_whose_answer_was_lost_on_the_way_arrives_once_when_sent_again
     expect(page.locator("#view-status")).to_be_visible()
     incident_id = kept(page, "current")["incident_id"]
     lost: list[str] = []
+    # Retries wait until the page has been seen keeping the message: a retry answered at once
+    # would otherwise empty the queue before the test looks.
+    held: list[Route] = []
+    released: list[bool] = []
 
     def lose_the_first_answer(route: Route) -> None:
-        if route.request.method != "POST" or lost:
+        if route.request.method != "POST":
             route.continue_()
-            return
-        route.fetch()  # the message reaches the server...
-        lost.append(route.request.url)
-        route.abort()  # ...but its answer never reaches the phone
+        elif not lost:
+            route.fetch()  # the message reaches the server...
+            lost.append(route.request.url)
+            route.abort()  # ...but its answer never reaches the phone
+        elif released:
+            route.continue_()
+        else:
+            held.append(route)
 
     page.route("**/api/v1/alarms/*/messages", lose_the_first_answer)
     page.locator("#chat-text").fill("the door is locked")
     page.locator("#chat-form button[type=submit]").tap()
     expect(page.locator("#queued .msg")).to_have_count(1)  # no answer: kept as not sent yet
+    released.append(True)
+    for route in held:
+        route.continue_()
     expect(page.locator("#queued .msg")).to_have_count(0, timeout=20_000)  # sent again, and answered
     expect(page.locator("#messages .msg.mine")).to_have_count(1)
     assert lost, "the first answer was not lost"
