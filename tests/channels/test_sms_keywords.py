@@ -294,6 +294,7 @@ async def test_quiet_withholds_what_still_waits_to_be_texted_but_not_what_is_sen
         ("failed", sms_service.WITHHELD),
         ("sending", None),
     ]
+    assert [sms_service.public(d)["withheld"] for d in (receipt, waiting, sending)] == [False, True, False]
     entries = await timeline_service.entries(session, made.incident.id)
     withheld = [e.data for e in entries if e.type == "sms_withheld"]
     assert [(d["delivery_id"], d["text"], d["reason"]) for d in withheld] == [

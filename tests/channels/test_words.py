@@ -1,5 +1,5 @@
-"""The printable report tells SMS and call-back entries (and an SMS withheld for quiet) in plain
-words, in both languages."""
+"""The printable report tells SMS and call-back entries (an SMS withheld for quiet, quiet
+ended, a text after closing) in plain words, in both languages."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ ENTRIES = [
     ("sms_withheld", {"to": "+86 138****8000", "status": "dispatched", "reason": "silent"}),
     ("sms_withheld", {"delivery_id": "d", "to": "+86 138****8000", "text": "Hi", "reason": "silent"}),
     ("quiet_requested", {"alarm_id": "a"}),
+    ("quiet_lifted", {"alarm_id": "a", "incident_silent": False}),
+    ("sms_after_closing", {"alarm_id": "a", "text": "取消报警", "idempotency_key": "sms:1"}),
     (
         "call",
         {"to": "+86 138****8000", "to_source": "seat", "outcome": "busy", "note": "", "placed_by": "seat"},
@@ -34,6 +36,9 @@ ENTRIES = [
                 "(silent alarm).",
                 "SMS to +86 138****8000 not sent, the reporter asked for quiet first: “Hi”",
                 "The reporter asked for quiet: no texts unless needed, their phone may be heard.",
+                "The reporter ended quiet: they may be texted again.",
+                "The reporter texted after the case was closed: “取消报警”. No new alarm was raised; "
+                "they were told the case is closed.",
                 "The seat called back +86 138****8000 (a number the seat gave): line busy. Note: —",
             ],
         ),
@@ -46,6 +51,8 @@ ENTRIES = [
                 "未向 +86 138****8000 发送“已派警”通知短信：报警人要求静默（静默报警）。",
                 "报警人已要求静默，待发短信不再发送至 +86 138****8000：“Hi”",
                 "报警人要求静默：除非必要不发短信，手机响动可能被人察觉。",
+                "报警人取消静默：可以再给其发短信。",
+                "报警人在结案后发来短信：“取消报警”。未新建警情，已回复告知警情已结案。",
                 "坐席回拨 +86 138****8000（坐席输入的号码）：占线。备注：—",
             ],
         ),

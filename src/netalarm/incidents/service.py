@@ -203,6 +203,34 @@ async def ask_quiet(session: AsyncSession, alarm: Alarm, *, actor: str) -> bool:
     return True
 
 
+async def lift_quiet(session: AsyncSession, alarm: Alarm, *, actor: str) -> bool:
+    """The reporter of `alarm`, who asked for quiet, may be texted again: the alarm is no
+    longer silent, and the incident only when none of its other alarms is; a `quiet_lifted`
+    entry tells the seats. The priority stays as it is (a seat lowers it if it will).
+    Returns whether this call changed the alarm (False when it was not silent)."""
+    incident = await lock(session, alarm.incident_id)
+    await session.refresh(alarm)
+    if not alarm.silent:
+        return False
+    alarm.silent = False
+    others_silent = await session.scalar(
+        select(func.count())
+        .select_from(Alarm)
+        .where(Alarm.incident_id == incident.id, Alarm.id != alarm.id, Alarm.silent.is_(True))
+    )
+    incident.silent = bool(others_silent)
+    incident.updated_at = utcnow()
+    incident.version += 1
+    await record(
+        session,
+        incident,
+        actor=actor,
+        type="quiet_lifted",
+        data={"alarm_id": str(alarm.id), "incident_silent": incident.silent},
+    )
+    return True
+
+
 async def reclassify(
     session: AsyncSession, incident: Incident, changes: dict[str, str], *, actor: str
 ) -> None:

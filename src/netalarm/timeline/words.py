@@ -110,6 +110,9 @@ SENTENCES: dict[str, dict[str, str]] = {
         "(silent alarm).",
         "sms_withheld.delivery": "SMS to {to} not sent, the reporter asked for quiet first: “{text}”",
         "quiet_requested": "The reporter asked for quiet: no texts unless needed, their phone may be heard.",
+        "quiet_lifted": "The reporter ended quiet: they may be texted again.",
+        "sms_after_closing": "The reporter texted after the case was closed: “{text}”. No new alarm was "
+        "raised; they were told the case is closed.",
         "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
         "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
         "call": "The seat called back {to} ({to_source}): {outcome}. Note: {note}",
@@ -201,6 +204,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_withheld": "未向 {to} 发送“{status}”通知短信：报警人要求静默（静默报警）。",
         "sms_withheld.delivery": "报警人已要求静默，待发短信不再发送至 {to}：“{text}”",
         "quiet_requested": "报警人要求静默：除非必要不发短信，手机响动可能被人察觉。",
+        "quiet_lifted": "报警人取消静默：可以再给其发短信。",
+        "sms_after_closing": "报警人在结案后发来短信：“{text}”。未新建警情，已回复告知警情已结案。",
         "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
         "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",
         "call": "坐席回拨 {to}（{to_source}）：{outcome}。备注：{note}",

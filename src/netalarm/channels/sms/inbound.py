@@ -7,7 +7,10 @@ the text goes into its conversation (a `message` entry and event, as any reporte
 Otherwise intake stores a new alarm: channel `sms`, category `other`, description the text,
 reporter phone the sender, position the one the text gives (`position`), silent when the
 text asks for quiet (`keywords`); and the sender is sent a receipt with the case number. A
-reply may also give a position (onto the trail), ask for quiet, or cancel the alarm. Either
+reply may also give a position (onto the trail), ask for quiet or for quiet to end, or cancel
+the alarm. A cancellation from a number whose SMS alarm was closed in the last
+`LATE_CANCEL_WINDOW` raises nothing: it goes on that case's record and the sender is told the
+case is closed (a new alarm for "cancel" would have a seat chase a closed matter). Either
 way, an open case forwarded to 110 whose reporter gave that phone is told the text
 (`boundary.reporter_sms`), so it reaches the 110 seat.
 
@@ -25,7 +28,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,6 +47,7 @@ from netalarm.intake import service as intake_service
 from netalarm.intake.schemas import KEY_MIN, AlarmIn, ReporterIn
 from netalarm.messaging import service as messaging_service
 from netalarm.routing.models import Centre
+from netalarm.timeline.models import TimelineEntry
 
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9._:\-]{1,120}$")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
@@ -52,6 +56,8 @@ RAW_SENDER_MAX = 64
 
 # What stands for the words of a blank text, in the case's description or chat.
 BLANK = "（空白短信 · blank SMS）"
+# How long after an SMS case is closed a cancellation from its number is taken for it.
+LATE_CANCEL_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,10 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Received:
-    """What an inbound SMS did: `outcome` is `alarm` (a new alarm) or `message` (a chat
-    message on an open incident); `created` is False for a repeat of a stored SMS; `keyword`
-    what the text asked for besides (`keyword_in`): `quiet`, `cancel` or None."""
+    """What an inbound SMS did: `outcome` is `alarm` (a new alarm), `message` (a chat
+    message on an open incident) or `closed` (a late cancellation, kept on the record of the
+    closed case it was for); `created` is False for a repeat of a stored SMS; `keyword` what
+    the text asked for besides (`keyword_in`): `quiet`, `quiet_off`, `cancel` or None."""
 
     outcome: str
     alarm: Alarm
@@ -90,9 +97,12 @@ class Received:
 
 def keyword_in(text: str, outcome: str) -> str | None:
     """What a text asks for besides its words (`keywords`): `cancel` (a reply cancelling the
-    open alarm; a first text never cancels, it raises the alarm), `quiet`, or None."""
-    if outcome == "message" and keywords.withdrawal(text) is not None:
+    open alarm, or a late one for a closed case; a first text never cancels, it raises the
+    alarm), `quiet`, `quiet_off` (on a reply), or None."""
+    if outcome != "alarm" and keywords.withdrawal(text) is not None:
         return "cancel"
+    if outcome == "message" and keywords.lifts_quiet(text):
+        return "quiet_off"
     return "quiet" if keywords.asks_quiet(text) else None
 
 
@@ -132,6 +142,10 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
     open_alarm = await _open_sms_alarm(session, phone) if phone is not None else None
     if phone is not None and open_alarm is not None:
         return await _reply(session, sms, key, text, phone, *open_alarm)
+    if phone is not None and keywords.withdrawal(text) is not None:
+        closed = await _lately_closed_sms_alarm(session, phone)
+        if closed is not None:
+            return await _late_cancel(session, key, text, phone, *closed)
     description = text
     if phone is None:
         description = f"{text}\n\n(SMS sender is not a valid phone number: {_printable(sms.sender)})"
@@ -195,12 +209,61 @@ async def _reply(
         )
     if keywords.asks_quiet(text) and await incident_service.ask_quiet(session, alarm, actor=actor):
         await sms_service.withhold_pending(session, incident)
+    if keywords.lifts_quiet(text) and await incident_service.lift_quiet(session, alarm, actor=actor):
+        await sms_service.queue_answer(session, incident, phone, "quiet_off")
     reason = keywords.withdrawal(text)
     if reason is not None:
         await incident_service.withdraw(session, alarm, reason, actor=actor)
         # A repeat confirms the reason the alarm was first cancelled for, which it keeps.
         await sms_service.queue_withdrawal_reply(session, incident, phone, alarm.withdrawn_reason or reason)
     return Received("message", alarm, incident, message.id, created=True, keyword=keyword_in(text, "message"))
+
+
+async def _late_cancel(
+    session: AsyncSession, key: str, text: str, phone: str, alarm: Alarm, incident: Incident
+) -> Received:
+    """A cancellation for `incident`, closed meanwhile: an `sms_after_closing` entry keeps the
+    text on its record and the sender is told the case is closed (`ANSWERS["late_cancel"]`),
+    once per gateway message (the entry holds its key)."""
+    kept = await session.scalars(
+        select(TimelineEntry.data).where(
+            TimelineEntry.incident_id == incident.id, TimelineEntry.type == "sms_after_closing"
+        )
+    )
+    created = not any(data.get("idempotency_key") == key for data in kept)
+    if created:
+        await incident_service.record(
+            session,
+            incident,
+            actor=f"reporter:{alarm.reporter_id}",
+            type="sms_after_closing",
+            data={"alarm_id": str(alarm.id), "text": text, "idempotency_key": key},
+        )
+        await sms_service.queue_answer(session, incident, phone, "late_cancel")
+    return Received("closed", alarm, incident, None, created=created, keyword="cancel")
+
+
+async def _lately_closed_sms_alarm(session: AsyncSession, phone: str) -> tuple[Alarm, Incident] | None:
+    """The newest alarm that came by SMS from this phone, with its incident locked, when that
+    incident was closed within `LATE_CANCEL_WINDOW`; else None."""
+    row = (
+        await session.execute(
+            select(Alarm.id, Alarm.incident_id)
+            .join(Reporter, Reporter.id == Alarm.reporter_id)
+            .where(Alarm.channel == "sms", Reporter.phone == phone)
+            .order_by(Alarm.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    incident = await incident_service.lock(session, row.incident_id)
+    closed_at = incident.closed_at
+    if incident.status != "closed" or closed_at is None or utcnow() - closed_at > LATE_CANCEL_WINDOW:
+        return None
+    alarm = await session.get(Alarm, row.id)
+    assert alarm is not None
+    return alarm, incident
 
 
 async def _one_sender_at_a_time(session: AsyncSession, phone: str) -> None:

@@ -11,7 +11,10 @@ The words are read so that an ordinary message is never taken for one:
 - **Quiet** when the text begins with “静音”, “静默”, “QUIET” or “SILENT” (an English word on
   its own): the reporter cannot have their phone buzz. Taken too eagerly it only withholds
   the automatic status texts and warns the seat, so a text that merely starts so is read as
-  asking for quiet; the whole text still reaches the seat."""
+  asking for quiet; the whole text still reaches the seat.
+- **Quiet off** only when the whole text is “取消静音”, “解除静音”, “QUIET OFF” or “END QUIET”
+  (case, spaces and punctuation aside): texts to their phone start again. Strict, unlike
+  quiet, because taken by mistake it would make a hidden phone buzz."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import unicodedata
 _CANCEL = ("取消报警", "撤销报警", "cancelalarm")
 _SAFE = ("安全", "已安全", "我已安全", "我安全了", "safe", "iamsafe", "imsafe")
 _QUIET = ("静音", "静默", "quiet", "silent")
+_QUIET_OFF = ("取消静音", "解除静音", "quietoff", "endquiet")
 _QUESTION = ("?", "？")
 
 
@@ -45,8 +49,16 @@ def withdrawal(text: str) -> str | None:
     return None
 
 
+def lifts_quiet(text: str) -> bool:
+    """Whether the whole text asks for quiet to end (see the module)."""
+    return not text.strip().endswith(_QUESTION) and _words(text) in _QUIET_OFF
+
+
 def asks_quiet(text: str) -> bool:
-    """Whether the text begins with a word asking for quiet (see the module)."""
+    """Whether the text begins with a word asking for quiet (see the module) and does not
+    ask for quiet to end (“QUIET OFF” begins with “QUIET”)."""
+    if lifts_quiet(text):
+        return False
     plain = unicodedata.normalize("NFKC", text).strip().casefold()
     for word in _QUIET:
         if plain.startswith(word):

@@ -107,6 +107,29 @@ async def queue_withdrawal_reply(
     return await _enqueue(session, incident, ACTOR, "system", number=number, source="reporter", text=text)
 
 
+# The answers to what a reporter texted besides a message (`keywords`), keyed by what it was:
+# quiet lifted (texts start again); and a cancellation texted after the case was closed
+# (nothing to cancel, and how to get help if they need it now).
+ANSWERS: dict[str, str] = {
+    "quiet_off": (
+        "【报警】警情 {case}：已恢复短信通知，处置进展将发送至本号码。"
+        "Case {case}: texts are back on; we will text you as the case moves on."
+    ),
+    "late_cancel": (
+        "【报警】警情 {case} 已结案，无需撤销。如需帮助，请回复本号码或拨打110。"
+        "Case {case} is already closed; there is nothing to cancel. "
+        "If you need help now, reply here or call 110."
+    ),
+}
+
+
+async def queue_answer(session: AsyncSession, incident: Incident, number: str, kind: str) -> SmsDelivery:
+    """Answer a reporter's keyword text with `ANSWERS[kind]` for `incident`, in the
+    transaction that applied it (actor `system:sms`)."""
+    text = ANSWERS[kind].format(case=incident.case_number)
+    return await _enqueue(session, incident, ACTOR, "system", number=number, source="reporter", text=text)
+
+
 # Sent to whoever raised an alarm by SMS as the case moves on (see RECEIPT): that police are
 # on their way, and that the case is closed. Keyed by the status they tell of.
 STATUS_TEXTS: dict[str, str] = {
@@ -316,8 +339,9 @@ async def for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[di
 
 def public(delivery: SmsDelivery) -> dict[str, Any]:
     """A delivery as seats see it. `status` is `pending` (also while a worker is sending),
-    `sent` (the transport took it) or `failed` (refused, or out of attempts); the number is
-    masked (see `contact.mask`)."""
+    `sent` (the transport took it) or `failed` (refused, or out of attempts; `withheld` when
+    it was never tried because the reporter asked for quiet first, `withhold_pending`); the
+    number is masked (see `contact.mask`)."""
     return {
         "id": str(delivery.id),
         "incident_id": str(delivery.incident_id),
@@ -329,6 +353,7 @@ def public(delivery: SmsDelivery) -> dict[str, Any]:
         "at": iso(delivery.created_at),
         "attempts": delivery.attempts,
         "error": delivery.last_error,
+        "withheld": delivery.last_error == WITHHELD,
         "next_attempt_at": iso(delivery.next_attempt_at) if delivery.status == "pending" else None,
         "sent_at": iso(delivery.sent_at),
         "failed_at": iso(delivery.failed_at),

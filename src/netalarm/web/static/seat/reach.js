@@ -76,10 +76,11 @@ export class Reach {
     if (reason) this.closeForms();
     this.$("#sms-list").innerHTML = deliveries.slice().reverse().map((d) => `
       <li data-id="${d.id}" data-status="${d.status}">
-        <span class="sms-status">${esc(t(`sms_${d.status}`))}</span>
+        <span class="sms-status">${esc(t(d.withheld ? "sms_withheld" : `sms_${d.status}`))}</span>
         <span class="meta">${time(d.at, lang)} · ${esc(d.to)}${d.attempts > 1 ? ` · ${esc(t("sms_attempts", { n: d.attempts }))}` : ""}</span>
         <div class="text">${esc(d.text)}</div>
-        ${d.error ? `<div class="sms-error">${esc(d.error)}</div>` : ""}</li>`).join("");
+        ${d.withheld ? `<div class="sms-error">${esc(t("sms_withheld_why"))}</div>`
+          : d.error ? `<div class="sms-error">${esc(d.error)}</div>` : ""}</li>`).join("");
   }
 
   // Hides both forms; `refocus` puts the focus back on the button of the form that was open.
