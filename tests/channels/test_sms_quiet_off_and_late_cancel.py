@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.channels.sms import inbound, keywords
 from netalarm.channels.sms import service as sms_service
-from netalarm.channels.sms.models import SmsDelivery
 from netalarm.incidents import actions
 from netalarm.incidents.models import Alarm, Incident
 from tests.channels.test_sms_inbound import _phone, _receive, _sms, _types
+from tests.channels.test_sms_keywords import _texts
 from tests.support import factories
 
 
@@ -48,13 +48,6 @@ def test_quiet_off_is_not_read_as_asking_for_quiet() -> None:
         False,
         True,
     ]
-
-
-async def _texts(session: AsyncSession, incident_id: object) -> list[str]:
-    deliveries = await session.scalars(
-        select(SmsDelivery).where(SmsDelivery.incident_id == incident_id).order_by(SmsDelivery.id)
-    )
-    return [d.text for d in deliveries]
 
 
 async def test_quiet_off_makes_the_case_textable_again_answers_and_status_texts_resume(
