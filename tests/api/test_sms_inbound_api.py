@@ -199,9 +199,20 @@ def test_bad_inbound_sms_bodies_get_422_naming_the_field(inbound_server: Server)
         ("received_at", {**good, "received_at": "9999-12-31T23:59:59-14:00"}),  # after 9999 in UTC
         ("received_at", {**good, "received_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()}),
         ("received_at", {**good, "received_at": (datetime.now(UTC) - timedelta(days=60)).isoformat()}),
+        ("text", {**good, "text": "x" * 40_001}),  # longer than any concatenated SMS
     ):
         answer = httpx.post(f"{base}/api/v1/sms/inbound", json=body, headers=GATEWAY)
         assert (answer.status_code, answer.json()["error"]["field"]) == (422, field), answer.text
+
+
+def test_a_text_longer_than_a_message_raises_the_alarm_with_its_beginning_not_a_422(
+    inbound_server: Server,
+) -> None:
+    base, seat = inbound_server.url, seat_headers(inbound_server.url, CITY_SEAT)
+    raised = _sms_in(base, _phone(), "救命 " + "x" * 6_000)
+    incident = httpx.get(f"{base}/api/v1/incidents/{raised['incident_id']}", headers=seat).json()
+    assert incident["description"].startswith("救命 xxx") and len(incident["description"]) <= 4_000
+    assert incident["description"].endswith("characters cut）")
 
 
 def test_a_blank_sms_is_taken_as_a_silent_alarm_not_refused(inbound_server: Server) -> None:

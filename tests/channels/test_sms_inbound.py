@@ -199,6 +199,23 @@ async def test_a_closed_incidents_number_texting_again_raises_a_new_alarm(sessio
     assert again.alarm.description == "Now he is hitting the door"
 
 
+async def test_a_text_too_long_for_a_message_keeps_its_beginning_and_says_how_much_was_cut(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    phone = _phone()
+    first = await _receive(session, t, _sms(phone, "a" * (messaging_service.MAX_TEXT + 10)))
+    assert first.outcome == "alarm" and len(first.alarm.description) <= messaging_service.MAX_TEXT
+    cut = messaging_service.MAX_TEXT + 10 - (messaging_service.MAX_TEXT - 64)
+    assert first.alarm.description.endswith(f"截去 {cut} 字 · {cut} characters cut）")
+    reply = await _receive(session, t, _sms(phone, "b" * 39_000))
+    said = await session.get(Message, reply.message_id)
+    assert said is not None and said.text.startswith("bbb") and len(said.text) <= messaging_service.MAX_TEXT
+    exact = await _receive(session, t, _sms(phone, "c" * messaging_service.MAX_TEXT))
+    kept = await session.get(Message, exact.message_id)
+    assert kept is not None and kept.text == "c" * messaging_service.MAX_TEXT  # a text that fits is whole
+
+
 async def test_a_blank_sms_raises_a_silent_alarm_and_a_blank_reply_reaches_the_seat(
     session: AsyncSession,
 ) -> None:

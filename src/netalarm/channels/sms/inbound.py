@@ -56,6 +56,9 @@ RAW_SENDER_MAX = 64
 
 # What stands for the words of a blank text, in the case's description or chat.
 BLANK = "（空白短信 · blank SMS）"
+# The longest text a gateway may hand over (255 concatenated parts of 153 characters, rounded
+# up); what a case keeps of one is `messaging_service.MAX_TEXT` (`_fitted`).
+LONGEST_SMS = 40_000
 # How long after an SMS case is closed a cancellation from its number is taken for it.
 LATE_CANCEL_WINDOW = timedelta(hours=24)
 
@@ -131,7 +134,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
     raises a silent alarm (no status texts to a phone that may be hidden), or reaches the
     seat of an open one as a message, saying `BLANK`."""
     blank = not sms.text.strip()
-    text = BLANK if blank else sms.text.strip()
+    text = BLANK if blank else _fitted(sms.text.strip())
     key = idempotency_key(sms.message_id)
     phone = sender_phone(sms.sender)
     if phone is not None:
@@ -295,6 +298,15 @@ async def _record_gateway_time(
             "message_id": str(message_id) if message_id else None,
         },
     )
+
+
+def _fitted(text: str) -> str:
+    """`text`, or when longer than a message may be, its beginning with a note of how much was
+    cut: refused, the gateway would drop the alarm with it."""
+    if len(text) <= messaging_service.MAX_TEXT:
+        return text
+    keep = messaging_service.MAX_TEXT - 64
+    return f"{text[:keep]}…\n（短信过长，截去 {len(text) - keep} 字 · {len(text) - keep} characters cut）"
 
 
 def _printable(raw: str) -> str:

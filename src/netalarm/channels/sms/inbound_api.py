@@ -12,7 +12,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from netalarm.channels.sms import inbound
 from netalarm.channels.sms.worker import WorkerDep
 from netalarm.core.http import RuntimeDep, Session, require_secret
-from netalarm.messaging.service import MAX_TEXT
 from netalarm.routing import service as routing_service
 
 router = APIRouter(prefix="/api/v1/sms", tags=["channels"])
@@ -26,7 +25,8 @@ class InboundIn(BaseModel):
 
     message_id: str = Field(min_length=1, max_length=200)
     sender: str = Field(alias="from", min_length=1, max_length=64)
-    text: str = Field(max_length=MAX_TEXT)
+    # The longest concatenated SMS (255 parts): a longer body is not a text from a phone.
+    text: str = Field(max_length=inbound.LONGEST_SMS)
     # When the gateway received the text (with its time zone): a text held up on the way
     # shows on the case as written when, and how late it arrived.
     received_at: AwareDatetime | None = None
