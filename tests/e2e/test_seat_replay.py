@@ -138,5 +138,7 @@ def test_playing_runs_the_steps_to_the_end_and_stops_and_a_language_switch_keeps
     play.click()  # from the end, play starts over
     expect(panel.locator(".replay-clock")).to_contain_text("第 2 /", timeout=5_000)
     expect(play).to_have_attribute("aria-pressed", "false", timeout=total * 1_500)
-    expect(panel.locator(".replay-clock")).to_contain_text(f"第 {total} / {total} 步")
+    # At the last step, however many there are by now: a receipt may still come in while the
+    # panel is open, and the replay takes it.
+    expect(panel.locator(".replay-clock")).to_contain_text(re.compile(r"第 (\d+) / \1 步"))
     context.close()
