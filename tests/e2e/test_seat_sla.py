@@ -116,7 +116,7 @@ def test_a_late_case_transferred_to_another_centre_arrives_there_with_a_fresh_sl
     context.close()
 
 
-def test_a_case_escalated_for_want_of_acceptance_is_told_to_the_district_and_alerted_to_the_city(
+def test_a_late_case_of_a_staffed_district_stays_there_and_the_city_is_alerted_to_help(
     browser: Browser, short_sla_server: Server
 ) -> None:
     base = short_sla_server.url
@@ -130,22 +130,60 @@ def test_a_case_escalated_for_want_of_acceptance_is_told_to_the_district_and_ale
     expect(district.locator("#toasts")).to_contain_text(f"New P1 alarm {case}")
     tones = city.evaluate("window.__tones")
 
-    # 12 s (twice the P1 limit) after it came in, the watchdog hands it to the city centre.
-    expect(row(district, late["incident_id"])).to_have_count(0, timeout=25_000)
-    toasts = district.locator("#toasts")
-    expect(toasts).to_contain_text(f"{case} was escalated to 深圳市公安局 Shenzhen — not accepted in time.")
-    assert f"New P1 alarm {case}" not in toasts.inner_text()  # taken down, not timed out
-    expect(district.locator("#placeholder")).to_contain_text(f"{case} was escalated to 深圳市公安局 Shenzhen")
-
+    # 12 s (twice the P1 limit) after it came in, with Futian's seat at its desk, the watchdog
+    # keeps it there and calls the city in.
     alert = city.locator(f'#toasts .toast[data-id="{late["incident_id"]}"]').first
-    expect(alert).to_have_text(f"{case} escalated to you from 福田分局 Futian — not accepted in time")
-    assert "Case escalated to your centre" in city.evaluate("window.__notifications")
+    expect(alert).to_have_text(
+        f"{case} of 福田分局 Futian still not accepted at twice its time, its seats all busy — help take it",
+        timeout=25_000,
+    )
+    assert "A centre below needs help" in city.evaluate("window.__notifications")
     assert city.evaluate("window.__tones") > tones
+    expect(district.locator("#toasts")).to_contain_text(
+        f"{case} still not accepted at twice its time: 深圳市公安局 Shenzhen was asked to help. "
+        "It stays in this queue."
+    )
+    expect(row(district, late["incident_id"])).to_have_count(1)
+    expect(district.locator("#inc-case")).to_have_text(case)  # still open in front of the district seat
     overdue = "still not accepted — twice its time to accept, no centre above to escalate to"
     expect(city.locator("#toasts")).to_contain_text(f"{stuck['case_number']} {overdue}")
     alert.click()
     expect(city.locator("#inc-case")).to_have_text(case)
+    district.locator("body").press("a")  # the district's seat takes it after all
+    expect(district.locator("#inc-status")).to_have_attribute("data-status", "accepted")
     district_context.close()
+    city_context.close()
+
+
+@pytest.fixture(scope="module")
+def unstaffed_sla_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """As `short_sla_server`, where no district seat ever signs in."""
+    with demo_with(
+        tmp_path_factory.mktemp("unstaffed-sla"), NETALARM_SLA_P1_S="6", NETALARM_SLA_P2_S="600"
+    ) as server:
+        yield server
+
+
+def test_a_late_case_of_a_district_nobody_is_at_is_escalated_and_alerted_to_the_city(
+    browser: Browser, unstaffed_sla_server: Server
+) -> None:
+    base = unstaffed_sla_server.url
+    city_context = desk(browser)
+    city = sign_in(city_context, base, "shenzhen.net")
+    late = raise_alarm(base, FUTIAN, silent=True)
+    case = late["case_number"]
+    expect(row(city, late["incident_id"])).to_have_count(1)
+    tones = city.evaluate("window.__tones")
+    alert = city.locator(f'#toasts .toast[data-id="{late["incident_id"]}"]').first
+    expect(alert).to_have_text(
+        f"{case} escalated to you from 福田分局 Futian — not accepted in time", timeout=25_000
+    )
+    assert "Case escalated to your centre" in city.evaluate("window.__notifications")
+    assert city.evaluate("window.__tones") > tones
+    incident = httpx.get(
+        f"{base}/api/v1/incidents/{late['incident_id']}", headers=seat_headers(base, "shenzhen.net")
+    )
+    assert incident.json()["centre"] == "440300"
     city_context.close()
 
 

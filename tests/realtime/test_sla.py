@@ -1,15 +1,21 @@
 """The SLA watchdog and escalation: one alert when an incident waits past its priority's
-time, one escalation to the parent centre at twice that time, however many watchdogs run."""
+time, and at twice that time the parent centre called in once — the incident escalated to it
+when nobody is at its own centre's desks, or kept there with the parent alerted to help while
+someone is — however many watchdogs run."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from netalarm.accounts import service as accounts_service
+from netalarm.accounts.models import SeatToken
+from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
 from netalarm.core.errors import Conflict
 from netalarm.incidents import actions, sla
@@ -63,6 +69,63 @@ async def test_still_unaccepted_at_twice_the_time_it_is_escalated_to_the_parent_
         "case_number": made.incident.case_number,
     }
     assert entries[3].data["stage"] == "escalated" and entries[3].data["centre"] == t.city.code
+
+
+async def _sign_in(session: AsyncSession, username: str) -> SeatToken:
+    token, _, _ = await accounts_service.login(session, username=username, password="password-1", ttl_s=3600)
+    stored = await session.get(SeatToken, hashlib.sha256(token.encode()).hexdigest())
+    assert stored is not None
+    return stored
+
+
+async def test_while_a_seat_of_its_centre_is_at_its_desk_the_parent_is_alerted_and_it_stays(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    await _sign_in(session, t.a_seat.username)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, silent=True)
+    created, iid = made.incident.created_at, made.incident.id
+    await sla.sweep(session, LIMITS, created + timedelta(seconds=11))
+    assert (iid, "parent_alerted") in await sla.sweep(session, LIMITS, created + timedelta(seconds=21))
+    assert made.incident.centre_id == t.a.id and made.incident.status == "received"
+    for later in (30, 300):  # once: it is the parent's to help with from now on
+        assert iid not in [i for i, _ in await sla.sweep(session, LIMITS, created + timedelta(seconds=later))]
+    entries = await timeline_service.entries(session, iid)
+    assert [e.type for e in entries] == ["alarm_received", "sla_alert", "sla_alert"]
+    assert (entries[2].data["stage"], entries[2].data["centre"], entries[2].data["to"]) == (
+        "parent_alerted",
+        t.a.code,
+        t.city.code,
+    )
+    # Its own seats can still take it.
+    accepted = await actions.act(session, t.a_seat, iid, "accept")
+    assert accepted.status == "accepted" and accepted.centre_id == t.a.id
+
+
+async def test_a_centre_whose_seats_are_gone_or_only_signed_in_elsewhere_escalates_as_ever(
+    session: AsyncSession,
+) -> None:
+    t = await factories.tree(session)
+    gone = await _sign_in(session, t.a_seat.username)
+    gone.seen_at = gone.created_at = utcnow() - timedelta(seconds=accounts_service.PRESENCE_S + 5)
+    await _sign_in(session, t.b_seat.username)  # a sibling district's seat is no help to A
+    await _sign_in(session, t.city_seat.username)  # nor the parent's own: it is the one called in
+    await session.flush()
+    made = await factories.alarm(session, t.city, Tree.A_POINT, silent=True)
+    created, iid = made.incident.created_at, made.incident.id
+    await sla.sweep(session, LIMITS, created + timedelta(seconds=11))
+    assert (iid, "escalated") in await sla.sweep(session, LIMITS, created + timedelta(seconds=21))
+    assert made.incident.centre_id == t.city.id
+
+
+async def test_a_disabled_seat_does_not_keep_its_centres_cases(session: AsyncSession) -> None:
+    t = await factories.tree(session)
+    await _sign_in(session, t.a_seat.username)
+    await accounts_service.disable_seat(session, username=t.a_seat.username)
+    made = await factories.alarm(session, t.city, Tree.A_POINT, silent=True)
+    created, iid = made.incident.created_at, made.incident.id
+    await sla.sweep(session, LIMITS, created + timedelta(seconds=11))
+    assert (iid, "escalated") in await sla.sweep(session, LIMITS, created + timedelta(seconds=21))
 
 
 async def test_both_stages_come_in_order_when_the_watchdog_was_away(session: AsyncSession) -> None:
@@ -156,29 +219,27 @@ async def test_watchdogs_sweeping_at_once_raise_one_alert_and_one_escalation(
             ]
 
 
-async def test_two_server_processes_raise_exactly_one_alert_then_one_escalation(pair: Pair) -> None:
+async def test_two_server_processes_raise_exactly_one_alert_then_call_the_parent_in_once(pair: Pair) -> None:
     city = await Push.seat(pair.b.url, "shenzhen.net")
-    district = await Push.seat(pair.a.url, "futian.net")
+    district = await Push.seat(pair.a.url, "futian.net")  # at the district's desk: it keeps the case
     try:
         alarm = raise_alarm(pair.a.url, FUTIAN, silent=True)
         mine = alarm["incident_id"]
         alert = await district.expect(of("sla_alert", mine, stage="alert"), within=5)
         assert alert["data"]["stage"] == "alert" and alert["data"]["centre"] == "440304"
-        escalated = await city.expect(of("sla_alert", mine, stage="escalated"), within=5)
-        assert escalated["data"]["centre"] == "440300"
-        await district.expect(of("escalated", mine))
+        called = await city.expect(of("sla_alert", mine, stage="parent_alerted"), within=5)
+        assert (called["data"]["centre"], called["data"]["to"]) == ("440304", "440300")
+        await district.expect(of("sla_alert", mine, stage="parent_alerted"))
         await asyncio.sleep(PAIR_SLA_P1_S)  # several more ticks of both watchdogs
         for seat in (city, district):
             await seat.settle(0.3)
-        seen_by_city = [e["type"] for e in city.events if e["incident_id"] == mine]
-        assert seen_by_city == ["alarm_received", "sla_alert", "escalated", "sla_alert"]
-        # The district saw its alert and the hand-over, not the city's alert.
-        seen_by_district = [e["type"] for e in district.events if e["incident_id"] == mine]
-        assert seen_by_district == ["alarm_received", "sla_alert", "escalated"]
+        for seat in (city, district):
+            seen = [(e["type"], e["data"].get("stage")) for e in seat.events if e["incident_id"] == mine]
+            assert seen == [("alarm_received", None), ("sla_alert", "alert"), ("sla_alert", "parent_alerted")]
         headers = seat_headers(pair.b.url, "shenzhen.net")
         async with httpx.AsyncClient(headers=headers) as http:
             incident = (await http.get(f"{pair.b.url}/api/v1/incidents/{mine}")).json()
-        assert incident["centre"] == "440300" and incident["status"] == "received"
+        assert incident["centre"] == "440304" and incident["status"] == "received"
     finally:
         await city.close()
         await district.close()

@@ -178,6 +178,24 @@ async def present_usernames(session: AsyncSession, usernames: set[str]) -> set[s
     return set(rows)
 
 
+async def centre_staffed(session: AsyncSession, centre_id: uuid.UUID) -> bool:
+    """Whether an active seat of this very centre has its console there now
+    (`console_present`): someone is at the centre's desks, however busy."""
+    now = utcnow()
+    found = await session.scalar(
+        select(Seat.id)
+        .join(SeatToken, SeatToken.seat_id == Seat.id)
+        .where(
+            Seat.centre_id == centre_id,
+            Seat.active.is_(True),
+            SeatToken.expires_at > now,
+            console_present(now),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 # A token's `last_used_at` is written at most this often, so a busy console does not turn
 # every request into a write.
 TOUCH_EVERY_S = 15.0

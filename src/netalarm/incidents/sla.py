@@ -1,5 +1,10 @@
 """The SLA watchdog: an incident nobody accepted within its priority's time raises one
-`sla_alert` to its centre; still unaccepted after twice that time, it is escalated to the
+`sla_alert` to its centre; still unaccepted after twice that time, the parent centre is
+called in. While a seat of the incident's own centre is at its desk (`centre_staffed`), the
+incident stays there and the parent's seats are alerted to help take it (stage
+`parent_alerted`; they see the centres below them anyway): on a worst day a flood of P1s
+must not leave the busy district's queue for a city desk that has fewer seats, where the
+district could no longer take them. With nobody there, the incident is escalated to the
 parent centre, whose seats are alerted in turn — or, from the root centre, to the superior
 server if there is one.
 
@@ -20,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from netalarm.accounts import service as accounts_service
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
@@ -103,9 +109,10 @@ async def sweep(
     session: AsyncSession, limits: Limits, now: datetime | None = None, *, superior: bool = False
 ) -> list[tuple[uuid.UUID, str]]:
     """Raise the alerts and escalations due at `now`; returns (incident id, stage) for each
-    this call raised. Stages: `alert` (its centre), `escalated` (now the parent centre's),
-    `escalated_superior` (a root centre's, handed to the `superior` server), or `overdue`
-    (nobody to escalate to, or handed up before; alerted once more)."""
+    this call raised. Stages: `alert` (its centre), `parent_alerted` (its centre's seats are
+    there: it stays, and the parent centre is asked to help), `escalated` (nobody there: now
+    the parent centre's), `escalated_superior` (a root centre's, handed to the `superior`
+    server), or `overdue` (nobody to escalate to, or handed up before; alerted once more)."""
     now = now or utcnow()
     raised: list[tuple[uuid.UUID, str]] = []
     due = await session.scalars(
@@ -135,14 +142,17 @@ async def sweep(
         if incident is None:
             continue
         centre = await routing_service.get(session, incident.centre_id)
-        stage = "overdue"
-        if centre.parent_id is not None:
+        stage, extra = "overdue", {}
+        if centre.parent_id is not None and await accounts_service.centre_staffed(session, centre.id):
+            parent = await routing_service.get(session, centre.parent_id)
+            stage, extra = "parent_alerted", {"to": parent.code}
+        elif centre.parent_id is not None:
             centre = await actions.escalate(session, incident, actor=ACTOR, reason="sla")
             stage = "escalated"
         elif superior and not await federation_service.escalated_up(session, incident):
             await federation_service.escalate_up(session, incident, actor=ACTOR, reason="sla")
             stage = "escalated_superior"
-        data = _alert_data(incident, limits, now, stage, centre.code)
+        data = {**_alert_data(incident, limits, now, stage, centre.code), **extra}
         await incident_service.record(session, incident, actor=ACTOR, type="sla_alert", data=data)
         raised.append((incident_id, stage))
     return raised

@@ -91,6 +91,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sla_alert.alert": "Not accepted within {limit_s} s ({priority}): alert raised at centre {centre} "
         "after {waited} s.",
         "sla_alert.escalated": "Still not accepted after {waited} s: escalated to centre {centre}.",
+        "sla_alert.parent_alerted": "Still not accepted after {waited} s while centre {centre}'s seats are "
+        "at their desks: it stays there, and centre {to} is alerted to help take it.",
         "sla_alert.overdue": "Still not accepted after {waited} s, and centre {centre} has no centre above "
         "it: alerted again.",
         "media_attached": "File {filename} attached ({kind}, {content_type}, {size} bytes, "
@@ -190,6 +192,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sla_alert.alert": "{priority} 警情 {limit_s} 秒内未受理：已在中心 {centre} 告警"
         "（已等待 {waited} 秒）。",
         "sla_alert.escalated": "等待 {waited} 秒仍未受理：已上报至中心 {centre}。",
+        "sla_alert.parent_alerted": "等待 {waited} 秒仍未受理，中心 {centre} 坐席在岗：警情留在本中心，"
+        "已提醒上级中心 {to} 协助受理。",
         "sla_alert.overdue": "等待 {waited} 秒仍未受理，中心 {centre} 无上级中心：再次告警。",
         "media_attached": "附加文件 {filename}（{kind}，{content_type}，{size} 字节，SHA-256 {sha256}）。",
         "media_downloaded": "打开文件“{file}”（{variant}）。",

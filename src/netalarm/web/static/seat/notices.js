@@ -2,6 +2,9 @@
 // case (escalated to the parent centre, or transferred) is told where it went and why; the
 // seats of the centre it was escalated or transferred to are alerted as for a new P1 (tone,
 // toast, notification); a case still not accepted at a centre with no parent is alerted once more.
+// A case still not accepted at twice its time while its own centre's seats are at their desks
+// stays there, and the parent centre's seats are alerted to help take it (the district's are
+// told so in a note).
 // A reporter taking an alarm back is told at once, in a note that opens the case; so is a
 // reporter's message on a case this seat answers for and is not reading (with a chime, at
 // most every CHIME_MS), or a text the reporter's phone sent to the alarm number after the case
@@ -50,7 +53,7 @@ export class Notices {
       this.closedAtSource(frame);
       return;
     }
-    const overdue = frame.type === "sla_alert" && frame.data.stage === "overdue";
+    const overdue = frame.type === "sla_alert" && ["overdue", "parent_alerted"].includes(frame.data.stage);
     if (!overdue && !["escalated", "transferred", "received_by_transfer"].includes(frame.type)) return;
     const known = this.queue.find(frame.incident_id);
     this.pending.push({ ...frame, case_number: known && known.case_number, seen: Date.now() });
@@ -74,6 +77,13 @@ export class Notices {
     this.pending = this.pending.filter((e) => {
       const here = this.queue.find(e.incident_id);
       const caseNumber = (here && here.case_number) || e.case_number || e.data.case_number || "";
+      if (e.type === "sla_alert" && e.data.stage === "parent_alerted") {
+        const helping = e.data.to === this.seat.centre;
+        if (!here) return helping && Date.now() - e.seen < KEEP_MS;
+        if (helping) tell("help", e, here, caseNumber);
+        else if (e.data.centre === this.seat.centre) tell("helped", e, here, caseNumber);
+        return false;
+      }
       if (e.type === "sla_alert") {
         if (here) tell("overdue", e, here, caseNumber);
         return false;
@@ -103,11 +113,13 @@ export class Notices {
     const all = this.toasts.gather(key, cases);
     const [first] = all;
     const text = all.length === 1 ? this.say(e, side, first.case_number) : this.sayMany(e, side, all);
-    if (side === "left") {
-      this.toasts.show({ text, glyph: "arrow-up-right", kind: "note", ms: NOTE_MS, key });
+    if (side === "left" || side === "helped") {
+      const glyph = side === "left" ? "arrow-up-right" : "users";
+      this.toasts.show({ text, glyph, kind: "note", ms: NOTE_MS, key });
       return;
     }
-    const title = side === "overdue" ? "notification_title" : e.type === "escalated" ? "escalated_title" : "transferred_title";
+    const title = side === "overdue" ? "notification_title" : side === "help" ? "help_title"
+      : e.type === "escalated" ? "escalated_title" : "transferred_title";
     this.queue.alert(first.here, text, t(all.length === 1 ? title : `${title}_many`), key);
   }
 
@@ -136,6 +148,9 @@ export class Notices {
   // the seat that moved it.
   parts(e, side) {
     if (side === "overdue") return { how: "overdue", centre: "", seat: "" };
+    if (side === "help" || side === "helped") {
+      return { how: "sla", centre: this.centreName(side === "help" ? e.data.centre : e.data.to), seat: "" };
+    }
     const moved = ["transferred", "received_by_transfer"].includes(e.type);
     const how = moved ? "transferred" : e.data.reason === "sla" ? "sla" : "by";
     const centre = this.centreName(side === "left" ? e.data.to : e.data.from);
