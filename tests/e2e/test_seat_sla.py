@@ -20,12 +20,12 @@ from tests.e2e.test_reporter_screens import serious_violations
 from tests.support.http import BAOAN, DEMO_PASSWORD, FUTIAN, NANSHAN, raise_alarm, seat_headers
 from tests.support.servers import Server, demo_with
 
+SHORT_SLA = {"NETALARM_SLA_P1_S": "6", "NETALARM_SLA_P2_S": "600"}
+
 
 @pytest.fixture(scope="module")
 def short_sla_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with demo_with(
-        tmp_path_factory.mktemp("short-sla"), NETALARM_SLA_P1_S="6", NETALARM_SLA_P2_S="600"
-    ) as server:
+    with demo_with(tmp_path_factory.mktemp("short-sla"), **SHORT_SLA) as server:
         yield server
 
 
@@ -158,9 +158,7 @@ def test_a_late_case_of_a_staffed_district_stays_there_and_the_city_is_alerted_t
 @pytest.fixture(scope="module")
 def unstaffed_sla_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """As `short_sla_server`, where no district seat ever signs in."""
-    with demo_with(
-        tmp_path_factory.mktemp("unstaffed-sla"), NETALARM_SLA_P1_S="6", NETALARM_SLA_P2_S="600"
-    ) as server:
+    with demo_with(tmp_path_factory.mktemp("unstaffed-sla"), **SHORT_SLA) as server:
         yield server
 
 
