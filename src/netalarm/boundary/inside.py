@@ -323,7 +323,7 @@ async def _take_message(
 
 async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
     """Forwards from `source` whose incident is still open here, or was merged into one that
-    is, with the last news recorded."""
+    is, with the last news recorded; in the order they arrived."""
     into = aliased(Incident)
     rows = await session.execute(
         select(LinkInbound.forward_id, LinkInbound.news_seq)
@@ -333,5 +333,6 @@ async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
             LinkInbound.source == source,
             or_(Incident.status != "closed", and_(into.id.is_not(None), into.status != "closed")),
         )
+        .order_by(LinkInbound.received_at, LinkInbound.forward_id)
     )
     return {forward_id: seq for forward_id, seq in rows}

@@ -31,6 +31,7 @@ from netalarm.boundary.document import (
     Forward,
     ProgressBatch,
     ProgressMap,
+    pages,
 )
 from netalarm.boundary.fetcher import Fetcher
 from netalarm.core import tasks
@@ -92,16 +93,16 @@ class Puller:
         return made, sent
 
     async def _news(self) -> None:
-        """What happened outside to the forwarded cases still open here: messages, positions."""
+        """What happened outside to the forwarded cases still open here: messages, positions;
+        asked for in pages (a disaster day follows more cases than one request may name)."""
         async with transaction(self.sessions) as session:
             after = await inside.following(session, NETWORK)
-        if not after:
-            return
-        asked = AfterMap(after=after).model_dump(mode="json")
-        answer = await self._post(f"{LINK}/news?version={NEWS_VERSION}", asked)
-        for forward_id, news in ProgressMap.model_validate(answer).updates.items():
-            async with transaction(self.sessions) as session:
-                await inside.take_news(session, forward_id, news, source=NETWORK, actor=ACTORS[LINK_110])
+        for page in pages(after):
+            asked = AfterMap(after=page).model_dump(mode="json")
+            answer = await self._post(f"{LINK}/news?version={NEWS_VERSION}", asked)
+            for forward_id, news in ProgressMap.model_validate(answer).updates.items():
+                async with transaction(self.sessions) as session:
+                    await inside.take_news(session, forward_id, news, source=NETWORK, actor=ACTORS[LINK_110])
 
     async def _receive(self, document: dict[str, Any]) -> bool:
         try:
