@@ -56,6 +56,21 @@ def test_the_link_doors_need_the_link_token(internet: Server, demo_server: Serve
     assert (off.status_code, off.json()["error"]["code"]) == (403, "no_110_link")
 
 
+def test_the_news_answer_names_unreadable_cases_only_to_a_puller_of_version_3_or_later(
+    internet: Server,
+) -> None:
+    asked = {"after": {str(uuid.uuid4()): 0}}
+    news = f"{internet.url}/api/v1/link/110/news"
+    for version, answer in (
+        ("", {"updates": {}}),
+        ("?version=2", {"updates": {}}),
+        ("?version=3", {"updates": {}, "unreadable": {}}),
+    ):
+        got = httpx.post(f"{news}{version}", json=asked, headers=LINK)
+        assert (got.status_code, got.json()) == (200, answer)
+    assert httpx.post(f"{news}?version=0", json=asked, headers=LINK).status_code == 422
+
+
 def test_a_server_without_the_link_refuses_to_forward_and_says_why(demo_server: Server) -> None:
     alarm = raise_alarm(demo_server.url, FUTIAN)
     seat = seat_headers(demo_server.url, "futian.net")

@@ -291,3 +291,55 @@ def test_an_intranet_server_killed_mid_case_picks_up_where_it_was_without_losing
     assert [i["id"] for i in httpx.get(f"{intranet.url}/api/v1/incidents", headers=police).json()] == [
         case["id"]
     ]
+
+
+def test_a_case_whose_news_cannot_be_read_or_taken_holds_up_no_other_case_and_the_link_says_so(
+    pair: tuple[Server, Server],
+) -> None:
+    internet, intranet = pair
+    police = seat_headers(intranet.url, "shenzhen.110")
+    unreadable, untakable, sound = (forwarded_alarm(internet, f"Case {n}") for n in range(3))
+    cases = [
+        eventually(partial(intranet_case, intranet, a["case_number"], police))
+        for a in (unreadable, untakable, sound)
+    ]
+    eventually(lambda: _link(intranet)["last_contact_at"])
+    intranet.stop()
+    for alarm in (unreadable, untakable, sound):
+        assert reporter_post(internet.url, alarm, "messages", {"text": "Still here"}).status_code == 201
+    # Outside, the first case's message entry is damaged (a broken restore, say): unreadable there.
+    with sqlite3.connect(Path(internet.env["NETALARM_DATA_DIR"]) / "netalarm.sqlite3") as db:
+        db.execute(
+            "UPDATE timeline SET data = '{\"message\": 7}' WHERE type = 'message' AND incident_id = ?",
+            (unreadable["incident_id"].replace("-", ""),),
+        )
+    # Inside, the second case has lost the alarm that carries its conversation: its news fails here.
+    with sqlite3.connect(Path(intranet.env["NETALARM_DATA_DIR"]) / "netalarm.sqlite3") as db:
+        db.execute(
+            "UPDATE alarms SET idempotency_key = 'damaged' WHERE idempotency_key = ?",
+            (f"link:{_forward_id(internet, untakable)}",),
+        )
+    intranet.start()
+
+    inside = f"{intranet.url}/api/v1/incidents/{cases[2]['id']}"
+    eventually(
+        lambda: (
+            [m for m in httpx.get(f"{inside}/messages", headers=police).json() if m["text"] == "Still here"]
+            or None
+        )
+    )
+    held = eventually(lambda: _link(intranet) if _link(intranet)["error_kind"] else None)
+    assert (held["error_kind"], held["error_status"]) == ("refused", None)
+    said = held["last_error"]
+    assert f"the news of 1 case(s) was refused, first: case {unreadable['case_number']}" in said
+    assert f"the news of case {unreadable['case_number']} cannot be read: AttributeError" in said
+    assert f"the news of 1 case(s) could not be taken, first: case {untakable['case_number']}" in said
+    assert held["down_since"] is not None
+
+
+def _forward_id(internet: Server, alarm: dict[str, Any]) -> str:
+    network = seat_headers(internet.url, "futian.net")
+    entry = next(
+        e for e in timeline_of(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
+    )
+    return str(entry["data"]["forward_id"])

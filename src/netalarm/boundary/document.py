@@ -40,8 +40,9 @@ CLOSING_TYPES: Final = ("resolved", "closed")
 # (`reporter_sms`), the reporter's receipts of the 110 seats' messages, and another case
 # merged into the forwarded one (`merged_in`), which a receiving side of version 1 could not
 # read. The 110 side asks with the version it reads (`?version=`; a server of the version
-# before ignores it).
-NEWS_VERSION: Final = 2
+# before ignores it). 3 adds to the answer the forwards whose news the handing side cannot read
+# (`unreadable`, with why), a key a receiving side of version 2 would refuse the answer for.
+NEWS_VERSION: Final = 3
 NEWS_TYPES_V2: Final = ("reporter_sms", "message_delivered", "message_read", "merged_in")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
@@ -112,6 +113,13 @@ class ProgressMap(Wire):
     """Per forward, entries to record (a batch of news or progress)."""
 
     updates: dict[uuid.UUID, list[Progress]] = Field(max_length=MAX_FORWARDS)
+
+
+class NewsAnswer(ProgressMap):
+    """The news of the forwards asked about, and (version 3) those whose news the handing side
+    cannot read, with why."""
+
+    unreadable: dict[uuid.UUID, str] = Field(default_factory=dict, max_length=MAX_FORWARDS)
 
 
 class AfterMap(Wire):
