@@ -61,11 +61,12 @@ def test_the_news_answer_names_unreadable_cases_only_to_a_puller_of_version_3_or
 ) -> None:
     asked = {"after": {str(uuid.uuid4()): 0}}
     news = f"{internet.url}/api/v1/link/110/news"
-    for version, answer in (
+    answers: tuple[tuple[str, dict[str, Any]], ...] = (
         ("", {"updates": {}}),
         ("?version=2", {"updates": {}}),
         ("?version=3", {"updates": {}, "unreadable": {}}),
-    ):
+    )
+    for version, answer in answers:
         got = httpx.post(f"{news}{version}", json=asked, headers=LINK)
         assert (got.status_code, got.json()) == (200, answer)
     assert httpx.post(f"{news}?version=0", json=asked, headers=LINK).status_code == 422

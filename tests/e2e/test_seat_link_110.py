@@ -230,3 +230,21 @@ def test_the_network_console_says_the_110_link_is_down_while_the_110_side_never_
         expect(badge).to_have_text("110链路中断：110侧尚未连接")
     finally:
         internet.stop()
+
+
+def test_the_network_console_says_the_110_link_is_down_after_the_silence_the_server_is_set_to(
+    browser: Browser, tmp_path: Path
+) -> None:
+    internet = internet_server(tmp_path / "internet", TOKEN, NETALARM_LINK_DOWN_S="3")
+    intranet = intranet_server(tmp_path / "intranet", internet, TOKEN)
+    try:
+        network = sign_in(desk(browser), internet.url, "futian.net")
+        badge = network.locator("#link")
+        expect(badge).to_have_text("110 link up")
+        intranet.stop()
+        # Well before the default 30 s: the badge looks every 5 s, the calls are written every 2 s.
+        expect(badge).to_have_attribute("data-state", "down", timeout=15_000)
+        expect(badge).to_have_text(re.compile(r"^110 link DOWN: the 110 side last called at \d\d:\d\d:\d\d$"))
+    finally:
+        intranet.stop()
+        internet.stop()

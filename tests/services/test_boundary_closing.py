@@ -134,12 +134,15 @@ async def test_the_internet_side_knows_when_the_110_side_last_called_and_since_w
     session: AsyncSession,
 ) -> None:
     _, _, _, row, _ = await _forwarded(session)  # received inside, not yet confirmed here: it waits
-    waiting = await contacts.state(session, "110")
+    waiting = await contacts.state(session, "110", down_after_s=30)
     assert waiting["waiting"] >= 1 and waiting["oldest_waiting_since"] is not None
     assert waiting["oldest_waiting_since"] <= row.created_at.isoformat().replace("+00:00", "Z")
 
     await contacts.called(session, "110")
-    heard = await contacts.state(session, "110")
+    heard = await contacts.state(session, "110", down_after_s=30)
     assert heard["last_contact_at"] is not None and 0 <= heard["silent_for_s"] < 2
+    assert (heard["down"], heard["down_after_s"]) == (False, 30)
     await contacts.called(session, "110")  # again at once: not written again
-    assert (await contacts.state(session, "110"))["last_contact_at"] == heard["last_contact_at"]
+    assert (await contacts.state(session, "110", down_after_s=30))["last_contact_at"] == heard[
+        "last_contact_at"
+    ]

@@ -114,14 +114,16 @@ async def forward_media_file(
 @router.get("/status")
 async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: SeatDep) -> dict[str, Any]:
     """Whether this server has a 110 link, and its state: on the Internet side how many
-    forwards wait for the 110 side to take them and since when the oldest, and when the 110
-    side last called (`silent_for_s` ago); on the intranet side when the puller last reached
+    forwards wait for the 110 side to take them and since when the oldest, when the 110 side
+    last called (`silent_for_s` ago), and whether it is `down` (silent for more than
+    `down_after_s`, `NETALARM_LINK_DOWN_S`); on the intranet side when the puller last reached
     the Internet side, the last error, its kind and since when the rounds fail."""
     settings = rt.settings
     if settings.role == "internet":
         if not settings.forwards_to_110:
             return {"role": "internet", "enabled": False, "waiting": 0}
-        return {"role": "internet", "enabled": True, **await contacts.state(session, LINK_110)}
+        state = await contacts.state(session, LINK_110, down_after_s=settings.link_down_s)
+        return {"role": "internet", "enabled": True, **state}
     puller = getattr(request.app.state, "link", None)
     state = puller.status() if puller else {"last_contact_at": None, "last_error": None}
     return {"role": "intranet", "enabled": puller is not None, **state}
