@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tests.support.http import seat_headers
-from tests.support.link import internet_server, intranet_server
+from tests.support.link import internet_server, linked_pair
 from tests.support.servers import Server
 from tests.support.waiting import eventually
 
@@ -36,15 +36,10 @@ def test_a_110_side_that_never_called_is_down_and_the_threshold_is_30_s_by_defau
 
 
 def test_the_link_is_down_once_the_110_side_is_silent_for_longer_than_the_setting(tmp_path: Path) -> None:
-    internet = internet_server(tmp_path / "internet", TOKEN, NETALARM_LINK_DOWN_S="3")
-    intranet = intranet_server(tmp_path / "intranet", internet, TOKEN)
-    try:
+    with linked_pair(tmp_path, TOKEN, NETALARM_LINK_DOWN_S="3") as (internet, intranet):
         up = eventually(lambda: s if (s := _status(internet))["last_contact_at"] else None)
         assert (up["down"], up["down_after_s"]) == (False, 3)
         intranet.stop()
         # Down well before the default 30 s would have passed.
         down = eventually(lambda: s if (s := _status(internet))["down"] else None, timeout=20)
         assert down["silent_for_s"] > 3 and down["down_after_s"] == 3
-    finally:
-        intranet.stop()
-        internet.stop()

@@ -15,7 +15,15 @@ import httpx
 import pytest
 
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, reporter_post, seat_headers
-from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server, timeline_of
+from tests.support.link import (
+    forward_id,
+    forwarded_alarm,
+    internet_server,
+    intranet_case,
+    intranet_server,
+    linked_pair,
+    timeline_of,
+)
 from tests.support.servers import Server
 from tests.support.waiting import eventually
 
@@ -37,11 +45,8 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, S
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """A linked pair of its own, for a test that stops a server or breaks the link."""
-    internet = internet_server(tmp_path / "internet", TOKEN)
-    intranet = intranet_server(tmp_path / "intranet", internet, TOKEN)
-    yield internet, intranet
-    intranet.stop()
-    internet.stop()
+    with linked_pair(tmp_path, TOKEN) as servers:
+        yield servers
 
 
 def _link(intranet: Server) -> dict[str, Any]:
@@ -317,7 +322,7 @@ def test_a_case_whose_news_cannot_be_read_or_taken_holds_up_no_other_case_and_th
     with sqlite3.connect(Path(intranet.env["NETALARM_DATA_DIR"]) / "netalarm.sqlite3") as db:
         db.execute(
             "UPDATE alarms SET idempotency_key = 'damaged' WHERE idempotency_key = ?",
-            (f"link:{_forward_id(internet, untakable)}",),
+            (f"link:{forward_id(internet, untakable)}",),
         )
     intranet.start()
 
@@ -335,11 +340,3 @@ def test_a_case_whose_news_cannot_be_read_or_taken_holds_up_no_other_case_and_th
     assert f"the news of case {unreadable['case_number']} cannot be read: AttributeError" in said
     assert f"the news of 1 case(s) could not be taken, first: case {untakable['case_number']}" in said
     assert held["down_since"] is not None
-
-
-def _forward_id(internet: Server, alarm: dict[str, Any]) -> str:
-    network = seat_headers(internet.url, "futian.net")
-    entry = next(
-        e for e in timeline_of(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
-    )
-    return str(entry["data"]["forward_id"])

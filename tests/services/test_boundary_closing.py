@@ -73,12 +73,15 @@ async def test_a_110_seats_message_is_refused_once_the_network_case_is_closed_bu
     t, _, incident, row, here = await _forwarded(session)
     await actions.act(session, t.a_seat, incident.id, "resolve", outcome="unit on site")
     await _news_taken(session, row)
-    await forwarded_case.check_reachable(session, here)  # resolved: the reporter still reads the chat
+    conversation = await messaging_service.default_alarm(session, here)
+    await forwarded_case.check_reachable(
+        session, here, conversation
+    )  # resolved: the reporter still reads the chat
 
     await actions.act(session, t.a_seat, incident.id, "close", disposition="handled")
     await _news_taken(session, row)
     with pytest.raises(Conflict) as refused:
-        await forwarded_case.check_reachable(session, here)
+        await forwarded_case.check_reachable(session, here, conversation)
     assert refused.value.code == "source_closed"
     assert incident.case_number in str(refused.value)
 

@@ -164,7 +164,8 @@ async def progress(
 ) -> dict[uuid.UUID, list[Progress]]:
     """Per forward in `after` (from `source`, if given), the relayed entries of its incident
     after the seq given, in order, at most `limit` a forward (so cases whose entries the other
-    side refuses, however many, hold up no other's). Forwards unknown here are left out."""
+    side refuses, however many, hold up no other's); of the messages, only those in the
+    forward's own conversation (its relay alarm's). Forwards unknown here are left out."""
     if not after:
         return {}
     query = (
@@ -176,10 +177,17 @@ async def progress(
     )
     if source is not None:
         query = query.where(LinkInbound.source == source)
+    relays = {
+        f: str(alarm_id) for f, alarm_id in (await forwarded_case.relay_alarms(session, list(after))).items()
+    }
     found: dict[uuid.UUID, list[Progress]] = defaultdict(list)
     for forward_id, entry, case_number in await session.execute(query):
         if entry.seq <= after[forward_id] or len(found[forward_id]) >= limit:
             continue
+        if entry.type == "message" and (entry.data.get("message") or {}).get("alarm_id") != relays.get(
+            forward_id
+        ):
+            continue  # in another reporter's conversation (a case merged in here): goes with that one's
         if relayable(entry.type, entry.actor):
             found[forward_id].append(progress_of(entry, case_number))
     return {forward_id: entries for forward_id, entries in found.items() if entries}
