@@ -61,6 +61,17 @@ class Held:
     error: peer.PeerError
 
 
+def _by_forward(answered: object) -> dict[uuid.UUID, object]:
+    """A map of the answer keyed by forward id; a key that is none is logged and left out."""
+    found: dict[uuid.UUID, object] = {}
+    for key, value in (answered if isinstance(answered, dict) else {}).items():
+        try:
+            found[uuid.UUID(str(key))] = value
+        except ValueError:
+            log.error("110 link: the answer names %r, which is no forward id", key)
+    return found
+
+
 @dataclass
 class Puller:
     sessions: async_sessionmaker[AsyncSession]
@@ -114,15 +125,10 @@ class Puller:
         for page in pages(after):
             asked = AfterMap(after=page).model_dump(mode="json")
             answer = await self._post(f"{LINK}/news?version={NEWS_VERSION}", asked)
-            for key, why in dict(answer.get("unreadable") or {}).items():
-                log.error("110 link: the other side cannot read the news of forward %s: %s", key, why)
-                held.append(Held("news", uuid.UUID(key), peer.PeerError(str(why), kind=peer.REFUSED)))
-            for key, news in dict(answer.get("updates") or {}).items():
-                try:
-                    forward_id = uuid.UUID(key)
-                except ValueError:
-                    log.error("110 link: news for %r, which is no forward id", key)
-                    continue
+            for forward_id, why in _by_forward(answer.get("unreadable")).items():
+                log.error("110 link: the other side cannot read the news of forward %s: %s", forward_id, why)
+                held.append(Held("news", forward_id, peer.PeerError(str(why), kind=peer.REFUSED)))
+            for forward_id, news in _by_forward(answer.get("updates")).items():
                 failure = await self._take_news(forward_id, news)
                 if failure is not None:
                     held.append(Held("news", forward_id, failure))
