@@ -20,7 +20,14 @@ from tests.media.samples import photo
 from tests.support.breaking_proxy import BreakingProxy
 from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
-from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server, timeline_of
+from tests.support.link import (
+    forward_id,
+    forwarded_alarm,
+    internet_server,
+    intranet_case,
+    intranet_server,
+    timeline_of,
+)
 from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
 
@@ -54,6 +61,22 @@ def test_the_link_doors_need_the_link_token(internet: Server, demo_server: Serve
     assert httpx.get(doors, headers=LINK).status_code == 200
     off = httpx.get(f"{demo_server.url}/api/v1/link/110/forwards", headers=LINK)
     assert (off.status_code, off.json()["error"]["code"]) == (403, "no_110_link")
+
+
+def test_the_news_answer_names_unreadable_cases_only_to_a_puller_of_version_3_or_later(
+    internet: Server,
+) -> None:
+    asked = {"after": {str(uuid.uuid4()): 0}}
+    news = f"{internet.url}/api/v1/link/110/news"
+    answers: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("", {"updates": {}}),
+        ("?version=2", {"updates": {}}),
+        ("?version=3", {"updates": {}, "unreadable": {}}),
+    )
+    for version, answer in answers:
+        got = httpx.post(f"{news}{version}", json=asked, headers=LINK)
+        assert (got.status_code, got.json()) == (200, answer)
+    assert httpx.post(f"{news}?version=0", json=asked, headers=LINK).status_code == 422
 
 
 def test_a_server_without_the_link_refuses_to_forward_and_says_why(demo_server: Server) -> None:
@@ -388,8 +411,7 @@ def test_the_file_doors_need_the_link_token_and_serve_only_forwarded_files(
     bad = httpx.post(f"{internet.url}/api/v1/link/110/media", json={"forwards": ["nope"]}, headers=LINK)
     assert bad.status_code == 422
     other = forwarded_alarm(internet, "Another case")
-    forward_id = _forward_id(internet, other)
-    door = f"{internet.url}/api/v1/link/110/forwards/{forward_id}/media/{media_id}"
+    door = f"{internet.url}/api/v1/link/110/forwards/{forward_id(internet, other)}/media/{media_id}"
     assert httpx.get(door).status_code == 401
     refused = httpx.get(door, headers=LINK)
     assert (refused.status_code, refused.json()["error"]["field"]) == (404, "media_id")
@@ -399,7 +421,7 @@ def test_the_file_door_serves_the_range_asked_for_and_refuses_one_past_the_end(i
     alarm = forwarded_alarm(internet, "Case whose file is read in parts")
     data = photo()
     media_id = _uploaded(internet, alarm, data, "part.jpg")
-    door = f"{internet.url}/api/v1/link/110/forwards/{_forward_id(internet, alarm)}/media/{media_id}"
+    door = f"{internet.url}/api/v1/link/110/forwards/{forward_id(internet, alarm)}/media/{media_id}"
     part = httpx.get(door, headers={**LINK, "Range": "bytes=100-"})
     assert (part.status_code, part.content) == (206, data[100:])
     assert part.headers["content-range"] == f"bytes 100-{len(data) - 1}/{len(data)}"
@@ -412,11 +434,3 @@ def test_the_file_door_serves_the_range_asked_for_and_refuses_one_past_the_end(i
         if e["type"] == "media_downloaded"
     ]
     assert f"bytes=100-{len(data) - 1}" in read
-
-
-def _forward_id(internet: Server, alarm: dict[str, Any]) -> str:
-    network = seat_headers(internet.url, "futian.net")
-    entry = next(
-        e for e in timeline_of(internet, alarm["incident_id"], network) if e["type"] == "forwarded_110"
-    )
-    return str(entry["data"]["forward_id"])

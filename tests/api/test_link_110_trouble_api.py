@@ -16,7 +16,15 @@ import httpx
 import pytest
 
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, reporter_post, seat_headers
-from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server, timeline_of
+from tests.support.link import (
+    forward_id,
+    forwarded_alarm,
+    internet_server,
+    intranet_case,
+    intranet_server,
+    linked_pair,
+    timeline_of,
+)
 from tests.support.servers import Server
 from tests.support.waiting import eventually
 
@@ -38,11 +46,8 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, S
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """A linked pair of its own, for a test that stops a server or breaks the link."""
-    internet = internet_server(tmp_path / "internet", TOKEN)
-    intranet = intranet_server(tmp_path / "intranet", internet, TOKEN)
-    yield internet, intranet
-    intranet.stop()
-    internet.stop()
+    with linked_pair(tmp_path, TOKEN) as servers:
+        yield servers
 
 
 def _link(intranet: Server) -> dict[str, Any]:
@@ -294,3 +299,47 @@ def test_an_intranet_server_killed_mid_case_picks_up_where_it_was_without_losing
     assert [i["id"] for i in httpx.get(f"{intranet.url}/api/v1/incidents", headers=police).json()] == [
         case["id"]
     ]
+
+
+def test_a_case_whose_news_cannot_be_read_or_taken_holds_up_no_other_case_and_the_link_says_so(
+    pair: tuple[Server, Server],
+) -> None:
+    internet, intranet = pair
+    police = seat_headers(intranet.url, "shenzhen.110")
+    unreadable, untakable, sound = (forwarded_alarm(internet, f"Case {n}") for n in range(3))
+    cases = [
+        eventually(partial(intranet_case, intranet, a["case_number"], police))
+        for a in (unreadable, untakable, sound)
+    ]
+    eventually(lambda: _link(intranet)["last_contact_at"])
+    intranet.stop()
+    for alarm in (unreadable, untakable, sound):
+        assert reporter_post(internet.url, alarm, "messages", {"text": "Still here"}).status_code == 201
+    # Outside, the first case's message entry is damaged (a broken restore, say): unreadable there.
+    with sqlite3.connect(Path(internet.env["NETALARM_DATA_DIR"]) / "netalarm.sqlite3") as db:
+        db.execute(
+            "UPDATE timeline SET data = '{\"message\": 7}' WHERE type = 'message' AND incident_id = ?",
+            (unreadable["incident_id"].replace("-", ""),),
+        )
+    # Inside, the second case has lost the alarm that carries its conversation: its news fails here.
+    with sqlite3.connect(Path(intranet.env["NETALARM_DATA_DIR"]) / "netalarm.sqlite3") as db:
+        db.execute(
+            "UPDATE alarms SET idempotency_key = 'damaged' WHERE idempotency_key = ?",
+            (f"link:{forward_id(internet, untakable)}",),
+        )
+    intranet.start()
+
+    inside = f"{intranet.url}/api/v1/incidents/{cases[2]['id']}"
+    eventually(
+        lambda: (
+            [m for m in httpx.get(f"{inside}/messages", headers=police).json() if m["text"] == "Still here"]
+            or None
+        )
+    )
+    held = eventually(lambda: _link(intranet) if _link(intranet)["error_kind"] else None)
+    assert (held["error_kind"], held["error_status"]) == ("refused", None)
+    said = held["last_error"]
+    assert f"the news of 1 case(s) was refused, first: case {unreadable['case_number']}" in said
+    assert f"the news of case {unreadable['case_number']} cannot be read: AttributeError" in said
+    assert f"the news of 1 case(s) could not be taken, first: case {untakable['case_number']}" in said
+    assert held["down_since"] is not None

@@ -16,8 +16,16 @@ from playwright.sync_api import Browser, expect
 from tests.e2e.seat_console import act, desk, open_incident, row, screenshot, sign_in
 from tests.media import tus
 from tests.media.samples import photo
-from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
-from tests.support.link import forwarded_alarm, internet_server, intranet_case, intranet_server
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers, reporter_post, seat_headers
+from tests.support.link import (
+    forwarded_alarm,
+    internet_server,
+    intranet_case,
+    intranet_server,
+    linked_pair,
+    merged_inside,
+    seat_texts,
+)
 from tests.support.servers import Server, free_port
 from tests.support.waiting import eventually
 
@@ -230,3 +238,43 @@ def test_the_network_console_says_the_110_link_is_down_while_the_110_side_never_
         expect(badge).to_have_text("110链路中断：110侧尚未连接")
     finally:
         internet.stop()
+
+
+def test_the_network_console_says_the_110_link_is_down_after_the_silence_the_server_is_set_to(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with linked_pair(tmp_path, TOKEN, NETALARM_LINK_DOWN_S="3") as (internet, intranet):
+        network = sign_in(desk(browser), internet.url, "futian.net")
+        badge = network.locator("#link")
+        expect(badge).to_have_text("110 link up")
+        intranet.stop()
+        # Well before the default 30 s: the badge looks every 5 s, the calls are written every 2 s.
+        expect(badge).to_have_attribute("data-state", "down", timeout=15_000)
+        expect(badge).to_have_text(re.compile(r"^110 link DOWN: the 110 side last called at \d\d:\d\d:\d\d$"))
+
+
+def test_on_a_merged_case_the_110_seat_replies_to_the_reporter_who_wrote_or_the_one_picked(
+    browser: Browser, linked: tuple[Server, Server]
+) -> None:
+    internet, intranet = linked
+    kept, merged, here = merged_inside(internet, intranet)
+    assert reporter_post(internet.url, merged, "messages", {"text": "We are on the roof"}).status_code == 201
+
+    police = sign_in(desk(browser), intranet.url, "shenzhen.110")
+    open_incident(police, here["id"], here["case_number"])
+    heard = police.locator(".messages .msg.from-reporter", has_text="We are on the roof")
+    expect(heard.locator(".meta")).to_contain_text("Reporter 2")
+    to = police.locator(".chat-to select")
+    expect(to.locator("option:checked")).to_have_text("Reporter 2")
+    police.locator(".chat textarea").fill("Stay there, a boat is coming")
+    police.locator(".chat textarea").press("Enter")
+    assert eventually(lambda: seat_texts(internet, merged) or None) == ["Stay there, a boat is coming"]
+
+    to.select_option(label="Reporter 1")
+    police.locator(".chat textarea").fill("Police are outside")
+    police.locator(".chat textarea").press("Enter")
+    expect(
+        police.locator(".messages .msg.from-seat", has_text="Police are outside").locator(".meta")
+    ).to_contain_text("→ Reporter 1")
+    assert eventually(lambda: seat_texts(internet, kept) or None) == ["Police are outside"]
+    assert seat_texts(internet, merged) == ["Stay there, a boat is coming"]

@@ -73,12 +73,15 @@ async def test_a_110_seats_message_is_refused_once_the_network_case_is_closed_bu
     t, _, incident, row, here = await _forwarded(session)
     await actions.act(session, t.a_seat, incident.id, "resolve", outcome="unit on site")
     await _news_taken(session, row)
-    await forwarded_case.check_reachable(session, here)  # resolved: the reporter still reads the chat
+    conversation = await messaging_service.default_alarm(session, here)
+    await forwarded_case.check_reachable(
+        session, here, conversation
+    )  # resolved: the reporter still reads the chat
 
     await actions.act(session, t.a_seat, incident.id, "close", disposition="handled")
     await _news_taken(session, row)
     with pytest.raises(Conflict) as refused:
-        await forwarded_case.check_reachable(session, here)
+        await forwarded_case.check_reachable(session, here, conversation)
     assert refused.value.code == "source_closed"
     assert incident.case_number in str(refused.value)
 
@@ -134,12 +137,15 @@ async def test_the_internet_side_knows_when_the_110_side_last_called_and_since_w
     session: AsyncSession,
 ) -> None:
     _, _, _, row, _ = await _forwarded(session)  # received inside, not yet confirmed here: it waits
-    waiting = await contacts.state(session, "110")
+    waiting = await contacts.state(session, "110", down_after_s=30)
     assert waiting["waiting"] >= 1 and waiting["oldest_waiting_since"] is not None
     assert waiting["oldest_waiting_since"] <= row.created_at.isoformat().replace("+00:00", "Z")
 
     await contacts.called(session, "110")
-    heard = await contacts.state(session, "110")
+    heard = await contacts.state(session, "110", down_after_s=30)
     assert heard["last_contact_at"] is not None and 0 <= heard["silent_for_s"] < 2
+    assert (heard["down"], heard["down_after_s"]) == (False, 30)
     await contacts.called(session, "110")  # again at once: not written again
-    assert (await contacts.state(session, "110"))["last_contact_at"] == heard["last_contact_at"]
+    assert (await contacts.state(session, "110", down_after_s=30))["last_contact_at"] == heard[
+        "last_contact_at"
+    ]

@@ -3,13 +3,17 @@ offering the link, and an intranet 110 server pulling from it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.support.http import FUTIAN, raise_alarm, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, reporter_headers, seat_headers
 from tests.support.servers import Server, netalarm
+from tests.support.waiting import eventually
 
 
 def internet_server(data: Path, token: str, **settings: str) -> Server:
@@ -74,3 +78,47 @@ def timeline_of(server: Server, incident_id: str, seat: dict[str, str]) -> list[
     answer = httpx.get(f"{server.url}/api/v1/incidents/{incident_id}/timeline", headers=seat)
     assert answer.status_code == 200, answer.text
     return list(answer.json())
+
+
+@contextmanager
+def linked_pair(data: Path, token: str, **settings: str) -> Iterator[tuple[Server, Server]]:
+    """An Internet-side server (with `settings`, more NETALARM_* values) and an intranet one
+    pulling from it (SQLite each, in `data`), started, and stopped afterwards."""
+    internet = internet_server(data / "internet", token, **settings)
+    intranet = intranet_server(data / "intranet", internet, token)
+    try:
+        yield internet, intranet
+    finally:
+        intranet.stop()
+        internet.stop()
+
+
+def forward_id(internet: Server, alarm: dict[str, Any]) -> str:
+    """The id of the forward to 110 of the alarm's incident."""
+    entries = timeline_of(internet, alarm["incident_id"], seat_headers(internet.url, "futian.net"))
+    return str(next(e for e in entries if e["type"] == "forwarded_110")["data"]["forward_id"])
+
+
+def seat_texts(internet: Server, alarm: dict[str, Any]) -> list[str]:
+    """The seats' messages in the reporter's conversation, as the reporter reads it."""
+    url = f"{internet.url}/api/v1/alarms/{alarm['id']}/messages"
+    return [m["text"] for m in httpx.get(url, headers=reporter_headers(alarm)).json() if m["from"] == "seat"]
+
+
+def merged_inside(
+    internet: Server, intranet: Server
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Two cases forwarded to 110, the second merged inside into the first by seat
+    `shenzhen.110`: the alarms kept and merged, and the 110 case they are now on."""
+    police = seat_headers(intranet.url, "shenzhen.110")
+    kept, merged = forwarded_alarm(internet, "Flooded street"), forwarded_alarm(internet, "Same street")
+    here, gone = (
+        eventually(partial(intranet_case, intranet, a["case_number"], police)) for a in (kept, merged)
+    )
+    answer = httpx.post(
+        f"{intranet.url}/api/v1/incidents/{gone['id']}/actions/merge",
+        json={"into": here["id"]},
+        headers=police,
+    )
+    assert answer.status_code == 200, answer.text
+    return kept, merged, here

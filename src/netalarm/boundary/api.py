@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from netalarm.boundary import contacts, outside, outside_files
-from netalarm.boundary.document import LINK_110, AfterMap, ForwardIds, MediaMap, ProgressBatch, ProgressMap
+from netalarm.boundary.document import (
+    LINK_110,
+    AfterMap,
+    ForwardIds,
+    MediaMap,
+    NewsAnswer,
+    ProgressBatch,
+    ProgressMap,
+)
 from netalarm.core.http import RuntimeDep, SeatDep, Session, parse_uuid, require_secret
 from netalarm.core.settings import Settings
 from netalarm.media.api import original_response
@@ -63,10 +72,14 @@ async def forward_news(
 ) -> dict[str, Any]:
     """Per forward, what happened here after the entry the 110 side has: the reporter's and
     the network seats' messages, the reporter's positions, the network seats finishing the
-    case, and from `version` 2 texts the reporter's phone sent to the alarm number."""
+    case, from `version` 2 texts the reporter's phone sent to the alarm number, and from
+    version 3 `unreadable`: the forwards whose news cannot be read here (left out), with why."""
     _check_link(request, rt.settings)
-    news = await outside.news(session, body.after, target=LINK_110, version=version)
-    return ProgressMap(updates=news).model_dump(mode="json")
+    unreadable: dict[uuid.UUID, str] = {}
+    news = await outside.news(session, body.after, target=LINK_110, version=version, unreadable=unreadable)
+    if version < 3:
+        return ProgressMap(updates=news).model_dump(mode="json")
+    return NewsAnswer(updates=news, unreadable=unreadable).model_dump(mode="json")
 
 
 @router.post("/media")
@@ -101,14 +114,16 @@ async def forward_media_file(
 @router.get("/status")
 async def link_status(request: Request, session: Session, rt: RuntimeDep, seat: SeatDep) -> dict[str, Any]:
     """Whether this server has a 110 link, and its state: on the Internet side how many
-    forwards wait for the 110 side to take them and since when the oldest, and when the 110
-    side last called (`silent_for_s` ago); on the intranet side when the puller last reached
+    forwards wait for the 110 side to take them and since when the oldest, when the 110 side
+    last called (`silent_for_s` ago), and whether it is `down` (silent for more than
+    `down_after_s`, `NETALARM_LINK_DOWN_S`); on the intranet side when the puller last reached
     the Internet side, the last error, its kind and since when the rounds fail."""
     settings = rt.settings
     if settings.role == "internet":
         if not settings.forwards_to_110:
             return {"role": "internet", "enabled": False, "waiting": 0}
-        return {"role": "internet", "enabled": True, **await contacts.state(session, LINK_110)}
+        state = await contacts.state(session, LINK_110, down_after_s=settings.link_down_s)
+        return {"role": "internet", "enabled": True, **state}
     puller = getattr(request.app.state, "link", None)
     state = puller.status() if puller else {"last_contact_at": None, "last_error": None}
     return {"role": "intranet", "enabled": puller is not None, **state}

@@ -33,9 +33,10 @@ async def called(session: AsyncSession, target: str) -> None:
     )
 
 
-async def state(session: AsyncSession, target: str) -> dict[str, Any]:
-    """How many forwards to `target` wait and since when the oldest, when it last called, and
-    how long ago (by this server's clock)."""
+async def state(session: AsyncSession, target: str, *, down_after_s: float) -> dict[str, Any]:
+    """How many forwards to `target` wait and since when the oldest, when it last called, how
+    long ago (by this server's clock), and whether the link is `down`: it has not called for
+    more than `down_after_s` (given as said), or never has."""
     waiting = await session.execute(
         select(func.count(), func.min(LinkForward.created_at)).where(
             LinkForward.target == target, LinkForward.received_at.is_(None)
@@ -43,9 +44,12 @@ async def state(session: AsyncSession, target: str) -> dict[str, Any]:
     )
     count, oldest = waiting.one()
     seen = await session.scalar(select(LinkContact.last_seen_at).where(LinkContact.target == target))
+    silent_for = round((utcnow() - seen).total_seconds(), 1) if seen else None
     return {
         "waiting": int(count or 0),
         "oldest_waiting_since": iso(oldest),
         "last_contact_at": iso(seen),
-        "silent_for_s": round((utcnow() - seen).total_seconds(), 1) if seen else None,
+        "silent_for_s": silent_for,
+        "down_after_s": down_after_s,
+        "down": silent_for is None or silent_for > down_after_s,
     }

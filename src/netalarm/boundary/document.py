@@ -5,8 +5,9 @@ clear 422 on the Internet side and a logged, skipped message on the intranet sid
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,8 +40,9 @@ CLOSING_TYPES: Final = ("resolved", "closed")
 # (`reporter_sms`), the reporter's receipts of the 110 seats' messages, and another case
 # merged into the forwarded one (`merged_in`), which a receiving side of version 1 could not
 # read. The 110 side asks with the version it reads (`?version=`; a server of the version
-# before ignores it).
-NEWS_VERSION: Final = 2
+# before ignores it). 3 adds to the answer the forwards whose news the handing side cannot read
+# (`unreadable`, with why), a key a receiving side of version 2 would refuse the answer for.
+NEWS_VERSION: Final = 3
 NEWS_TYPES_V2: Final = ("reporter_sms", "message_delivered", "message_read", "merged_in")
 # The receiving side's timeline entries that travel back ("progress"), and the fields of their
 # data that do; its seats' messages go back into the reporter's conversation.
@@ -58,6 +60,11 @@ RELAYED_TYPES: Final = (
 )
 RELAYED_FIELDS: Final = ("seat", "note", "outcome", "disposition", "from", "to", "into_case_number")
 LOCATION_FIELDS: Final = ("lat", "lon", "accuracy_m", "source")
+# The most forwards one request names (the keys of a map of news, progress or files, the ids
+# of a question about files): a side following more (a disaster day) asks in pages of this many.
+MAX_FORWARDS: Final = 1000
+
+T = TypeVar("T")
 
 
 class Wire(BaseModel):
@@ -105,19 +112,26 @@ class ProgressBatch(Wire):
 class ProgressMap(Wire):
     """Per forward, entries to record (a batch of news or progress)."""
 
-    updates: dict[uuid.UUID, list[Progress]] = Field(max_length=1000)
+    updates: dict[uuid.UUID, list[Progress]] = Field(max_length=MAX_FORWARDS)
+
+
+class NewsAnswer(ProgressMap):
+    """The news of the forwards asked about, and (version 3) those whose news the handing side
+    cannot read, with why."""
+
+    unreadable: dict[uuid.UUID, str] = Field(default_factory=dict, max_length=MAX_FORWARDS)
 
 
 class AfterMap(Wire):
     """Per forward, the last entry the asking side has."""
 
-    after: dict[uuid.UUID, int] = Field(max_length=1000)
+    after: dict[uuid.UUID, int] = Field(max_length=MAX_FORWARDS)
 
 
 class ForwardIds(Wire):
     """Forwards whose files the asking side wants listed."""
 
-    forwards: list[uuid.UUID] = Field(max_length=1000)
+    forwards: list[uuid.UUID] = Field(max_length=MAX_FORWARDS)
 
 
 class RemoteMedia(Wire):
@@ -136,7 +150,15 @@ class RemoteMedia(Wire):
 class MediaMap(Wire):
     """Per forward, the files of its incident."""
 
-    media: dict[uuid.UUID, list[RemoteMedia]] = Field(max_length=1000)
+    media: dict[uuid.UUID, list[RemoteMedia]] = Field(max_length=MAX_FORWARDS)
+
+
+def pages(forwards: dict[uuid.UUID, T]) -> Iterator[dict[uuid.UUID, T]]:
+    """`forwards` in pages of at most `MAX_FORWARDS`, in order: one request each. None when
+    there are none."""
+    items = list(forwards.items())
+    for start in range(0, len(items), MAX_FORWARDS):
+        yield dict(items[start : start + MAX_FORWARDS])
 
 
 def relayed_data(type: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside, inside_files, peer
-from netalarm.boundary.document import ACTORS, LINK_110, NETWORK, ForwardIds, MediaMap, RemoteMedia
+from netalarm.boundary.document import ACTORS, LINK_110, NETWORK, ForwardIds, MediaMap, RemoteMedia, pages
 from netalarm.core.clock import utcnow
 from netalarm.core.db import transaction
 from netalarm.core.errors import UnsupportedMedia
@@ -50,14 +50,15 @@ class Fetcher:
     async def run_once(self) -> int:
         """One round: how many files were attached here."""
         async with transaction(self.sessions) as session:
-            forwards = list(await inside.following(session, NETWORK))
+            forwards = await inside.following(session, NETWORK)
         if not forwards:
             await self.forget_all_but(set())
             return 0
-        body = ForwardIds(forwards=forwards).model_dump(mode="json")
-        listed = MediaMap.model_validate(
-            await peer.call(self.client, "POST", f"{self.link}/media", json=body, who=WHO)
-        ).media
+        listed: dict[uuid.UUID, list[RemoteMedia]] = {}
+        for page in pages(forwards):  # a disaster day follows more cases than one request may name
+            body = ForwardIds(forwards=list(page)).model_dump(mode="json")
+            answer = await peer.call(self.client, "POST", f"{self.link}/media", json=body, who=WHO)
+            listed.update(MediaMap.model_validate(answer).media)
         async with transaction(self.sessions) as session:
             wanted = await inside_files.wanted_media(session, listed, source=NETWORK)
         await self.forget_all_but({media_id for ids in wanted.values() for media_id in ids})

@@ -145,7 +145,7 @@ async def receive(
 
 async def unsent(session: AsyncSession, limit: int = 500) -> dict[uuid.UUID, list[Progress]]:
     """Per forward of the 110 link, the relayed entries of its incident the Internet side has
-    not confirmed, in order."""
+    not confirmed, in order (at most `limit` a forward: one batch)."""
     rows = await session.execute(
         select(LinkInbound.forward_id, LinkInbound.pushed_seq).where(
             LinkInbound.source == NETWORK,
@@ -163,7 +163,9 @@ async def progress(
     session: AsyncSession, after: dict[uuid.UUID, int], *, source: str | None = None, limit: int = 500
 ) -> dict[uuid.UUID, list[Progress]]:
     """Per forward in `after` (from `source`, if given), the relayed entries of its incident
-    after the seq given, in order. Forwards unknown here are left out."""
+    after the seq given, in order, at most `limit` a forward (so cases whose entries the other
+    side refuses, however many, hold up no other's); of the messages, only those in the
+    forward's own conversation (its relay alarm's). Forwards unknown here are left out."""
     if not after:
         return {}
     query = (
@@ -175,14 +177,20 @@ async def progress(
     )
     if source is not None:
         query = query.where(LinkInbound.source == source)
+    relays = {
+        f: str(alarm_id) for f, alarm_id in (await forwarded_case.relay_alarms(session, list(after))).items()
+    }
     found: dict[uuid.UUID, list[Progress]] = defaultdict(list)
-    count = 0
     for forward_id, entry, case_number in await session.execute(query):
-        if entry.seq <= after[forward_id] or count >= limit or not relayable(entry.type, entry.actor):
+        if entry.seq <= after[forward_id] or len(found[forward_id]) >= limit:
             continue
-        count += 1
-        found[forward_id].append(progress_of(entry, case_number))
-    return dict(found)
+        if entry.type == "message" and (entry.data.get("message") or {}).get("alarm_id") != relays.get(
+            forward_id
+        ):
+            continue  # in another reporter's conversation (a case merged in here): goes with that one's
+        if relayable(entry.type, entry.actor):
+            found[forward_id].append(progress_of(entry, case_number))
+    return {forward_id: entries for forward_id, entries in found.items() if entries}
 
 
 async def confirm(session: AsyncSession, forward_id: uuid.UUID, seq: int) -> None:
@@ -323,7 +331,7 @@ async def _take_message(
 
 async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
     """Forwards from `source` whose incident is still open here, or was merged into one that
-    is, with the last news recorded."""
+    is, with the last news recorded; in the order they arrived."""
     into = aliased(Incident)
     rows = await session.execute(
         select(LinkInbound.forward_id, LinkInbound.news_seq)
@@ -333,5 +341,16 @@ async def following(session: AsyncSession, source: str) -> dict[uuid.UUID, int]:
             LinkInbound.source == source,
             or_(Incident.status != "closed", and_(into.id.is_not(None), into.status != "closed")),
         )
+        .order_by(LinkInbound.received_at, LinkInbound.forward_id)
     )
     return {forward_id: seq for forward_id, seq in rows}
+
+
+async def source_case_numbers(session: AsyncSession, forward_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The handing side's case numbers of these forwards (those known here)."""
+    rows = await session.execute(
+        select(LinkInbound.forward_id, LinkInbound.source_case_number).where(
+            LinkInbound.forward_id.in_(list(forward_ids))
+        )
+    )
+    return {forward_id: number for forward_id, number in rows}

@@ -4,9 +4,11 @@ way the other side's progress comes back onto this incident's timeline."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +42,8 @@ from netalarm.intake.schemas import LocationIn, ReporterIn
 from netalarm.messaging import service as messaging_service
 from netalarm.routing import service as routing_service
 from netalarm.timeline.models import TimelineEntry
+
+log = logging.getLogger(__name__)
 
 PROGRESS_TYPES = {LINK_110: "link_110", SUPERIOR: "superior_update"}
 MAX_NOTE = 10_000
@@ -301,14 +305,21 @@ async def _descriptions(session: AsyncSession, alarm_ids: list[str]) -> str:
 
 
 async def news(
-    session: AsyncSession, after: dict[uuid.UUID, int], *, target: str, version: int = 1
+    session: AsyncSession,
+    after: dict[uuid.UUID, int],
+    *,
+    target: str,
+    version: int = 1,
+    unreadable: dict[uuid.UUID, str] | None = None,
 ) -> dict[uuid.UUID, list[Progress]]:
     """Per forward to `target` in `after`, what happened here since the entry given that the
     other side's seats need: the reporter's messages and this server's seats' (not those
     that came over the link), the reporter's positions, and, to the 110 side, this server's
     seats resolving or closing the case and (news `version` 2) texts the reporter's phone sent
     to the alarm number, the reporter's receipts of the 110 seats' messages, and a case merged
-    into this one with what its reporters wrote. Unknown forwards are left out."""
+    into this one with what its reporters wrote. Unknown forwards are left out. A forward
+    whose news cannot be read (a damaged entry) holds up no other's: it is logged, left out,
+    and put in `unreadable` (if given) with why."""
     if not after:
         return {}
     types = NEWS_TYPES
@@ -329,21 +340,42 @@ async def news(
     ).all()
     rows = [(f, entry, number) for f, entry, number in found_rows if entry.seq > after[f]]
     originals = await relayed_receipts.originals(session, [entry for _, entry, _ in rows])
-    found: dict[uuid.UUID, list[Progress]] = {}
+    per_forward: dict[uuid.UUID, list[tuple[TimelineEntry, str]]] = {}
     for forward_id, entry, case_number in rows:
-        if not relayable(entry.type, entry.actor):
+        per_forward.setdefault(forward_id, []).append((entry, case_number))
+    found: dict[uuid.UUID, list[Progress]] = {}
+    for forward_id, entries in per_forward.items():
+        try:
+            updates = [
+                u for entry, number in entries if (u := await _news_of(session, entry, number, originals))
+            ]
+        except (ValidationError, ValueError, TypeError, AttributeError, KeyError) as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            log.error("news of forward %s (case %s) cannot be read: %s", forward_id, entries[0][1], why)
+            if unreadable is not None:
+                unreadable[forward_id] = f"the news of case {entries[0][1]} cannot be read: {why}"[:500]
             continue
-        if entry.type in CLOSING_TYPES and not entry.actor.startswith("seat:"):
-            continue  # resolved here because the 110 side did: it knows
-        update = progress_of(entry, case_number)
-        if entry.type == "merged_in":
-            update.data = {
-                "from_case_number": entry.data.get("from_case_number"),
-                "text": await _descriptions(session, entry.data.get("alarm_ids") or []),
-            }
-        if entry.type in relayed_receipts.RECEIPT_TYPES:
-            if entry.id not in originals:
-                continue  # a receipt of a message that did not come from the 110 side
-            update.data = {"id": originals[entry.id], "at": entry.data.get("at")}
-        found.setdefault(forward_id, []).append(update)
+        if updates:
+            found[forward_id] = updates
     return found
+
+
+async def _news_of(
+    session: AsyncSession, entry: TimelineEntry, case_number: str, originals: dict[uuid.UUID, str]
+) -> Progress | None:
+    """The entry as news for the other side, or None when it is none of its business."""
+    if not relayable(entry.type, entry.actor):
+        return None
+    if entry.type in CLOSING_TYPES and not entry.actor.startswith("seat:"):
+        return None  # resolved here because the 110 side did: it knows
+    update = progress_of(entry, case_number)
+    if entry.type == "merged_in":
+        update.data = {
+            "from_case_number": entry.data.get("from_case_number"),
+            "text": await _descriptions(session, entry.data.get("alarm_ids") or []),
+        }
+    if entry.type in relayed_receipts.RECEIPT_TYPES:
+        if entry.id not in originals:
+            return None  # a receipt of a message that did not come from the 110 side
+        update.data = {"id": originals[entry.id], "at": entry.data.get("at")}
+    return update

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import httpx
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import inside, peer
@@ -29,8 +30,9 @@ from netalarm.boundary.document import (
     NEWS_VERSION,
     AfterMap,
     Forward,
+    Progress,
     ProgressBatch,
-    ProgressMap,
+    pages,
 )
 from netalarm.boundary.fetcher import Fetcher
 from netalarm.core import tasks
@@ -46,6 +48,30 @@ LINK = "/api/v1/link/110"
 FORWARDS = f"{LINK}/forwards"
 
 
+# One case's news, as it comes over.
+NEWS: Final = TypeAdapter(list[Progress])
+
+
+@dataclass(frozen=True)
+class Held:
+    """A case a round could not carry: its `progress` (sent back) or its `news` (taken here)."""
+
+    what: str
+    forward_id: uuid.UUID
+    error: peer.PeerError
+
+
+def _by_forward(answered: object) -> dict[uuid.UUID, object]:
+    """A map of the answer keyed by forward id; a key that is none is logged and left out."""
+    found: dict[uuid.UUID, object] = {}
+    for key, value in (answered if isinstance(answered, dict) else {}).items():
+        try:
+            found[uuid.UUID(str(key))] = value
+        except ValueError:
+            log.error("110 link: the answer names %r, which is no forward id", key)
+    return found
+
+
 @dataclass
 class Puller:
     sessions: async_sessionmaker[AsyncSession]
@@ -58,7 +84,10 @@ class Puller:
     tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
 
     async def run_once(self) -> tuple[int, int]:
-        """One round: (incidents made from new forwards, progress entries confirmed)."""
+        """One round: (incidents made from new forwards, progress entries confirmed). A case
+        this round could not carry (its progress refused by the other side, its news refused
+        or unreadable there, or failing to be taken here) holds up no other case: the round
+        carries the rest, then fails naming how many cases and the first (the link's status)."""
         made = 0
         for document in await self._get(FORWARDS):
             if await self._receive(document):
@@ -66,7 +95,7 @@ class Puller:
         async with transaction(self.sessions) as session:
             pending = await inside.unsent(session)
         sent = 0
-        refusals: list[peer.PeerError] = []
+        held: list[Held] = []
         for forward_id, updates in pending.items():
             body = ProgressBatch(updates=updates).model_dump(mode="json")
             try:
@@ -74,34 +103,68 @@ class Puller:
             except peer.PeerError as exc:
                 if exc.kind != peer.REFUSED:
                     raise
-                # One case refused (kept here, tried again next round) holds up no other case's
-                # progress, nor the news of any.
-                refusals.append(exc)
+                # Kept here, tried again next round.
+                held.append(Held("progress", forward_id, exc))
                 continue
             async with transaction(self.sessions) as session:
                 await inside.confirm(session, forward_id, int(answer["applied_seq"]))
             sent += len(updates)
-        await self._news()
-        if refusals:
-            first = refusals[0]
-            raise peer.PeerError(
-                f"the progress of {len(refusals)} case(s) was refused, first: {first}",
-                kind=peer.REFUSED,
-                status=first.status,
-            )
+        held += await self._news()
+        if held:
+            raise await self._held_up(held)
         return made, sent
 
-    async def _news(self) -> None:
-        """What happened outside to the forwarded cases still open here: messages, positions."""
+    async def _news(self) -> list[Held]:
+        """What happened outside to the forwarded cases still open here: messages, positions;
+        asked for in pages (a disaster day follows more cases than one request may name).
+        Returns the cases whose news could not be had or taken, each logged; their news is
+        asked for again next round."""
         async with transaction(self.sessions) as session:
             after = await inside.following(session, NETWORK)
-        if not after:
-            return
-        asked = AfterMap(after=after).model_dump(mode="json")
-        answer = await self._post(f"{LINK}/news?version={NEWS_VERSION}", asked)
-        for forward_id, news in ProgressMap.model_validate(answer).updates.items():
+        held: list[Held] = []
+        for page in pages(after):
+            asked = AfterMap(after=page).model_dump(mode="json")
+            answer = await self._post(f"{LINK}/news?version={NEWS_VERSION}", asked)
+            for forward_id, why in _by_forward(answer.get("unreadable")).items():
+                log.error("110 link: the other side cannot read the news of forward %s: %s", forward_id, why)
+                held.append(Held("news", forward_id, peer.PeerError(str(why), kind=peer.REFUSED)))
+            for forward_id, news in _by_forward(answer.get("updates")).items():
+                failure = await self._take_news(forward_id, news)
+                if failure is not None:
+                    held.append(Held("news", forward_id, failure))
+        return held
+
+    async def _take_news(self, forward_id: uuid.UUID, news: object) -> peer.PeerError | None:
+        """Record one case's news (in a transaction of its own); why not, if it could not be."""
+        try:
+            updates = NEWS.validate_python(news)
             async with transaction(self.sessions) as session:
-                await inside.take_news(session, forward_id, news, source=NETWORK, actor=ACTORS[LINK_110])
+                await inside.take_news(session, forward_id, updates, source=NETWORK, actor=ACTORS[LINK_110])
+        except Exception as exc:  # one case's news that cannot be taken holds up no other case's
+            log.exception("110 link: the news of forward %s could not be taken", forward_id)
+            return peer.PeerError(f"{type(exc).__name__}: {exc}", kind=peer.FAILED)
+        return None
+
+    async def _held_up(self, held: list[Held]) -> peer.PeerError:
+        """One error saying which cases this round could not carry: per what (progress, news)
+        how many, and the first by its network case number; refused (with the other side's
+        status) if the other side refused any, else failed here."""
+        async with transaction(self.sessions) as session:
+            numbers = await inside.source_case_numbers(session, {h.forward_id for h in held})
+        parts = []
+        for what in ("progress", "news"):
+            for refused, said in ((True, "was refused"), (False, "could not be taken")):
+                cases = [h for h in held if h.what == what and (h.error.kind == peer.REFUSED) == refused]
+                if cases:
+                    first = cases[0]
+                    case = numbers.get(first.forward_id, str(first.forward_id))
+                    parts.append(
+                        f"the {what} of {len(cases)} case(s) {said}, first: case {case}: {first.error}"
+                    )
+        refusals = [h.error for h in held if h.error.kind == peer.REFUSED]
+        if refusals:
+            return peer.PeerError("; ".join(parts), kind=peer.REFUSED, status=refusals[0].status)
+        return peer.PeerError("; ".join(parts), kind=peer.FAILED)
 
     async def _receive(self, document: dict[str, Any]) -> bool:
         try:

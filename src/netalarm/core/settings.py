@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         default="", description="Intranet side: base URL of the Internet-side server the link pulls from."
     )
     link_poll_s: float = Field(default=1.0, gt=0, description="Intranet side: how often the link pulls.")
+    link_down_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Internet side: how long the 110 side may not call before the link is shown as down.",
+    )
     superior_url: str = Field(
         default="", description="Base URL of the superior alarm server; empty: escalation ends at the root."
     )

@@ -23,7 +23,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.boundary import outside, outside_files, peer
-from netalarm.boundary.document import AfterMap, MediaMap, ProgressMap, RemoteMedia
+from netalarm.boundary.document import AfterMap, MediaMap, ProgressMap, RemoteMedia, pages
 from netalarm.core import tasks
 from netalarm.core.db import transaction
 from netalarm.core.settings import Settings
@@ -78,12 +78,13 @@ class Sender:
             after = await service.following(session)
         recorded = 0
         # Asked even with nothing to follow: it proves the superior is there and takes our key,
-        # before an emergency needs it.
-        answer = await self._call(PROGRESS, AfterMap(after=after).model_dump(mode="json"))
-        for forward_id, progress in ProgressMap.model_validate(answer).updates.items():
-            async with transaction(self.sessions) as session:
-                await outside.take_progress(session, forward_id, progress)
-            recorded += len(progress)
+        # before an emergency needs it. Past one request's worth of cases, in pages.
+        for page in list(pages(after)) or [{}]:
+            answer = await self._call(PROGRESS, AfterMap(after=page).model_dump(mode="json"))
+            for forward_id, progress in ProgressMap.model_validate(answer).updates.items():
+                async with transaction(self.sessions) as session:
+                    await outside.take_progress(session, forward_id, progress)
+                recorded += len(progress)
         await self._news()
         return taken, recorded
 
@@ -91,11 +92,11 @@ class Sender:
         """Send the superior what happened here to its cases: messages, positions."""
         async with transaction(self.sessions) as session:
             news = await outside.news(session, await service.news_due(session), target=service.TARGET)
-        if not news:
-            return
-        answer = await self._call(NEWS, ProgressMap(updates=news).model_dump(mode="json"))
-        async with transaction(self.sessions) as session:
-            await service.news_taken(session, {uuid.UUID(k): int(v) for k, v in answer["applied"].items()})
+        for page in pages(news):
+            answer = await self._call(NEWS, ProgressMap(updates=page).model_dump(mode="json"))
+            async with transaction(self.sessions) as session:
+                applied = {uuid.UUID(k): int(v) for k, v in answer["applied"].items()}
+                await service.news_taken(session, applied)
 
     async def send_media_once(self) -> int:
         """One round of files: how many the superior wanted and was sent."""
@@ -104,18 +105,17 @@ class Sender:
             listed = await outside_files.media_of(
                 session, list(await service.following(session)), target=service.TARGET
             )
-        if not listed:
-            return 0
-        answer = await self._call(MEDIA_WANTED, MediaMap(media=listed).model_dump(mode="json"))
-        # A superior one version older says no offsets: every file is sent whole.
-        offsets = {str(k): int(v) for k, v in answer.get("offsets", {}).items()}
         sent = 0
-        for forward_id, ids in answer["wanted"].items():
-            wanted = set(ids)
-            for remote in listed.get(uuid.UUID(forward_id), []):
-                if str(remote.id) in wanted:
-                    await self._send_file(uuid.UUID(forward_id), remote, offsets.get(str(remote.id), 0))
-                    sent += 1
+        for page in pages(listed):
+            answer = await self._call(MEDIA_WANTED, MediaMap(media=page).model_dump(mode="json"))
+            # A superior one version older says no offsets: every file is sent whole.
+            offsets = {str(k): int(v) for k, v in answer.get("offsets", {}).items()}
+            for forward_id, ids in answer["wanted"].items():
+                wanted = set(ids)
+                for remote in page.get(uuid.UUID(forward_id), []):
+                    if str(remote.id) in wanted:
+                        await self._send_file(uuid.UUID(forward_id), remote, offsets.get(str(remote.id), 0))
+                        sent += 1
         return sent
 
     async def _send_file(self, forward_id: uuid.UUID, remote: RemoteMedia, offset: int) -> None:

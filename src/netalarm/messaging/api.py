@@ -97,21 +97,25 @@ async def seat_post(
 ) -> dict[str, Any]:
     """A seat's message. In the conversation of an alarm that came by SMS it also goes to
     the reporter as an SMS (case number first), queued in the same transaction. On a case
-    that came over a link whose handing side has closed it, refused (409 `source_closed`)."""
+    that came over a link whose handing side has closed it, refused (409 `source_closed`); on
+    one another such case was merged into, `alarm_id` names whose reporter's conversation it
+    goes to (by default the first alarm's), and the message reaches that reporter."""
     incident = await incident_service.get_visible(session, seat, parse_uuid(incident_id, "incident_id"))
     if body.alarm_id is not None:
         await messaging_service.check_alarm_of(session, incident, body.alarm_id)
-    await forwarded_case.check_reachable(session, incident)
+    alarm_id = body.alarm_id or await messaging_service.default_alarm(session, incident)
+    await forwarded_case.check_reachable(session, incident, alarm_id)
     message = await messaging_service.post(
         session,
         incident=incident,
-        alarm_id=body.alarm_id or await messaging_service.default_alarm(session, incident),
+        alarm_id=alarm_id,
         sender="seat",
         actor=seat.actor,
         text=body.text,
         media_ids=body.media_ids,
         seat_username=seat.username,
     )
+    await forwarded_case.reply_follows(session, incident, message, actor=seat.actor)
     delivery = await sms_service.queue_chat_reply(
         session, incident, message, actor=seat.actor, sender=seat.username
     )

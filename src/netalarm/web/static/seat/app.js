@@ -177,15 +177,15 @@ function renderMode() {
 // intranet whether the puller reaches the Internet side (and why not); on the Internet side
 // whether the 110 side has called lately, and how many forwards wait for 110 since when. The superior server: whether the sender reaches it, and
 // how many escalations wait for it.
-const SILENT_S = 30; // the 110 side not calling this long: its link is down
 
 function watchLinks(config) {
   const watched = [];
   if ((config.link_110 || {}).enabled) {
     watched.push(watch($("link"), "/api/v1/link/110/status", "link", (s) => {
       if (s.role === "intranet") return s.last_error || !s.last_contact_at ? "down" : "up";
-      // The Internet side knows the link only from the 110 side's calls (every second or so).
-      if (s.silent_for_s === null || s.silent_for_s > SILENT_S) return "down";
+      // The Internet side knows the link only from the 110 side's calls (every second or so):
+      // silent for longer than NETALARM_LINK_DOWN_S, it is down.
+      if (s.down) return "down";
       return s.waiting ? "waiting" : "up";
     }));
   }

@@ -2,7 +2,9 @@
 // from the 110 link, a message the link has not taken yet says it waits for it), quick
 // replies in the seat's language, read receipts sent for the reporter's messages, and a
 // visible reason (the text kept) when a message cannot be sent. A message's paperclips show
-// the files sent with it (`onFile`).
+// the files sent with it (`onFile`). A case with several reporters (cases merged into it) holds
+// one conversation each: the messages say whose, and a reply goes to the reporter picked, by
+// default the one who wrote last.
 import { api } from "./api.js";
 import { time } from "../common/times.js";
 import { esc } from "./dom.js";
@@ -31,6 +33,11 @@ export class Chat {
     this.acknowledged = new Set();
     this.sending = false;
     this.recheck = null; // a timer looking again at a case whose message waits for the 110 link
+    this.to = root.querySelector(".chat-to");
+    this.toSelect = this.to.querySelector("select");
+    this.toAlarm = null; // on a case with several reporters, the alarm whose conversation a reply goes to
+    this.lastHeard = null; // the last reporter message seen, which moves the reply to its writer
+    this.toSelect.addEventListener("change", () => { this.toAlarm = this.toSelect.value; });
     this.form.addEventListener("submit", (e) => { e.preventDefault(); this.send(this.input.value); });
     this.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); this.send(this.input.value); }
@@ -53,8 +60,15 @@ export class Chat {
 
   show(incident, messages) {
     const { t, lang } = this.i18n;
-    if (this.incident && this.incident.id !== incident.id) this.failure = null;
+    if (this.incident && this.incident.id !== incident.id) {
+      this.failure = null;
+      this.toAlarm = this.lastHeard = null;
+    }
     this.incident = incident;
+    const alarms = incident.alarm_ids || [];
+    const several = alarms.length > 1;
+    const reporter = (id) => t("reporter_n", { n: alarms.indexOf(id) + 1 });
+    this.renderTo(alarms, messages, reporter);
     // On an SMS alarm a message also goes out as an SMS: the box holds what one can carry, and
     // on a silent one the note warns that it may be heard.
     this.limit = incident.sms_reply_max || MAX_TEXT;
@@ -75,7 +89,9 @@ export class Chat {
     this.form.querySelector("button").disabled = closed || this.sending;
     const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 8;
     this.list.innerHTML = messages.map((m) => {
-      const who = m.from === "seat" ? t("from_seat", { seat: m.seat || "" }) : t("from_reporter");
+      const who = m.from === "seat"
+        ? t("from_seat", { seat: m.seat || "" }) + (several ? ` → ${reporter(m.alarm_id)}` : "")
+        : several ? reporter(m.alarm_id) : t("from_reporter");
       const receipt = m.from !== "seat" ? ""
         : m.read_at ? `✓✓ ${t("read")}` : m.delivered_at ? `✓ ${t("delivered")}`
           : m.waiting_for_link ? `⏳ ${t("waiting_for_link")}` : "";
@@ -93,6 +109,20 @@ export class Chat {
     if (messages.some((m) => m.waiting_for_link)) {
       this.recheck = setTimeout(() => Promise.resolve(this.onSent()).catch(() => {}), RECHECK_MS);
     }
+  }
+
+  // Whom a reply goes to, on a case with several reporters: the one picked, until another
+  // reporter writes; at first the one who wrote last (else the first).
+  renderTo(alarms, messages, reporter) {
+    this.to.hidden = alarms.length < 2;
+    if (this.to.hidden) { this.toAlarm = null; return; }
+    const heard = [...messages].reverse().find((m) => m.from === "reporter" && alarms.includes(m.alarm_id));
+    if (heard && heard.id !== this.lastHeard) this.toAlarm = heard.alarm_id;
+    this.lastHeard = heard ? heard.id : null;
+    if (!alarms.includes(this.toAlarm)) this.toAlarm = alarms[0];
+    const options = alarms.map((id) => `<option value="${esc(id)}">${esc(reporter(id))}</option>`).join("");
+    if (this.toSelect.innerHTML !== options) this.toSelect.innerHTML = options; // an open list stays open
+    this.toSelect.value = this.toAlarm;
   }
 
   // Read receipts for the reporter's messages now on screen (once each): not while the tab,
@@ -121,7 +151,8 @@ export class Chat {
     const button = this.form.querySelector("button");
     button.disabled = true;
     try {
-      await api(`/api/v1/incidents/${this.incident.id}/messages`, { method: "POST", body: { text: text.trim() } });
+      const body = { text: text.trim(), ...(this.toAlarm ? { alarm_id: this.toAlarm } : {}) };
+      await api(`/api/v1/incidents/${this.incident.id}/messages`, { method: "POST", body });
     } catch (error) {
       this.failure = error;
       this.renderError();
