@@ -59,8 +59,10 @@ async def test_an_sms_from_a_number_without_an_open_alarm_raises_an_sms_alarm(se
     assert alarm.idempotency_key.startswith("sms:gw-")
     reporter = await session.get(Reporter, alarm.reporter_id)
     assert reporter is not None and reporter.phone == f"+86{phone}"
-    # The sender is told the alarm was received, with its case number, by SMS.
-    assert await _types(session, got.incident.id) == ["alarm_received", "sms_queued"]
+    # The number texted the alarm, so the carrier vouches for it; and the sender is told the
+    # alarm was received, with its case number, by SMS.
+    assert reporter.phone_verified_via == "carrier"
+    assert await _types(session, got.incident.id) == ["alarm_received", "phone_verified", "sms_queued"]
     [receipt] = await session.scalars(select(SmsDelivery).where(SmsDelivery.incident_id == got.incident.id))
     assert (receipt.to, receipt.text, receipt.seat_username) == (
         f"+86{phone}",

@@ -1,7 +1,7 @@
 """phone verification: codes sent by SMS, the reporter's verified phone, SMS text hidden from seats
 
 Revision ID: 0017_verify_phone_verification
-Revises: 0001
+Revises: 0005_channels
 Create Date: 2026-11-27 14:00:00
 """
 
@@ -13,10 +13,12 @@ from alembic import op
 import netalarm.core.db
 
 revision: str = "0017_verify_phone_verification"
-down_revision: str | None = "0001"
+# After the SMS channel's tables, not beside them from 0001: the codes point at SMS
+# deliveries, and the deliveries get a column. (A `depends_on` would leave 0005 out of the
+# database's recorded heads, and /readyz compares those with the scripts' heads.)
+down_revision: str | None = "0005_channels"
 branch_labels: str | Sequence[str] | None = None
-# The codes point at SMS deliveries, and the deliveries get a column.
-depends_on: str | Sequence[str] | None = "0005_channels"
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
