@@ -245,14 +245,7 @@ async def confirm(
         raise Invalid("the code has expired: ask for a new one", field="code", code="code_expired")
     if hmac.compare_digest(latest.code_hash, code_hash(key, latest.id, code)):
         latest.ended_at, latest.outcome = now, "verified"
-        reporter.phone_verified_at, reporter.phone_verified_via = now, "sms_code"
-        await incident_service.record(
-            session,
-            incident,
-            actor=actor,
-            type="phone_verified",
-            data={"alarm_id": str(alarm.id), "to": contact.mask(phone), "via": "sms_code"},
-        )
+        await _verified(session, incident, alarm, reporter, phone, via="sms_code", actor=actor)
         return
     latest.failures += 1
     left = max(0, policy.max_attempts - latest.failures)
@@ -295,15 +288,30 @@ async def carrier_verified(session: AsyncSession, incident: Incident, alarm: Ala
     reporter = await session.get(Reporter, alarm.reporter_id)
     if reporter is None or not reporter.phone or reporter.phone_verified_at is not None:
         return False
-    reporter.phone_verified_at, reporter.phone_verified_via = utcnow(), "carrier"
+    await _verified(session, incident, alarm, reporter, reporter.phone, via="carrier", actor="system:sms")
+    return True
+
+
+async def _verified(
+    session: AsyncSession,
+    incident: Incident,
+    alarm: Alarm,
+    reporter: Reporter,
+    phone: str,
+    *,
+    via: str,
+    actor: str,
+) -> None:
+    """Mark the reporter's phone verified (`via`: `sms_code` or `carrier`), with the
+    `phone_verified` entry that tells the seats."""
+    reporter.phone_verified_at, reporter.phone_verified_via = utcnow(), via
     await incident_service.record(
         session,
         incident,
-        actor="system:sms",
+        actor=actor,
         type="phone_verified",
-        data={"alarm_id": str(alarm.id), "to": contact.mask(reporter.phone), "via": "carrier"},
+        data={"alarm_id": str(alarm.id), "to": contact.mask(phone), "via": via},
     )
-    return True
 
 
 def phone_status(reporter: Reporter | None) -> dict[str, Any]:
