@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.http import FUTIAN, raise_alarm, reporter_headers, reporter_post, seat_headers
 from tests.support.servers import Server
@@ -54,7 +55,11 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
 
-def test_a_code_sent_by_sms_and_typed_back_verifies_the_phone_for_the_seat(demo_server: Server) -> None:
+@pytest.mark.parametrize("server", ["demo_server", "pg_demo_server"])
+def test_a_code_sent_by_sms_and_typed_back_verifies_the_phone_for_the_seat(
+    request: pytest.FixtureRequest, server: str
+) -> None:
+    demo_server: Server = request.getfixturevalue(server)
     base, seat = demo_server.url, seat_headers(demo_server.url, "futian.net")
     phone = _phone()
     alarm = raise_alarm(base, FUTIAN, reporter={"phone": phone})
@@ -103,7 +108,9 @@ def test_another_code_at_once_is_429_with_retry_after(demo_server: Server) -> No
     assert 0 < state["next_code_in_s"] <= 60
 
 
-def test_five_wrong_codes_use_the_code_up(demo_server: Server) -> None:
+@pytest.mark.parametrize("server", ["demo_server", "pg_demo_server"])
+def test_five_wrong_codes_use_the_code_up(request: pytest.FixtureRequest, server: str) -> None:
+    demo_server: Server = request.getfixturevalue(server)
     base = demo_server.url
     phone = _phone()
     alarm = raise_alarm(base, FUTIAN, reporter={"phone": phone})
