@@ -40,6 +40,7 @@ from netalarm.realtime import runtime as realtime
 from netalarm.realtime.api import router as realtime_router
 from netalarm.routing.api import router as routing_router
 from netalarm.supervision.api import router as supervision_router
+from netalarm.verification.api import router as verification_router
 from netalarm.web import pages
 
 # Young-generation collections every 10,000 allocations rather than 700: a request makes
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sms_router)
     app.include_router(sms_inbound_router)
     app.include_router(phone_router)
+    app.include_router(verification_router)
     app.include_router(link_router)
     app.include_router(federation_router)
     app.include_router(monitoring_router)

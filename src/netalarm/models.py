@@ -10,6 +10,7 @@ from netalarm.media.models import Media, Upload
 from netalarm.messaging.models import Message
 from netalarm.routing.models import Centre
 from netalarm.timeline.models import TimelineEntry
+from netalarm.verification.models import PhoneVerification
 
 metadata = Base.metadata
 
@@ -25,6 +26,7 @@ __all__ = [
     "Media",
     "Message",
     "OutboxEvent",
+    "PhoneVerification",
     "Reporter",
     "Seat",
     "SeatToken",

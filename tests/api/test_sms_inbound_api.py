@@ -122,8 +122,11 @@ def test_the_same_gateway_message_twice_is_one_alarm_or_one_message_with_the_sam
     assert (reply.status_code, reply_again.status_code, reply_again.json()) == (201, 200, reply.json())
     incident_id = first.json()["incident_id"]
     types = [e["type"] for e in _timeline(base, incident_id, seat)]
-    assert [t for t in types if not t.startswith("sms_")] == ["alarm_received", "message"]
+    # The texting number is the carrier's word for the reporter's phone: verified, once.
+    assert [t for t in types if not t.startswith("sms_")] == ["alarm_received", "phone_verified", "message"]
     assert types.count("sms_queued") == 1  # one receipt, however often the alarm's SMS came
+    reporter = httpx.get(f"{base}/api/v1/incidents/{incident_id}", headers=seat).json()["reporter"]
+    assert (reporter["phone_verified"], reporter["phone_verified_via"]) == (True, "carrier")
     assert len(httpx.get(f"{base}/api/v1/incidents/{incident_id}/messages", headers=seat).json()) == 1
 
 

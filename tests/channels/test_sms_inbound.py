@@ -59,8 +59,10 @@ async def test_an_sms_from_a_number_without_an_open_alarm_raises_an_sms_alarm(se
     assert alarm.idempotency_key.startswith("sms:gw-")
     reporter = await session.get(Reporter, alarm.reporter_id)
     assert reporter is not None and reporter.phone == f"+86{phone}"
-    # The sender is told the alarm was received, with its case number, by SMS.
-    assert await _types(session, got.incident.id) == ["alarm_received", "sms_queued"]
+    # The number texted the alarm, so the carrier vouches for it; and the sender is told the
+    # alarm was received, with its case number, by SMS.
+    assert reporter.phone_verified_via == "carrier"
+    assert await _types(session, got.incident.id) == ["alarm_received", "phone_verified", "sms_queued"]
     [receipt] = await session.scalars(select(SmsDelivery).where(SmsDelivery.incident_id == got.incident.id))
     assert (receipt.to, receipt.text, receipt.seat_username) == (
         f"+86{phone}",
@@ -83,12 +85,12 @@ async def test_a_reply_from_the_number_of_an_open_sms_alarm_is_the_reporters_cha
     [message] = await messaging_service.for_alarm(session, first.alarm.id)
     assert (message.id, message.sender, message.text) == (reply.message_id, "reporter", "They have knives")
     entries = await timeline_service.entries(session, first.incident.id)
-    assert [e.type for e in entries] == ["alarm_received", "sms_queued", "message"]
+    assert [e.type for e in entries] == ["alarm_received", "phone_verified", "sms_queued", "message"]
     assert entries[-1].actor == f"reporter:{first.alarm.reporter_id}"
     events = await session.scalars(
         select(OutboxEvent.type).where(OutboxEvent.incident_id == first.incident.id).order_by(OutboxEvent.seq)
     )
-    assert list(events) == ["alarm_received", "sms_queued", "message"]
+    assert list(events) == ["alarm_received", "phone_verified", "sms_queued", "message"]
 
 
 async def test_a_web_alarm_with_the_same_phone_does_not_take_the_sms(session: AsyncSession) -> None:
@@ -107,7 +109,12 @@ async def test_the_same_gateway_message_twice_stores_one_alarm_and_one_message(s
     assert (first.created, again.created, again.public()) == (True, False, first.public())
     reply, reply_again = await _receive(session, t, reply_sms), await _receive(session, t, reply_sms)
     assert (reply.created, reply_again.created, reply_again.public()) == (True, False, reply.public())
-    assert await _types(session, first.incident.id) == ["alarm_received", "sms_queued", "message"]
+    assert await _types(session, first.incident.id) == [
+        "alarm_received",
+        "phone_verified",
+        "sms_queued",
+        "message",
+    ]
     assert await session.scalar(select(func.count()).where(Alarm.reporter_id == first.alarm.reporter_id)) == 1
 
 
@@ -276,6 +283,7 @@ async def test_a_seat_message_on_an_sms_alarm_is_queued_as_an_sms_with_the_case_
     assert delivery.text == f"[{made.incident.case_number}] Where are you now?"
     assert await _types(session, made.incident.id) == [
         "alarm_received",
+        "phone_verified",
         "sms_queued",
         "message",
         "sms_queued",

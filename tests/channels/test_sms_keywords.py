@@ -108,6 +108,7 @@ async def test_cancel_alarm_texted_on_an_open_sms_alarm_withdraws_it_keeps_the_w
     assert [m.text for m in await messaging_service.for_alarm(session, made.alarm.id)] == ["取消报警"]
     assert await _types(session, made.incident.id) == [
         "alarm_received",
+        "phone_verified",
         "sms_queued",
         "message",
         "withdrawn",

@@ -69,3 +69,7 @@ class Reporter(Base):
     id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When and how `phone` was shown to be the reporter's: `sms_code` (they typed back the
+    # code sent to it, see `verification`) or `carrier` (the alarm came by SMS from it).
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    phone_verified_via: Mapped[str | None] = mapped_column(String(16), nullable=True)

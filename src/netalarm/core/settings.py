@@ -97,6 +97,19 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="Wait before the first retry of an SMS; doubles on each retry."
     )
     sms_poll_s: float = Field(default=1.0, gt=0, description="How often the SMS worker looks for work.")
+    phone_code_ttl_s: int = Field(
+        default=600, ge=30, description="How long a code sent to verify a reporter's phone stays valid."
+    )
+    phone_code_max_attempts: int = Field(
+        default=5, ge=1, description="Wrong codes after which a verification code is used up."
+    )
+    phone_code_resend_s: int = Field(
+        default=60, ge=1, description="Wait before another verification code may go to the same number."
+    )
+    phone_code_max_sends: int = Field(
+        default=5, ge=1, description="Verification codes one number may be sent per phone_code_window_s."
+    )
+    phone_code_window_s: int = Field(default=3600, ge=1, description="The window of phone_code_max_sends.")
     map_tile_url: str = Field(
         default="", description="Leaflet tile URL template for the reporter map; empty means outlines only."
     )

@@ -24,6 +24,7 @@ from netalarm.incidents import views as incident_views
 from netalarm.incidents.lifecycle import CATEGORIES
 from netalarm.timeline import service as timeline_service
 from netalarm.timeline.words import Language
+from netalarm.verification import service as verification_service
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["seat"])
 
@@ -100,7 +101,9 @@ async def list_incidents(
 @router.get("/{incident_id}")
 async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dict[str, Any]:
     """The incident; `reporter_reachable` says whether SMS and call-backs can reach the
-    reporter without revealing the number (reading it is `.../reporter`, recorded);
+    reporter without revealing the number (reading it is `.../reporter`, recorded), and
+    `reporter` whether that number is verified (`phone_given`, `phone_verified`,
+    `phone_verified_via`: `sms_code` or `carrier`, `phone_verified_at`);
     `sms_reply_max`, on an alarm that came by SMS, how long a seat's chat message may be, as
     it also goes to the reporter as an SMS (else null); on a case that came over the 110 link,
     `from_network` (the network case, its forwarding seat and note, when the reporter raised
@@ -111,6 +114,7 @@ async def get_incident(incident_id: str, session: Session, seat: SeatDep) -> dic
     return {
         **(await incident_views.listed(session, [incident]))[0],
         "reporter_reachable": has_phone,
+        "reporter": verification_service.phone_status(reporter),
         "sms_reply_max": await sms_service.reply_room(session, incident),
         "from_network": await forwarded_case.from_network(session, incident.id),
         "closed_at_source": await forwarded_case.closed_at_source(session, incident.id),
@@ -234,7 +238,8 @@ async def earlier_alarms(incident_id: str, session: Session, seat: SeatDep) -> l
 
 @router.get("/{incident_id}/reporter")
 async def reporter_identity(incident_id: str, session: Session, seat: SeatDep) -> dict[str, Any]:
-    """The reporter's identity. Every read is recorded on the timeline: who looked, when."""
+    """The reporter's identity, with whether the phone is verified (`phone_verified`, …).
+    Every read is recorded on the timeline: who looked, when."""
     incident = await incident_service.get_visible(
         session, seat, parse_uuid(incident_id, "incident_id"), for_update=True
     )
@@ -245,4 +250,8 @@ async def reporter_identity(incident_id: str, session: Session, seat: SeatDep) -
         session, incident, actor=seat.actor, type="identity_viewed", data={"reporter_id": str(reporter.id)}
     )
     await session.commit()
-    return {"id": str(reporter.id), **accounts_service.reporter_identity(reporter)}
+    return {
+        "id": str(reporter.id),
+        **accounts_service.reporter_identity(reporter),
+        **verification_service.phone_status(reporter),
+    }

@@ -118,6 +118,15 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_delivered": "SMS to {to} sent (attempt {attempts}).",
         "sms_failed": "SMS to {to} could not be sent after {attempts} attempt(s): {error}",
         "call": "The seat called back {to} ({to_source}): {outcome}. Note: {note}",
+        "phone_verification_sent": "A code was sent by SMS to {to} to verify the reporter's phone "
+        "(valid until {expires_at}).",
+        "phone_verification_failed": "A wrong code was typed to verify the reporter's phone (attempt "
+        "{attempt}, {attempts_left} left).",
+        "phone_verified": "The reporter's phone {to} is verified.",
+        "phone_verified.sms_code": "The reporter's phone {to} is verified: the code sent to it was typed "
+        "back.",
+        "phone_verified.carrier": "The reporter's phone {to} is verified by the carrier: the alarm came "
+        "by SMS from that number.",
         "forwarded_110": "Forwarded to the 110 seat (was {previous_status}){identity}. Note: {note}",
         "received_from_network": "Forwarded by network seat {forwarded_by} of centre {source_centre} "
         "(their case {source_case_number}): case {case_number} here, priority {priority}{silent}, "
@@ -213,6 +222,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "sms_delivered": "短信已发送至 {to}（第 {attempts} 次尝试）。",
         "sms_failed": "短信未能发送至 {to}，共尝试 {attempts} 次：{error}",
         "call": "坐席回拨 {to}（{to_source}）：{outcome}。备注：{note}",
+        "phone_verification_sent": "已向 {to} 发送短信验证码以核实报警人手机号（有效期至 {expires_at}）。",
+        "phone_verification_failed": "核实报警人手机号时输入的验证码错误（第 {attempt} 次，还剩 "
+        "{attempts_left} 次）。",
+        "phone_verified": "报警人手机号 {to} 已核实。",
+        "phone_verified.sms_code": "报警人手机号 {to} 已核实：已回填发送至该号码的验证码。",
+        "phone_verified.carrier": "报警人手机号 {to} 已由运营商核实：报警短信即由该号码发出。",
         "forwarded_110": "已转交110坐席（原状态 {previous_status}）{identity}。备注：{note}",
         "received_from_network": "网络报警坐席 {forwarded_by}（中心 {source_centre}，"
         "原警情 {source_case_number}）转来：本地警情 {case_number}，优先级 {priority}{silent}，"
@@ -371,6 +386,8 @@ def describe(entry: dict[str, Any], lang: str) -> str:
         kind = f"sla_alert.{data.get('stage')}"
     if kind == "sms_withheld" and "delivery_id" in data:
         kind = "sms_withheld.delivery"
+    if kind == "phone_verified":
+        kind = f"{kind}.{data.get('via')}"
     if kind == "closed_at_source":
         kind = f"{kind}.{data.get('stage')}"
     if kind in ("link_110", "superior_update"):

@@ -6,11 +6,13 @@ every alarm that came by SMS whose incident is not `closed`; the newest such ala
 the text goes into its conversation (a `message` entry and event, as any reporter message).
 Otherwise intake stores a new alarm: channel `sms`, category `other`, description the text,
 reporter phone the sender, position the one the text gives (`position`), silent when the
-text asks for quiet (`keywords`); and the sender is sent a receipt with the case number. A
-reply may also give a position (onto the trail), ask for quiet or for quiet to end, or cancel
-the alarm. A cancellation from a number whose SMS alarm was closed in the last
-`LATE_CANCEL_WINDOW` raises nothing: it goes on that case's record and the sender is told the
-case is closed (a new alarm for "cancel" would have a seat chase a closed matter). Either
+text asks for quiet (`keywords`); the sender's number counts as verified by the carrier
+(`verification_service.carrier_verified`: the text came from it, no code is sent); and the
+sender is sent a receipt with the case number. A reply may also give a position (onto the
+trail), ask for quiet or for quiet to end, or cancel the alarm. A cancellation from a number
+whose SMS alarm was closed in the last `LATE_CANCEL_WINDOW` raises nothing: it goes on that
+case's record and the sender is told the case is closed (a new alarm for "cancel" would have
+a seat chase a closed matter). Either
 way, an open case forwarded to 110 whose reporter gave that phone is told the text
 (`boundary.reporter_sms`), so it reaches the 110 seat.
 
@@ -48,6 +50,7 @@ from netalarm.intake.schemas import KEY_MIN, AlarmIn, ReporterIn
 from netalarm.messaging import service as messaging_service
 from netalarm.routing.models import Centre
 from netalarm.timeline.models import TimelineEntry
+from netalarm.verification import service as verification_service
 
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9._:\-]{1,120}$")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
@@ -165,6 +168,7 @@ async def receive(session: AsyncSession, sms: Inbound, *, root: Centre, timezone
     if submitted.created:
         await _record_gateway_time(session, submitted.incident, sms, message_id=None)
     if submitted.created and phone is not None:
+        await verification_service.carrier_verified(session, submitted.incident, submitted.alarm)
         await sms_service.queue_receipt(session, submitted.incident, phone)
         await reporter_sms.tell_forwarded(session, phone, submitted.alarm, submitted.incident, text)
     return Received(

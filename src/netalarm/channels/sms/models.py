@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ColumnElement, Float, ForeignKey, Index, Integer, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from netalarm.core.clock import utcnow
@@ -29,6 +29,10 @@ class SmsDelivery(Base):
     # 'reporter' (the number of the reporter's identity) or 'seat' (typed by the seat).
     to_source: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+    # What seats, the timeline and events show instead of `text` when `text` holds a secret
+    # (a verification code); `text` becomes it once the delivery is sent or failed, so the
+    # secret is kept only while it may still be sent.
+    shown_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     seat_username: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -43,6 +47,12 @@ class SmsDelivery(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_sms_deliveries_status_next", "status", "next_attempt_at"),)
+
+
+def seen_text() -> ColumnElement[str]:
+    """A delivery's text as anyone may see it (`shown_text` when the text holds a secret): what
+    `text` becomes once the delivery can no longer be sent."""
+    return func.coalesce(SmsDelivery.shown_text, SmsDelivery.text)
 
 
 class SmsAttempt(Base):

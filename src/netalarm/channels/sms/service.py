@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts.service import SeatIdentity
 from netalarm.channels import contact
-from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
+from netalarm.channels.sms.models import SmsAttempt, SmsDelivery, seen_text
 from netalarm.channels.sms.worker import ACTOR
 from netalarm.core.clock import iso, utcnow
 from netalarm.core.errors import Conflict, Invalid
@@ -140,6 +140,18 @@ STATUS_TEXTS: dict[str, str] = {
 }
 
 
+async def queue_secret(
+    session: AsyncSession, incident: Incident, number: str, *, text: str, shown: str
+) -> SmsDelivery:
+    """Queue a text that holds a secret (a verification code) to the reporter's `number`, in
+    the caller's transaction (actor `system:sms`). Seats, the timeline and events only ever
+    see `shown` (the text with the secret hidden); the delivery keeps `text` until it is sent
+    or failed (`worker.record`), then `shown` too."""
+    return await _enqueue(
+        session, incident, ACTOR, "system", number=number, source="reporter", text=text, shown=shown
+    )
+
+
 async def queue_status(session: AsyncSession, incident: Incident, *, actor: str) -> SmsDelivery | None:
     """Tell whoever raised `incident` (locked by the caller) by SMS that police were
     dispatched, or that the case is closed, once each, when it is so now: queued in the
@@ -199,7 +211,7 @@ async def withhold_pending(session: AsyncSession, incident: Incident) -> int:
     withheld = await session.execute(
         update(SmsDelivery)
         .where(SmsDelivery.incident_id == incident.id, SmsDelivery.status == "pending")
-        .values(status="failed", failed_at=utcnow(), last_error=WITHHELD)
+        .values(status="failed", failed_at=utcnow(), last_error=WITHHELD, text=seen_text())
         .returning(SmsDelivery.id, SmsDelivery.to, SmsDelivery.text)
         .execution_options(synchronize_session=False)
     )
@@ -230,16 +242,19 @@ async def _enqueue(
     source: str,
     text: str,
     status: str | None = None,
+    shown: str | None = None,
 ) -> SmsDelivery:
     """The `pending` delivery and its `sms_queued` entry (by `actor`; `sender` is the seat's
     name, or `system`), on an incident the caller locked. `status`: the incident status the
-    SMS tells of (`queue_status`), kept on the entry."""
+    SMS tells of (`queue_status`), kept on the entry; `shown`: what the entry says instead of
+    a `text` that holds a secret (`queue_secret`)."""
     now = utcnow()
     delivery = SmsDelivery(
         incident_id=incident.id,
         to=number,
         to_source=source,
         text=text,
+        shown_text=shown,
         seat_username=sender,
         status="pending",
         attempts=0,
@@ -257,7 +272,7 @@ async def _enqueue(
             "delivery_id": str(delivery.id),
             "to": contact.mask(number),
             "to_source": source,
-            "text": text,
+            "text": shown if shown is not None else text,
             **({"status": status} if status else {}),
         },
     )
@@ -348,7 +363,7 @@ def public(delivery: SmsDelivery) -> dict[str, Any]:
         "status": "pending" if delivery.status == "sending" else delivery.status,
         "to": contact.mask(delivery.to),
         "to_source": delivery.to_source,
-        "text": delivery.text,
+        "text": delivery.shown_text if delivery.shown_text is not None else delivery.text,
         "seat": delivery.seat_username,
         "at": iso(delivery.created_at),
         "attempts": delivery.attempts,

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from netalarm.channels import contact
 from netalarm.channels.sms.file import FileTransport
 from netalarm.channels.sms.gateway import GatewayTransport
-from netalarm.channels.sms.models import SmsAttempt, SmsDelivery
+from netalarm.channels.sms.models import SmsAttempt, SmsDelivery, seen_text
 from netalarm.channels.sms.transport import Outgoing, SendError, Transport
 from netalarm.core import outbox, tasks
 from netalarm.core.clock import iso, utcnow
@@ -130,8 +130,10 @@ async def record(
     """Record the attempt and move the delivery on: `sent`, `failed` (a permanent error, or
     the last attempt failed), or back to `pending` after a backoff. The outcome goes on
     the timeline (`sms_delivered`, `sms_failed`); a retry is announced to the consoles as
-    an `sms_retry` event. Returns the new status, or None if the claim was lost (its
-    lease ran out and another worker took over: only the attempt is recorded)."""
+    an `sms_retry` event. A delivery that ends keeps only the text anyone may see
+    (`seen_text`): a secret in it (a verification code) is gone once it cannot be sent.
+    Returns the new status, or None if the claim was lost (its lease ran out and another
+    worker took over: only the attempt is recorded)."""
     outcome = "sent" if error is None else ("retryable" if error.retryable else "permanent")
     message = None if error is None else (str(error) or type(error).__name__)[:1000]
     session.add(
@@ -152,9 +154,9 @@ async def record(
     incident = await incident_service.lock(session, delivery.incident_id)
     values: dict[str, Any]
     if error is None:
-        status, values = "sent", {"sent_at": now, "last_error": None}
+        status, values = "sent", {"sent_at": now, "last_error": None, "text": seen_text()}
     elif not error.retryable or held.attempt >= policy.max_attempts:
-        status, values = "failed", {"failed_at": now, "last_error": message}
+        status, values = "failed", {"failed_at": now, "last_error": message, "text": seen_text()}
     else:
         retry_at = now + timedelta(seconds=backoff_s(policy.retry_s, held.attempt))
         status, values = "pending", {"next_attempt_at": retry_at, "last_error": message}

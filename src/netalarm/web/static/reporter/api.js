@@ -10,6 +10,8 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error && error.code;
     this.field = error && error.field;
+    this.retryAfter = (error && error.retry_after_s) || 0;
+    this.attemptsLeft = error && error.attempts_left;
   }
 }
 
@@ -54,6 +56,11 @@ export const api = {
     call("POST", `/api/v1/alarms/${alarm.id}/category`, { body: { category }, token: alarm.reporter_token }),
   withdraw: (alarm, reason) =>
     call("POST", `/api/v1/alarms/${alarm.id}/withdraw`, { body: { reason }, token: alarm.reporter_token }),
+  phone: (alarm) => call("GET", `/api/v1/alarms/${alarm.id}/phone`, { token: alarm.reporter_token }),
+  sendCode: (alarm, evenIfSilent = false) =>
+    call("POST", `/api/v1/alarms/${alarm.id}/phone/verification`, { body: { even_if_silent: evenIfSilent }, token: alarm.reporter_token }),
+  confirmCode: (alarm, code) =>
+    call("POST", `/api/v1/alarms/${alarm.id}/phone/verification/confirm`, { body: { code }, token: alarm.reporter_token }),
   locate: (alarm, location) =>
     call("POST", `/api/v1/alarms/${alarm.id}/locations`, { body: location, token: alarm.reporter_token }),
 };

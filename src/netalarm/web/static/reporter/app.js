@@ -1,5 +1,6 @@
 // The reporter app: one-tap silent SOS, a details form (category, text, position, media,
-// identity), a waiting page for alarms made offline, and the status page with the chat.
+// identity), a waiting page for alarms made offline, and the status page with the chat (and,
+// when a phone was given, the optional confirmation of that number by an SMS code).
 import { makeI18n } from "/static/common/i18n.js";
 import { api } from "./api.js";
 import { mediaButtons } from "./capture.js";
@@ -14,6 +15,7 @@ import { createStatus } from "./status.js";
 import { STRINGS } from "./strings.js";
 import { newIdempotencyKey, store } from "./store.js";
 import { library as uploadLibrary } from "./uploads.js";
+import { createVerify } from "./verify.js";
 import { createWithdraw } from "./withdraw.js";
 
 const i18n = makeI18n(STRINGS);
@@ -34,7 +36,7 @@ const status = createStatus({
   i18n,
   onGone: () => forget(),
   onClosed: closed,
-  onStatus: (s) => { locate.update(s); withdraw.update(s); },
+  onStatus: (s) => { locate.update(s); withdraw.update(s); verify.update(s); },
   onJoined: (joined) => {
     const current = store.current;
     if (current && current.id === joined.id) {
@@ -47,6 +49,7 @@ const status = createStatus({
 const chat = createChat({ t, status });
 const locate = createLocate({ t, position, config: () => config, chat, status });
 const withdraw = createWithdraw({ i18n, status });
+const verify = createVerify({ i18n });
 const files = createFiles({ t, list: $("uploads"), onMessage: () => status.refresh() });
 const outbox = createOutbox({ onWaiting: showWaiting, onSent: showSent, onRefused: showRefused });
 
@@ -324,6 +327,7 @@ function applyLanguage() {
   renderLastCase();
   status.render();
   withdraw.render();
+  verify.render();
   chat.render();
   files.render();
 }

@@ -25,6 +25,7 @@ const SHELL = [
   "/static/reporter/store.js",
   "/static/reporter/strings.js",
   "/static/reporter/uploads.js",
+  "/static/reporter/verify.js",
   "/static/reporter/withdraw.js",
   "/static/reporter/reporter.css",
   "/static/reporter/icons/icon.svg",

@@ -11,7 +11,7 @@ import { IncidentMap } from "./map.js";
 import { MediaList } from "./media.js";
 import { Nearby } from "./nearby.js";
 import { clock, waited } from "./queue.js";
-import { Reach } from "./reach.js";
+import { phoneMark, Reach } from "./reach.js";
 import { reason, refusal } from "./refusals.js";
 import { icon, pictogram } from "./words.js";
 
@@ -225,7 +225,7 @@ export class IncidentView {
     try {
       const who = await api(`/api/v1/incidents/${this.id}/reporter`);
       const rows = [["name", who.name], ["phone", who.phone], ["id_number", who.id_number], ["language", who.language]]
-        .filter(([, v]) => v).map(([k, v]) => `<dt>${esc(t(`who_${k}`))}</dt><dd>${esc(v)}</dd>`).join("");
+        .filter(([, v]) => v).map(([k, v]) => `<dt>${esc(t(`who_${k}`))}</dt><dd>${esc(v)}${k === "phone" ? ` ${phoneMark(t, who)}` : ""}</dd>`).join("");
       box.innerHTML = `<dl>${rows || `<dd>${esc(t("no_identity"))}</dd>`}</dl>
         <p class="recorded">${esc(t("identity_recorded", { seat: this.seat.username }))}</p>`;
     } catch (error) {

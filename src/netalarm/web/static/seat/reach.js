@@ -2,7 +2,8 @@
 // status follows live: pending → sent or failed) and a call-back (the number is read through
 // the recorded identity read, dialled with a tel: link, and its outcome recorded).
 // Both need the reporter's phone and an open incident; otherwise they say why not. On a
-// silent case both warn that the reporter's phone may be heard.
+// silent case both warn that the reporter's phone may be heard. By the buttons and the
+// number: whether the phone is verified (a code typed back, or an alarm texted from it).
 import { api } from "./api.js";
 import { time } from "../common/times.js";
 import { esc } from "./dom.js";
@@ -20,6 +21,16 @@ export function smsParts(text) {
   const plain = /^[\x20-\x7e\n\r]*$/.test(text);
   const [single, part] = plain ? [160, 153] : [70, 67];
   return chars <= single ? 1 : Math.ceil(chars / part);
+}
+
+// Whether the reporter's phone is verified (`incident.reporter` or the identity read), as a
+// mark to put by the number: "verified" with how in its title, or "not verified". "" when no
+// phone was given.
+export function phoneMark(t, who) {
+  if (!who || !who.phone_given) return "";
+  const verified = Boolean(who.phone_verified);
+  const title = verified ? t(`phone_verified_${who.phone_verified_via}`) : t("phone_unverified");
+  return `<span class="phone-mark" data-verified="${verified}" title="${esc(title)}">${verified ? "✔" : "?"} ${esc(t(verified ? "phone_mark_verified" : "phone_mark_unverified"))}</span>`;
 }
 
 export class Reach {
@@ -73,6 +84,7 @@ export class Reach {
     this.$("#sms-button").disabled = Boolean(reason);
     this.$("#call-button").disabled = Boolean(reason);
     this.renderReason();
+    this.renderPhone();
     if (reason) this.closeForms();
     this.$("#sms-list").innerHTML = deliveries.slice().reverse().map((d) => `
       <li data-id="${d.id}" data-status="${d.status}">
@@ -144,6 +156,7 @@ export class Reach {
     const link = this.$("#call-link");
     link.href = `tel:${who.phone}`;
     link.textContent = who.phone;
+    this.$("#call-mark").innerHTML = phoneMark(t, who);
     this.$("#call-outcomes").innerHTML = OUTCOMES.map((o) =>
       `<label><input type="radio" name="outcome" value="${o}"> ${esc(t(`call_${o}`))}</label>`).join("");
     this.callForm.elements.note.value = "";
@@ -169,6 +182,15 @@ export class Reach {
       this.say(refusal(this.i18n.t, error));
     }
     await this.onDone();
+  }
+
+  // By the buttons: whether the number they reach is the reporter's own, without reading it.
+  renderPhone() {
+    const who = this.incident && this.incident.reporter;
+    const box = this.$("#phone-status");
+    box.hidden = !(who && who.phone_given);
+    box.innerHTML = box.hidden ? "" : `${phoneMark(this.i18n.t, who)} <span class="phone-how">${esc(this.i18n.t(
+      who.phone_verified ? `phone_verified_${who.phone_verified_via}` : "phone_unverified"))}</span>`;
   }
 
   say(text) {
