@@ -11,6 +11,9 @@ cases out of Futian's view would be another workload). `--incidents` alarms (def
   `X-Total-Count`, and the SQL statements the page runs (the route's function called in
   this process on the same database, each statement counted). Whether every open P1 is on
   the page (`p1_on_page` of `p1_open`).
+- `queue_reads`: the console's own reads of `GET /api/v1/seat/queue` (where the server has it),
+  `--repeat` times each: the page of 500, the last 30 of its rows by `ids`, and the counts alone
+  (`limit=0`): median ms and bytes.
 - `console`: Chromium signs in as futian.net: ms from the sign-in click to the first row and
   to every row drawn, and the oscillator notes the sign-in played (the open P1s announced).
   Then alarms are posted at `--rate` a second for `--seconds`, every tenth a P1; measured in
@@ -129,7 +132,20 @@ def listing(base: str, url: str, repeat: int) -> dict[str, Any]:
         p1_open = int(
             client.get(f"/api/v1/incidents?status={OPEN}&priority=P1&limit=1").headers["X-Total-Count"]
         )
+        page = _timed(client, "/api/v1/seat/queue?limit=500", repeat)
+        page_by_ids = counts = None
+        if page is not None:
+            named = ",".join(r["id"] for r in page[1].json()["rows"][-30:])
+            page_by_ids = _timed(client, f"/api/v1/seat/queue?ids={named}", repeat)
+            counts = _timed(client, "/api/v1/seat/queue?limit=0", repeat)
+    queue_reads = None
+    if page is not None and page_by_ids is not None and counts is not None:
+        queue_reads = {
+            name: {"median_ms": round(statistics.median(t), 1), "bytes": len(a.content)}
+            for name, (t, a) in (("page_500", page), ("ids_30", page_by_ids), ("counts", counts))
+        }
     return {
+        "queue_reads": queue_reads,
         "median_ms": round(statistics.median(times), 1),
         "max_ms": round(max(times), 1),
         "rows": len(rows),
@@ -139,6 +155,20 @@ def listing(base: str, url: str, repeat: int) -> dict[str, Any]:
         "p1_on_page": sum(1 for r in rows if r["priority"] == "P1"),
         "statements": asyncio.run(statements(url)),
     }
+
+
+def _timed(client: httpx.Client, path: str, repeat: int) -> tuple[list[float], httpx.Response] | None:
+    """`repeat` reads of `path`: their times in ms and the last answer (None where the
+    server has no such path: the console's queue read came with the change it measures)."""
+    times, answer = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        if answer.status_code == 404:
+            return None
+        answer.raise_for_status()
+    return (times, answer) if answer is not None else None
 
 
 async def statements(url: str) -> int:

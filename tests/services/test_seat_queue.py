@@ -171,4 +171,4 @@ async def test_a_page_runs_the_same_number_of_queries_for_two_rows_as_for_twenty
         for_twenty = len(statements)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
-    assert for_twenty == for_two <= 11
+    assert for_twenty == for_two <= 10

@@ -91,17 +91,17 @@ async def read(
     now = utcnow()
     centre_ids = await routing_service.subtree_ids(session, seat.centre_id)
     in_view = and_(Incident.centre_id.in_(centre_ids), Incident.status.in_(OPEN))
-    total, late = (
+    # One pass for the three counts: open and late cases per holder (nobody's included).
+    per_holder = (
         await session.execute(
-            select(func.count(), func.coalesce(func.sum(case((overdue(limits, now), 1), else_=0)), 0)).where(
-                in_view
-            )
+            select(Incident.accepted_by, func.count(), func.sum(case((overdue(limits, now), 1), else_=0)))
+            .where(in_view)
+            .group_by(Incident.accepted_by)
         )
-    ).one()
-    holders = await session.scalars(
-        select(Incident.accepted_by).where(in_view, Incident.accepted_by.is_not(None)).distinct()
-    )
-    local = {h for h in holders if h and incident_views.local_holder(h)}
+    ).all()
+    total = sum(int(count) for _, count, _ in per_holder)
+    late = sum(int(late or 0) for _, _, late in per_holder)
+    local = {h for h, _, _ in per_holder if h and incident_views.local_holder(h)}
     present = await accounts_service.present_usernames(session, local)
     incidents: list[Incident] = []
     if ids or (ids is None and limit):
@@ -111,8 +111,8 @@ async def read(
     rows = await incident_views.listed(session, incidents, present=present)
     return {
         "server_time": iso(now),
-        "total": int(total),
-        "overdue": int(late),
+        "total": total,
+        "overdue": late,
         "away": sorted(local - present),
         "rows": [{k: row[k] for k in ROW_FIELDS} for row in rows],
     }

@@ -216,7 +216,7 @@ export class Queue {
     const key = `${this.i18n.lang}:${named.map((i) => i.id).join()}:${late}`; // redrawn for a new language too
     if (this.banner.dataset.key !== key) {
       const buttons = named.map((i) => `<button type="button" data-id="${i.id}">${i.case_number}</button>`);
-      if (more > 0) buttons.push(`<span class="more">${t(named.length ? "sla_banner_more" : "sla_banner_unlisted", { n: more })}</span>`);
+      if (more > 0) buttons.push(`<span class="more">${this.lateMore(named.length, more)}</span>`);
       this.banner.innerHTML = t("sla_banner", { cases: buttons.join(" ") });
       this.banner.dataset.key = key;
       this.banner.dataset.late = String(late);
@@ -224,12 +224,20 @@ export class Queue {
     this.banner.hidden = false;
     document.body.classList.add("sla-breach");
     const cases = named.map((i) => i.case_number);
-    if (more > 0) cases.push(t(named.length ? "sla_banner_more" : "sla_banner_unlisted", { n: more }));
+    if (more > 0) cases.push(this.lateMore(named.length, more));
     flashTitle(t("sla_banner", { cases: cases.join(", ") }));
     if (now - this.lastRepeat >= REPEAT_MS) {
       this.lastRepeat = now;
       tone(true);
     }
+  }
+
+  // The banner's words for the late cases it does not name: "and 3 more" after named ones,
+  // "3 cases not listed" when none of the late cases is listed.
+  lateMore(named, more) {
+    const { t } = this.i18n;
+    if (named) return t("sla_banner_more", { n: more });
+    return t(more === 1 ? "sla_banner_unlisted_one" : "sla_banner_unlisted", { n: more });
   }
 
   // A new case's or an alert's tone, unless one sounded less than SOUND_GAP_MS ago: a wave of

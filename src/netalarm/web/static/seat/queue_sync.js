@@ -107,7 +107,7 @@ export class QueueSync {
     }
     if (whole) this.lastWhole = this.lastRead;
     this.queue.apply(answer, whole ? null : ids);
-    await this.onRead({ whole, named, look });
+    this.onRead({ whole, named, look });
     return answer;
   }
 }
