@@ -7,7 +7,6 @@ signs out is marked "seat away" without any event telling it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Request, Route, expect
 
 from tests.e2e.seat_console import desk, row, sign_in
-from tests.support.http import DEMO_PASSWORD, FUTIAN, raise_alarm, seat_headers
+from tests.support.http import DEMO_PASSWORD, FUTIAN, raise_alarm, raise_many, seat_headers
 from tests.support.servers import Server, demo_with
 
 LONG_SLA = {f"NETALARM_SLA_{p}_S": "3600" for p in ("P1", "P2", "P3", "P4")}
@@ -165,11 +164,6 @@ def test_a_case_whose_seat_signs_out_is_marked_away_without_an_event_saying_so(
     context.close()
 
 
-def _raise_many(base: str, count: int, **fields: Any) -> list[dict[str, Any]]:
-    with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(lambda _: raise_alarm(base, FUTIAN, **fields), range(count)))
-
-
 def test_the_sla_banner_counts_the_late_cases_the_queue_does_not_list(
     browser: Browser, tmp_path: Path
 ) -> None:
@@ -177,8 +171,8 @@ def test_the_sla_banner_counts_the_late_cases_the_queue_does_not_list(
     # Shenzhen, the root, keeps the escalated cases in sight.
     with demo_with(tmp_path, **{**LONG_SLA, "NETALARM_SLA_P3_S": "2"}) as running:
         base = running.url
-        _raise_many(base, 505, silent=True)
-        late = _raise_many(base, 3, category="fraud")
+        raise_many(base, 505, FUTIAN, silent=True)
+        late = raise_many(base, 3, FUTIAN, category="fraud")
         context = desk(browser)
         console = sign_in(context, base, "shenzhen.net")
         expect(console.locator("#queue > li.row")).to_have_count(500)

@@ -10,8 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from netalarm.accounts import service as accounts_service
 from netalarm.accounts.models import SeatToken
@@ -23,6 +22,7 @@ from netalarm.incidents import views as incident_views
 from netalarm.incidents.models import Incident
 from tests.support import factories
 from tests.support.factories import Tree
+from tests.support.statements import recorded
 
 LIMITS = {"P1": 15.0, "P2": 30.0, "P3": 120.0, "P4": 600.0}
 
@@ -155,20 +155,10 @@ async def test_a_page_runs_the_same_number_of_queries_for_two_rows_as_for_twenty
     for _ in range(20):
         made = (await factories.alarm(session, t.city, Tree.B_POINT)).incident
         await actions.act(session, t.b_seat, made.id, "accept")
-    statements: list[str] = []
-    engine = session.bind
-    assert isinstance(engine, AsyncEngine)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with recorded(session) as statements:
         await queue.read(session, t.b_seat, limits=LIMITS, limit=2)
         for_two = len(statements)
         statements.clear()
         await queue.read(session, t.b_seat, limits=LIMITS, limit=20)
         for_twenty = len(statements)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert for_twenty == for_two <= 10
