@@ -28,6 +28,7 @@ from netalarm.federation import incoming as federation_incoming
 from netalarm.federation import worker as federation_worker
 from netalarm.federation.api import router as federation_router
 from netalarm.incidents.api import router as incidents_router
+from netalarm.incidents.queue_api import router as queue_router
 from netalarm.intake.api import router as intake_router
 from netalarm.intake.batcher import IntakeBatcher
 from netalarm.media import runtime as media_runtime
@@ -105,7 +106,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
-    for router in (intake_router, messaging_router, accounts_router, incidents_router, routing_router):
+    for router in (
+        intake_router,
+        messaging_router,
+        accounts_router,
+        incidents_router,
+        queue_router,
+        routing_router,
+    ):
         app.include_router(router)
     app.include_router(exports_router)
     app.include_router(receipts_router)

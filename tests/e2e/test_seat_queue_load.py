@@ -7,15 +7,13 @@ that did not change are not redrawn."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.seat_console import desk, row, sign_in
-from tests.support.http import FUTIAN, raise_alarm, seat_headers
+from tests.support.http import FUTIAN, raise_alarm, raise_many, seat_headers
 from tests.support.servers import demo_with
 
 LISTED = 500  # queue.js LIMIT
@@ -23,17 +21,12 @@ LISTED = 500  # queue.js LIMIT
 LONG_SLA = {f"NETALARM_SLA_{p}_S": "3600" for p in ("P1", "P2", "P3", "P4")}
 
 
-def _raise_many(base: str, count: int, **fields: Any) -> list[dict[str, Any]]:
-    with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(lambda _: raise_alarm(base, FUTIAN, **fields), range(count)))
-
-
 def test_with_more_open_cases_than_listed_the_longest_waiting_p1_comes_first_and_the_rest_are_counted(
     browser: Browser, tmp_path: Path
 ) -> None:
     with demo_with(tmp_path, **LONG_SLA) as server:
         oldest_p1 = raise_alarm(server.url, FUTIAN, silent=True)
-        _raise_many(server.url, LISTED + 10, category="fraud")
+        raise_many(server.url, LISTED + 10, FUTIAN, category="fraud")
         context = desk(browser)
         console = sign_in(context, server.url, "futian.net")
         rows = console.locator("#queue > li.row")
@@ -62,7 +55,7 @@ def test_a_burst_of_new_p1s_is_one_alert_counting_them_and_unchanged_rows_are_no
         row(console, calm["incident_id"]).evaluate("(li) => { li.dataset.probe = 'the same element'; }")
         tones = console.evaluate("window.__tones")
 
-        burst = _raise_many(server.url, 6, silent=True)
+        burst = raise_many(server.url, 6, FUTIAN, silent=True)
         for alarm in burst:
             expect(row(console, alarm["incident_id"])).to_have_attribute("data-priority", "P1")
         expect(console.locator("#queue > li.row").nth(6)).to_have_attribute("data-id", calm["incident_id"])
@@ -85,7 +78,7 @@ def test_a_wave_of_cases_escalated_to_the_centre_is_one_alert_and_one_notificati
     browser: Browser, tmp_path: Path
 ) -> None:
     with demo_with(tmp_path, **LONG_SLA) as server:
-        wave = _raise_many(server.url, 5, category="fraud")
+        wave = raise_many(server.url, 5, FUTIAN, category="fraud")
         context = desk(browser)
         city = sign_in(context, server.url, "shenzhen.net")
         futian = seat_headers(server.url, "futian.net")

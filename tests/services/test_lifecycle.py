@@ -8,8 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from netalarm.core.errors import Conflict, Invalid, NotFound
 from netalarm.incidents import actions
@@ -19,6 +18,7 @@ from netalarm.incidents.models import Incident
 from netalarm.timeline import service as timeline_service
 from tests.support import factories
 from tests.support.factories import Tree
+from tests.support.statements import recorded
 
 
 async def test_the_closed_loop_runs_and_every_step_is_on_the_timeline(session: AsyncSession) -> None:
@@ -217,22 +217,12 @@ async def test_a_listing_runs_the_same_number_of_queries_for_two_rows_as_for_twe
 ) -> None:
     t = await factories.tree(session)
     made = [(await factories.alarm(session, t.city, Tree.B_POINT)).incident for _ in range(20)]
-    statements: list[str] = []
-    engine = session.bind
-    assert isinstance(engine, AsyncEngine)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with recorded(session) as statements:
         two = await incident_views.listed(session, made[:2])
         for_two = len(statements)
         statements.clear()
         twenty = await incident_views.listed(session, made)
         for_twenty = len(statements)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert for_twenty == for_two <= 4
     assert [row["id"] for row in twenty] == [str(i.id) for i in made]
     assert twenty[:2] == two

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -28,6 +29,12 @@ def raise_alarm(base: str, point: tuple[float, float] | None = None, **fields: A
     assert answer.status_code == 201, answer.text
     alarm: dict[str, Any] = answer.json()
     return alarm
+
+
+def raise_many(base: str, count: int, point: tuple[float, float], **fields: Any) -> list[dict[str, Any]]:
+    """`count` alarms at `point`, eight at a time (a disaster's worth takes seconds, not minutes)."""
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda _: raise_alarm(base, point, **fields), range(count)))
 
 
 def reporter_headers(alarm: dict[str, Any]) -> dict[str, str]:

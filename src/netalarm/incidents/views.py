@@ -29,6 +29,9 @@ OFFSET_MAX = 10_000_000
 # How a listing is ordered: `newest` first (the case history), or as the seat's `queue` is:
 # the most urgent priority first, then the longest waiting (by its SLA clock).
 ORDERS = ("newest", "queue")
+# The queue's order: "P1" < "P2" < …, so the lesser code is the more urgent; then the longest
+# waiting by its SLA clock.
+QUEUE_ORDER = (Incident.priority, func.coalesce(Incident.sla_started_at, Incident.created_at), Incident.id)
 
 
 async def list_visible(
@@ -90,9 +93,7 @@ async def list_visible(
         query = query.where(Incident.created_at < until)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if order == "queue":
-        # "P1" < "P2" < …: the lesser code is the more urgent.
-        clock = func.coalesce(Incident.sla_started_at, Incident.created_at)
-        query = query.order_by(Incident.priority, clock, Incident.id)
+        query = query.order_by(*QUEUE_ORDER)
     else:
         query = query.order_by(Incident.created_at.desc(), Incident.id.desc())
     rows = await session.scalars(query.limit(limit).offset(offset))
@@ -123,24 +124,34 @@ async def queue_counts(
     return counts
 
 
-async def listed(session: AsyncSession, incidents: list[Incident]) -> list[dict[str, Any]]:
+async def listed(
+    session: AsyncSession, incidents: list[Incident], *, present: set[str] | None = None
+) -> list[dict[str, Any]]:
     """A listing's rows: each incident as `public` shows it, with its `queue_counts` and
     `holder_present` (whether the seat holding it has its console open now: a case whose seat
     has gone is every seat's to watch; None when no seat of this server holds it), in a fixed
-    number of queries however long the list."""
+    number of queries however long the list. `present`: the usernames with a console open,
+    when the caller has read them for these holders and more (else they are read here)."""
+    if not incidents:
+        return []
     counts = await queue_counts(session, [i.id for i in incidents])
-    holders = {i.accepted_by for i in incidents if _local_holder(i)}
-    present = await accounts_service.present_usernames(session, {h for h in holders if h})
+    if present is None:
+        holders = {i.accepted_by for i in incidents if local_holder(i.accepted_by)}
+        present = await accounts_service.present_usernames(session, {h for h in holders if h})
     return [
-        {**view, **counts[i.id], "holder_present": (i.accepted_by in present) if _local_holder(i) else None}
+        {
+            **view,
+            **counts[i.id],
+            "holder_present": (i.accepted_by in present) if local_holder(i.accepted_by) else None,
+        }
         for i, view in zip(incidents, await public_many(session, incidents), strict=True)
     ]
 
 
-def _local_holder(incident: Incident) -> bool:
-    """Whether a seat of this server holds the incident (not nobody, not the superior's seat,
+def local_holder(accepted_by: str | None) -> bool:
+    """Whether `accepted_by` is a seat of this server (not nobody, not the superior's seat,
     `superior:<seat>`, nor another system actor)."""
-    return bool(incident.accepted_by) and ":" not in (incident.accepted_by or "")
+    return bool(accepted_by) and ":" not in (accepted_by or "")
 
 
 async def public(session: AsyncSession, incident: Incident) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import { Replay } from "./replay.js";
 import { IncidentView } from "./incident.js";
 import { Notices } from "./notices.js";
 import { Queue } from "./queue.js";
+import { QueueSync } from "./queue_sync.js";
 import { renderSupervisor } from "./supervisor.js";
 import { Toasts } from "./toasts.js";
 import { WORDS } from "./words.js";
@@ -22,8 +23,6 @@ let feed = null;
 let started = false;
 let titleKey = "title"; // "title_110" on an intranet server: the console of the 110 seats
 const CLOCK_SYNC_MS = 10 * 60 * 1000;
-const EVENT_READ_MS = 100; // an event's read of the queue waits this long for its fellows
-const BUSY_READ_MS = 1000; // and at least this long after the previous one began
 
 function setLanguage(next) {
   i18n.set(next);
@@ -74,8 +73,7 @@ async function boot(login) {
   const actions = new Actions({
     bar: $("actions"), dialog: $("action-dialog"), i18n, view, queue, centres, config,
     onDone: async () => {
-      await Promise.allSettled([view.refresh({ background: false }), queue.refresh()]);
-      settle();
+      await Promise.allSettled([view.refresh({ background: false }), sync.touched(view.id)]);
       actions.render();
     },
   });
@@ -108,36 +106,35 @@ async function boot(login) {
     replay.open(view.incident.id, view.incident.case_number);
   };
 
-  const poll = async () => {
-    await queue.refresh();
-    notices.polled(queue.incidents, $("mode").dataset.mode === "live");
-    settle();
-    if (view.id) await view.refresh().catch(() => {});
-    if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, centres, open);
+  // The open case and the supervisor view are read again beside the queue, one read of them at
+  // a time (one asked for meanwhile follows it), never holding up the queue's next read: a new
+  // P1 must be listed within 2 s however slow the open case's five requests are.
+  let besideBusy = false;
+  let besideAgain = null;
+  const beside = async (caseToo) => {
+    if (besideBusy) { besideAgain = { caseToo: caseToo || (besideAgain && besideAgain.caseToo) }; return; }
+    besideBusy = true;
+    if (caseToo && view.id) await view.refresh().catch(() => {});
+    if (!$("supervisor").hidden) await renderSupervisor($("supervisor"), i18n, centres, open).catch(() => {});
+    besideBusy = false;
+    if (besideAgain) { const next = besideAgain; besideAgain = null; beside(next.caseToo); }
   };
-  // An event reads the queue again 100 ms later (events of the same moment share the read);
-  // under a stream of events, once a second at most: waiting for a lull would starve it. An
-  // event that comes while a read is under way gets a read of its own after it.
-  let pending = null;
-  let inFlight = false;
-  let again = false;
-  let lastRead = 0;
-  const soon = () => {
-    if (inFlight) again = true;
-    if (pending || inFlight) return;
-    pending = setTimeout(async () => {
-      pending = null;
-      inFlight = true;
-      lastRead = Date.now();
-      await poll().catch(() => {});
-      inFlight = false;
-      if (again) { again = false; soon(); }
-    }, Math.max(EVENT_READ_MS, lastRead + BUSY_READ_MS - Date.now()));
-  };
+  // After each read of the queue: the notices it settles; the open case read again when the
+  // read was whole or the periodic look, or when an event named it (not for every event of
+  // every other case), and the supervisor view on a whole read or the look.
+  const sync = new QueueSync({
+    queue,
+    onRead: ({ whole, named, look }) => {
+      notices.polled(queue.incidents, $("mode").dataset.mode === "live");
+      settle();
+      const caseToo = Boolean(view.id) && (whole || look || named.includes(view.id));
+      if (caseToo || whole || look) beside(caseToo);
+    },
+  });
   feed = startFeed({
     token: login.access_token,
-    onEvent: (frame) => { notices.take(frame); soon(); },
-    onPoll: poll,
+    onEvent: (frame) => { notices.take(frame); sync.changed(frame); },
+    onPoll: (kind) => (kind === "look" ? sync.check() : sync.reread()),
     onMode: (mode, since) => { // the badge's words are redrawn on a language switch
       $("mode").dataset.mode = mode;
       $("mode").dataset.since = since ? since.toISOString() : "";
@@ -154,7 +151,7 @@ async function boot(login) {
     links.render();
     if (view.id) view.open(view.id);
   };
-  await queue.refresh();
+  await sync.reread();
   // A link to /seat#<incident id> opens that incident (if this seat may see it).
   const follow = () => {
     const wanted = location.hash.slice(1);

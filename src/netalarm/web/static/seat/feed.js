@@ -3,12 +3,14 @@
 // the upgrade, a browser without it), the same frames as server-sent events from
 // `/api/v1/seat/events` (common/events.js); and polling every 2 s whenever neither is
 // connected — so the queue stays live with or without push, and with push from either door
-// the seat is also told of cases that move away. `onMode(mode, since)`: "live", "polling",
-// or "offline" with the moment polls began to fail.
+// the seat is also told of cases that move away. `onPoll(kind)`: "whole" when the queue must
+// be read whole (push connected or resumed after a gap, every poll without push), "look" for
+// the periodic look while live. `onMode(mode, since)`: "live", "polling", or "offline" with
+// the moment polls began to fail.
 import { readEvents } from "../common/events.js";
 
 const POLL_MS = 2000;
-const SAFETY_POLL_MS = 10000; // even with push, look now and then
+const LOOK_MS = 10000; // even with push, look now and then
 const MAX_BACKOFF_MS = 15000;
 
 export function startFeed({ token, onEvent, onPoll, onMode }) {
@@ -24,9 +26,9 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
 
   // A poll that fails (no answer, or an error) marks the console offline from then until a
   // poll succeeds: a stale queue must not look current.
-  const polled = async () => {
+  const polled = async (kind) => {
     try {
-      await onPoll();
+      await onPoll(kind);
       if (offlineSince) {
         offlineSince = null;
         onMode(live ? "live" : "polling");
@@ -43,9 +45,9 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     clearTimeout(pollTimer);
     if (stopped) return;
     pollTimer = setTimeout(async () => {
-      await polled();
+      await polled(live ? "look" : "whole");
       schedulePoll();
-    }, live ? SAFETY_POLL_MS : POLL_MS);
+    }, live ? LOOK_MS : POLL_MS);
   };
 
   const setLive = (value) => {
@@ -55,8 +57,9 @@ export function startFeed({ token, onEvent, onPoll, onMode }) {
     schedulePoll();
   };
 
-  // Push is on (socket or stream): back-off reset, and the queue read once now.
-  const connected = () => { backoff = 1000; setLive(true); polled(); };
+  // Push is on (socket or stream): back-off reset, and the queue read whole now (what happened
+  // while it was off is not missed, whatever the resumed events tell).
+  const connected = () => { backoff = 1000; setLive(true); polled("whole"); };
 
   const take = (text) => {
     let data;

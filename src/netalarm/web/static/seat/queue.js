@@ -4,17 +4,17 @@
 // cases), each with its waiting time counting up (amber as the SLA to accept nears, red once
 // it has passed), and the alerts a seat cannot miss: a tone and a notification for new P1s, a
 // softer tone for any other new case, and a red banner (with a repeated tone) while any
-// incident is over its SLA. A refresh redraws only the rows that changed; new P1s arriving
-// together are told in one toast ("12 new P1 alarms"), and the queue's tones sound at most
-// every SOUND_GAP_MS, so a wave of alarms neither freezes the page nor drowns the seat.
-import { api } from "./api.js";
+// incident is over its SLA, counting every late case of the view, listed or not. The rows
+// come from the server's reads (queue_sync.js): the whole page, or the rows events named,
+// merged here in the queue's order. A read redraws only the rows that changed; new P1s
+// arriving together are told in one toast ("12 new P1 alarms"), and the queue's tones sound at
+// most every SOUND_GAP_MS, so a wave of alarms neither freezes the page nor drowns the seat.
 import { flashTitle, notify, stopFlash, tone } from "./alerts.js";
 import { now as serverNow } from "./clock.js";
 import { esc } from "./dom.js";
 import { icon, pictogram } from "./words.js";
 
-const OPEN = "received,accepted,dispatched,resolved";
-const LIMIT = 500; // rows listed at most (the server's largest page)
+export const LIMIT = 500; // rows listed at most (the server's largest page)
 const NEAR = 2 / 3; // share of the SLA after which a waiting incident turns amber
 const REPEAT_MS = 5000;
 const ALERT_MS = 20000;
@@ -23,6 +23,14 @@ const BANNER_CASES = 12; // late cases named in the banner; the rest are counted
 
 export function waited(incident, now = serverNow()) {
   return Math.max(0, (now - Date.parse(incident.sla_started_at)) / 1000);
+}
+
+// The queue's order, as the server's: the most urgent priority first, then the longest waiting.
+function order(a, b) {
+  if (a.priority !== b.priority) return a.priority < b.priority ? -1 : 1;
+  const waits = Date.parse(a.sla_started_at) - Date.parse(b.sla_started_at);
+  if (waits) return waits;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 export function clock(seconds) {
@@ -38,6 +46,7 @@ export class Queue {
     Object.assign(this, { list, banner, toasts, i18n, config, onOpen });
     this.incidents = [];
     this.total = 0; // open incidents in all, listed or not
+    this.lateUnlisted = 0; // open incidents past their SLA that are not listed, at the last read
     this.rows = new Map(); // incident id -> its row in the list
     this.alerted = new Set();
     this.seen = null; // ids of the cases shown so far (null before the first refresh)
@@ -72,14 +81,38 @@ export class Queue {
     return w > limit ? "over" : w >= limit * NEAR ? "near" : "ok";
   }
 
-  async refresh() {
-    const answer = await api(`/api/v1/incidents?status=${OPEN}&order=queue&limit=${LIMIT}`, { background: true, raw: true });
-    const rows = await answer.json();
-    this.incidents = rows;
-    this.total = Number(answer.headers.get("X-Total-Count")) || rows.length;
+  // A read of `GET /api/v1/seat/queue`: the whole page (`ids` null), or the rows of `ids` still
+  // open in view (the others of `ids` have left it). The seats gone (`away`) mark every row they
+  // hold; the late cases not listed are the server's exact count less those listed.
+  apply(answer, ids) {
+    this.incidents = ids === null ? answer.rows : this.merge(answer.rows, ids);
+    this.total = answer.total;
+    const away = new Set(answer.away);
+    for (const i of this.incidents) {
+      if (i.holder_present !== null) i.holder_present = !away.has(i.accepted_by);
+    }
+    const at = Date.parse(answer.server_time);
+    const listedLate = this.incidents.filter((i) => this.slaLevel(i, at) === "over").length;
+    this.lateUnlisted = Math.max(0, answer.overdue - listedLate);
     this.render();
     this.announce();
-    return rows;
+  }
+
+  // The rows read again put in place. While the list does not hold every open case, a row that
+  // would fall past its last is left out: cases not listed may come before it (the next whole
+  // read lists it if it belongs).
+  merge(rows, ids) {
+    const read = new Set(ids);
+    const last = this.total > this.incidents.length ? this.incidents[this.incidents.length - 1] : null;
+    const kept = this.incidents.filter((i) => !read.has(i.id));
+    const fresh = last ? rows.filter((r) => order(r, last) <= 0) : rows;
+    return [...kept, ...fresh].sort(order).slice(0, LIMIT);
+  }
+
+  // Whether fewer rows are listed than the page holds while more cases are open (cases that
+  // left made room): the whole page fills it.
+  short() {
+    return this.total > this.incidents.length && this.incidents.length < LIMIT;
   }
 
   ids() { return this.incidents.map((i) => i.id); }
@@ -165,34 +198,46 @@ export class Queue {
       row.classList.toggle("sla-near", level === "near");
       row.classList.toggle("sla-over", level === "over");
     }
-    this.showBanner(over, now);
+    this.showBanner(over, over.length + this.lateUnlisted, now);
   }
 
-  showBanner(over, now) {
+  // `over`: the listed cases past their SLA, named (the first BANNER_CASES); `late`: every
+  // case of the view past it, listed or not, counted.
+  showBanner(over, late, now) {
     const { t } = this.i18n;
-    if (!over.length) {
+    if (!late) {
       this.banner.hidden = true;
       document.body.classList.remove("sla-breach");
       stopFlash();
       return;
     }
     const named = over.slice(0, BANNER_CASES);
-    const key = `${this.i18n.lang}:${named.map((i) => i.id).join()}:${over.length}`; // redrawn for a new language too
+    const more = late - named.length;
+    const key = `${this.i18n.lang}:${named.map((i) => i.id).join()}:${late}`; // redrawn for a new language too
     if (this.banner.dataset.key !== key) {
       const buttons = named.map((i) => `<button type="button" data-id="${i.id}">${i.case_number}</button>`);
-      if (over.length > named.length) buttons.push(t("sla_banner_more", { n: over.length - named.length }));
+      if (more > 0) buttons.push(`<span class="more">${this.lateMore(named.length, more)}</span>`);
       this.banner.innerHTML = t("sla_banner", { cases: buttons.join(" ") });
       this.banner.dataset.key = key;
+      this.banner.dataset.late = String(late);
     }
     this.banner.hidden = false;
     document.body.classList.add("sla-breach");
     const cases = named.map((i) => i.case_number);
-    if (over.length > named.length) cases.push(t("sla_banner_more", { n: over.length - named.length }));
+    if (more > 0) cases.push(this.lateMore(named.length, more));
     flashTitle(t("sla_banner", { cases: cases.join(", ") }));
     if (now - this.lastRepeat >= REPEAT_MS) {
       this.lastRepeat = now;
       tone(true);
     }
+  }
+
+  // The banner's words for the late cases it does not name: "and 3 more" after named ones,
+  // "3 cases not listed" when none of the late cases is listed.
+  lateMore(named, more) {
+    const { t } = this.i18n;
+    if (named) return t("sla_banner_more", { n: more });
+    return t(more === 1 ? "sla_banner_unlisted_one" : "sla_banner_unlisted", { n: more });
   }
 
   // A new case's or an alert's tone, unless one sounded less than SOUND_GAP_MS ago: a wave of
