@@ -158,8 +158,9 @@ async def test_connections_opened_together_do_not_beat_in_step() -> None:
     beats = await asyncio.gather(*(first_beat(frames) for frames in streams))
     for frames in streams:
         await frames.aclose()
-    # Each within its interval (and not before half of it), and spread over that half.
-    assert all(interval * (1 - stream.HEARTBEAT_SPREAD) - 0.01 <= b <= interval + 0.05 for b in beats)
+    # Each not before half its interval and about within it (a busy machine runs timers late),
+    # and spread over that half.
+    assert all(interval * (1 - stream.HEARTBEAT_SPREAD) - 0.01 <= b <= interval + 0.3 for b in beats)
     assert max(beats) - min(beats) > interval * stream.HEARTBEAT_SPREAD / 4
 
 

@@ -27,6 +27,10 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLiv
   let poller = null;
   let reconnect = null;
   let lastEventId = null;
+  // Refreshes overlap (a poll, a pushed change, a new message): the answer to an older one
+  // arriving after a newer one's must not put the page back (a closed case shown open).
+  let refreshesAsked = 0;
+  let refreshShown = 0;
   let announced = null; // the alarm and status a screen reader was last told of
 
   function renderSteps() {
@@ -139,9 +143,11 @@ export function createStatus({ i18n, onGone, onClosed, onStatus, onJoined, onLiv
   async function refresh() {
     if (!alarm) return;
     const current = alarm;
+    const asked = ++refreshesAsked;
     try {
       const [s, m] = await Promise.all([api.status(current), api.messages(current)]);
-      if (current !== alarm) return;
+      if (current !== alarm || asked < refreshShown) return;
+      refreshShown = asked;
       if (s.case_number && alarm.case_number && s.case_number !== alarm.case_number) {
         alarm = { ...alarm, joined_from: alarm.joined_from || alarm.case_number, case_number: s.case_number };
         onJoined(alarm);
