@@ -137,13 +137,18 @@ async def sweep(
         )
         .order_by(Incident.id)
     )
+    # Whether each centre is staffed, asked once a sweep: a flood brings hundreds of one
+    # district's cases to this stage together.
+    staffed: dict[uuid.UUID, bool] = {}
     for incident_id in list(due):
         incident = await _claim(session, incident_id, "sla_escalated_at", now)
         if incident is None:
             continue
         centre = await routing_service.get(session, incident.centre_id)
         stage, extra = "overdue", {}
-        if centre.parent_id is not None and await accounts_service.centre_staffed(session, centre.id):
+        if centre.parent_id is not None and centre.id not in staffed:
+            staffed[centre.id] = await accounts_service.centre_staffed(session, centre.id)
+        if centre.parent_id is not None and staffed[centre.id]:
             parent = await routing_service.get(session, centre.parent_id)
             stage, extra = "parent_alerted", {"to": parent.code}
         elif centre.parent_id is not None:
